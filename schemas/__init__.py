@@ -1,0 +1,7 @@
+"""Pandera schemas built from datapackage.json, plus the cross-table rules Table Schema cannot state."""
+
+from .build import build_schema, check_table, resource_rules
+from .context import Context
+from .coverage import coverage_problems
+
+__all__ = ["Context", "build_schema", "check_table", "coverage_problems", "resource_rules"]

@@ -1,0 +1,66 @@
+"""Pandera schemas built from datapackage.json, one per resource, and run into located problems."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from validate.problems import Problem, problem
+
+from .context import Context
+from .fields import field_rules
+from .keys import cycle_rule, foreign_key_rule, primary_key_rule
+from .rule import Rule
+from .rules import basis_rules, code_rules, edtf_rules, evidence_rules, mode_rule, source_rules
+
+
+def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule]:
+    """Every rule for one resource, in the order its problems are most useful to read."""
+    schema = res["schema"]
+    fields = schema["fields"]
+    names = {f["name"] for f in fields}
+    pk = schema.get("primaryKey", [])
+    rules: list[Rule] = []
+    for fld in fields:
+        rules += field_rules(fld, pk, lines)
+    rules.append(primary_key_rule(pk, lines))
+    for fk in schema.get("foreignKeys", []):
+        target = fk["reference"].get("resource") or res["name"]
+        rule = foreign_key_rule(fk, res["name"], ctx.frame(target))
+        if rule is not None:
+            rules.append(rule)
+        if target == res["name"] and len(fk["fields"]) == 1:
+            rules.append(cycle_rule(fk, pk))
+    rules += edtf_rules(fields) + basis_rules(fields) + mode_rule(ctx, names) + code_rules(names)
+    if res["name"] == "sources":
+        rules += source_rules(ctx, names)
+    rules += evidence_rules(ctx, names)
+    return rules
+
+
+def build_schema(res: dict, rules: list[Rule]) -> pa.DataFrameSchema:
+    """The pandera schema of a resource: its columns in descriptor order, and every rule as a named check."""
+    columns = {f["name"]: pa.Column("str", nullable=False) for f in res["schema"]["fields"]}
+    return pa.DataFrameSchema(columns, checks=[r.check() for r in rules], name=res["name"], strict=True, ordered=True)
+
+
+def check_table(res: dict, frame: pd.DataFrame, lines: np.ndarray, ctx: Context) -> list[Problem]:
+    rules = resource_rules(res, ctx, lines)
+    by_name = {r.name: r for r in rules}
+    try:
+        build_schema(res, rules).validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    broken = cases[cases["index"].isna() & cases["check"].isin(by_name)]
+    if len(broken):  # a rule raised instead of answering: a bug in this tool, not in the data
+        raise RuntimeError(f"rule {broken['check'].iloc[0]} failed: {broken['failure_case'].iloc[0]}")
+    cases = cases[cases["check"].isin(by_name)].drop_duplicates(["check", "index"])
+    out = []
+    for name, group in cases.groupby("check", sort=False):
+        rule = by_name[name]
+        index = pd.Index(group["index"].astype(np.int64))
+        for i, detail in zip(index, rule.explain(frame, index)):
+            out.append(problem(res["path"], lines[i], rule.field, rule.code, detail))
+    return out

@@ -1,0 +1,76 @@
+"""Sentence coverage: every sentence of every source is cited by an evidence span or excluded with a reason."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from validate.problems import Problem, problem
+
+from .context import Context
+from .rule import as_int
+from .rules import EVIDENCE
+
+# A sentence ends at . ! or ? (optionally followed by a closing quote) before whitespace and
+# an opening quote, capital or digit; a line (the headline, each paragraph) always ends one.
+_BOUNDARY = re.compile(r"(?<=[.!?])[”’\"']?(?=\s+[“‘\"'A-Z0-9])")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Half-open [start, end) spans of the sentences of a text, without surrounding whitespace."""
+    spans = []
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        cuts = [m.end() + line.start() for m in _BOUNDARY.finditer(line.group())] + [line.end()]
+        for cut in cuts:
+            chunk = text[start:cut]
+            lead = len(chunk) - len(chunk.lstrip())
+            if chunk.strip():
+                spans.append((start + lead, start + len(chunk.rstrip())))
+            start = cut
+    return spans
+
+
+def cited_spans(ctx: Context, evidence_resources: list[str]) -> pd.DataFrame | None:
+    """All evidence spans of the package; None when a table holding evidence could not be read."""
+    parts = []
+    for name in evidence_resources:
+        frame = ctx.frame(name)
+        if frame is None:
+            return None
+        parts.append(pd.DataFrame({"source_id": frame["source_id"], "start": as_int(frame["char_start"]), "end": as_int(frame["char_end"])}))
+    spans = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["source_id", "start", "end"])
+    return spans.dropna()
+
+
+def uncovered(text: str, starts: np.ndarray, ends: np.ndarray) -> list[tuple[int, int]]:
+    """Sentences no span overlaps: sort spans by start, and compare each sentence with the
+    furthest end among the spans starting before the sentence ends."""
+    order = np.argsort(starts, kind="stable")
+    starts, ends = starts[order], np.maximum.accumulate(ends[order]) if len(ends) else ends
+    sents = np.array(sentences(text), dtype=np.int64).reshape(-1, 2)
+    last = np.searchsorted(starts, sents[:, 1], side="left") - 1
+    covered = (last >= 0) & (ends[np.clip(last, 0, None)] > sents[:, 0]) if len(starts) else np.zeros(len(sents), bool)
+    return [tuple(s) for s in sents[~covered]]
+
+
+def coverage_problems(ctx: Context, resources: list[dict]) -> list[Problem]:
+    evidence = [r["name"] for r in resources if set(EVIDENCE) <= {f["name"] for f in r["schema"]["fields"]}]
+    sources = ctx.frame("sources")
+    spans = cited_spans(ctx, evidence)
+    if sources is None or spans is None:
+        return []  # the unreadable table is reported already; coverage would only repeat it
+    texts = ctx.texts()
+    out = []
+    for sid, path in zip(sources["source_id"], sources["text_path"]):
+        if sid not in texts:
+            continue
+        mine = spans[spans["source_id"] == sid]
+        text = texts[sid]
+        for start, end in uncovered(text, mine["start"].to_numpy(np.int64), mine["end"].to_numpy(np.int64)):
+            line = text.count("\n", 0, start) + 1
+            col = start - (text.rfind("\n", 0, start) + 1) + 1
+            out.append(problem(path, line, col, "uncovered-sentence", f"characters {start}..{end}: {text[start:end][:80]!r}"))
+    return out

@@ -1,0 +1,73 @@
+"""Primary keys, foreign keys and cycles in self-references: the rules pandera cannot state alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .rule import Rule, present
+
+
+def _tuples(df: pd.DataFrame, fields: list[str]) -> pd.Series:
+    """One hashable key per row; a single field stays a plain string."""
+    if len(fields) == 1:
+        return df[fields[0]]
+    return pd.Series(list(zip(*(df[f] for f in fields))), index=df.index, dtype=object)
+
+
+def primary_key_rule(pk: list[str], lines: np.ndarray) -> Rule:
+    def test(df):
+        return ~_tuples(df, pk).duplicated(keep="first")
+
+    def detail(df, idx):
+        keys = _tuples(df, pk)
+        first = pd.Series(lines[: len(df)], index=df.index).groupby(keys).transform("min")
+        return [f"({', '.join(pk)}) = {keys[i]!r} is also on line {first[i]}" for i in idx]
+
+    return Rule("duplicate-primary-key", pk[0] if len(pk) == 1 else "+".join(pk), test, detail)
+
+
+def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None) -> Rule | None:
+    """Rows whose reference is filled but absent from the target; skipped when the target could not be read."""
+    if target is None:
+        return None
+    own, theirs = fk["fields"], fk["reference"]["fields"]
+    own = [own] if isinstance(own, str) else own
+    theirs = [theirs] if isinstance(theirs, str) else theirs
+    resource = fk["reference"].get("resource") or own_name
+    known = set(_tuples(target, theirs))
+
+    def filled(df):  # frictionless skips a reference only when every part is empty; so do we
+        return np.logical_or.reduce([present(df[f]) for f in own])
+
+    def test(df):
+        return ~filled(df) | _tuples(df, own).isin(known)
+
+    def detail(df, idx):
+        keys = _tuples(df, own)
+        return [f"{'+'.join(own)} {keys[i]!r} is not a {'+'.join(theirs)} in {resource}" for i in idx]
+
+    return Rule("dangling-foreign-key", "+".join(own), test, detail)
+
+
+def cycle_rule(fk: dict, pk: list[str]) -> Rule:
+    """Rows whose chain of parents never ends, found by pointer doubling (log2 n vector steps, not n)."""
+    child, parent_key = fk["fields"][0], fk["reference"]["fields"][0]
+
+    def ancestors_far(df):
+        parent = pd.Series(df[child].to_numpy(), index=df[parent_key].to_numpy())
+        parent = parent[~parent.index.duplicated() & present(parent).to_numpy()]
+        far = df[child].where(present(df[child]))
+        jump = parent  # jump[x] = ancestor of x at distance 2**k
+        for _ in range(int(np.ceil(np.log2(len(df) + 1))) + 1):
+            far = far.map(jump)
+            jump = jump.map(jump).dropna()
+        return far
+
+    def test(df):
+        return ancestors_far(df).isna()
+
+    def detail(df, idx):
+        return [f"{child} {df.at[i, child]!r} leads back into a loop of parents" for i in idx]
+
+    return Rule("parent-cycle", child, test, detail)

@@ -1,0 +1,202 @@
+"""Rules Table Schema cannot state: EDTF dates and their bounds, value bases, PLOVER modes,
+ISO codes, archived texts and evidence spans.
+
+Rules attach by field names and descriptor properties, so a new table with evidence
+columns or an EDTF field is checked without new code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pycountry
+from edtf import parse_edtf, struct_time_to_date
+
+from validate.paths import PathRefused
+
+from .context import Context
+from .rule import Rule, as_int, present
+
+EVIDENCE = ("source_id", "quote", "char_start", "char_end")
+NOT_STATED = "not-stated"
+
+
+@lru_cache(maxsize=None)
+def edtf_bounds(value: str) -> tuple[str, str] | None:
+    """ISO strict bounds of an EDTF string ('' for an open end), or None when it is not valid EDTF."""
+    try:
+        parsed = parse_edtf(value)
+        bounds = []
+        for t in (parsed.lower_strict(), parsed.upper_strict()):
+            # the library returns an infinite float for an open or unknown end
+            bounds.append(struct_time_to_date(t).isoformat() if not isinstance(t, float) else "")
+        return bounds[0], bounds[1]
+    except Exception:  # the parser raises several exception types on bad input (see REFERENCE.md)
+        return None
+
+
+def edtf_rules(fields: list[dict]) -> list[Rule]:
+    rules = []
+    names = {f["name"] for f in fields}
+    for fld in fields:
+        if not fld.get("edtf"):
+            continue
+        name, start, end = fld["name"], f"{fld['name']}_start", f"{fld['name']}_end"
+
+        def bounds(df, name=name):
+            return df[name].map(lambda v: edtf_bounds(v) if v else ("", ""))
+
+        rules.append(Rule("invalid-edtf", name, lambda df, b=bounds: b(df).notna()))
+        if {start, end} <= names:
+
+            def matches(df, b=bounds, start=start, end=end):
+                got = b(df)
+                ok = got.notna()
+                want_start = got.where(ok, None).map(lambda t: t[0] if t else None)
+                want_end = got.where(ok, None).map(lambda t: t[1] if t else None)
+                return ~ok | ((df[start] == want_start) & (df[end] == want_end))
+
+            def explain(df, idx, b=bounds, name=name, start=start, end=end):
+                return [
+                    f"{name} {df.at[i, name]!r} spans {b(df.loc[[i]]).iloc[0][0] or '(open)'}..{b(df.loc[[i]]).iloc[0][1] or '(open)'}"
+                    f" but {start}..{end} is {df.at[i, start] or '(empty)'}..{df.at[i, end] or '(empty)'}"
+                    for i in idx
+                ]
+
+            rules.append(Rule("date-bounds-mismatch", start, matches, explain))
+            rules.append(Rule(
+                "date-order", start,
+                lambda df, start=start, end=end: ~(present(df[start]) & present(df[end])) | (df[start] <= df[end]),
+                lambda df, idx, start=start, end=end: [f"{start} {df.at[i, start]} is after {end} {df.at[i, end]}" for i in idx],
+            ))
+    return rules
+
+
+def basis_rules(fields: list[dict]) -> list[Rule]:
+    """A field X with a companion X_basis: X is empty exactly when its basis is not-stated."""
+    names = {f["name"] for f in fields}
+    rules = []
+    for name in sorted(n for n in names if f"{n}_basis" in names):
+        basis = f"{name}_basis"
+        rules.append(Rule(
+            "basis-mismatch", basis,
+            lambda df, n=name, b=basis: (df[n] == "") == (df[b] == NOT_STATED),
+            lambda df, idx, n=name, b=basis: [f"{n} is {df.at[i, n]!r} but {b} is {df.at[i, b]!r}" for i in idx],
+        ))
+    return rules
+
+
+def mode_rule(ctx: Context, names: set[str]) -> list[Rule]:
+    modes = ctx.frame("event_modes")
+    if modes is None or not {"event_type", "event_mode"} <= names:
+        return []
+    allowed = set(zip(modes["event_type"], modes["event_mode"]))
+
+    def test(df):
+        pairs = pd.Series(list(zip(df["event_type"], df["event_mode"])), index=df.index, dtype=object)
+        return ~present(df["event_mode"]) | pairs.isin(allowed)
+
+    def detail(df, idx):
+        return [f"event_mode {df.at[i, 'event_mode']!r} is not a mode of {df.at[i, 'event_type']!r}" for i in idx]
+
+    return [Rule("mode-type-mismatch", "event_mode", test, detail)]
+
+
+ALPHA3 = frozenset(c.alpha_3 for c in pycountry.countries)
+ALPHA2_LANGUAGES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+
+
+def code_rules(names: set[str]) -> list[Rule]:
+    rules = []
+    if "country" in names:
+        rules.append(Rule("unknown-country", "country", lambda df: ~present(df["country"]) | df["country"].isin(ALPHA3)))
+    if "language" in names:
+        rules.append(Rule("unknown-language", "language", lambda df: df["language"].isin(ALPHA2_LANGUAGES)))
+    return rules
+
+
+def source_rules(ctx: Context, names: set[str]) -> list[Rule]:
+    """The archived text behind each sources row: where it lives, that it is readable, and its hash."""
+    if not {"source_id", "text_path", "text_sha256"} <= names:
+        return []
+
+    def refused(code):
+        def test(df):
+            got = df["text_path"].map(ctx.source_file)
+            return ~got.map(lambda r: isinstance(r, PathRefused) and r.code == code).astype(bool)
+
+        def detail(df, idx):
+            return [ctx.source_file(df.at[i, "text_path"]).detail for i in idx]
+
+        return Rule(code, "text_path", test, detail)
+
+    def digest(df):
+        return df["text_path"].map(lambda p: hashlib.sha256(r).hexdigest() if isinstance(r := ctx.source_file(p), bytes) else None)
+
+    def not_utf8(df):
+        return ~df["text_path"].map(lambda p: isinstance(r := ctx.source_file(p), bytes) and _undecodable(r)).astype(bool)
+
+    return [
+        Rule("text-path-mismatch", "text_path", lambda df: df["text_path"] == "data/sources/" + df["source_id"] + ".txt",
+             lambda df, idx: [f"text_path is {df.at[i, 'text_path']!r}, expected 'data/sources/{df.at[i, 'source_id']}.txt'" for i in idx]),
+        refused("unsafe-path"), refused("missing-file"), refused("file-too-large"),
+        Rule("encoding-error", "text_path", not_utf8, lambda df, idx: [f"{df.at[i, 'text_path']} is not UTF-8" for i in idx]),
+        Rule("source-hash-mismatch", "text_sha256", lambda df: digest(df).isna() | (digest(df) == df["text_sha256"]),
+             lambda df, idx: [f"{df.at[i, 'text_path']} has SHA-256 {digest(df.loc[[i]]).iloc[0]}, not {df.at[i, 'text_sha256']}" for i in idx]),
+    ]
+
+
+def _undecodable(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        return True
+
+
+def evidence_rules(ctx: Context, names: set[str]) -> list[Rule]:
+    """text[char_start:char_end] == quote, against the archived text of the row's source."""
+    if not set(EVIDENCE) <= names:
+        return []
+
+    def spans(df):
+        texts = ctx.texts()
+        start, end = as_int(df["char_start"]), as_int(df["char_end"])
+        length = df["source_id"].map(lambda s: len(texts[s]) if s in texts else np.nan)
+        known = start.notna() & end.notna() & length.notna()
+        inside = known & (start >= 0) & (start < end) & (end <= length)
+        return texts, start, end, known.astype(bool), inside.fillna(False).astype(bool)
+
+    def in_range(df):
+        _, _, _, known, inside = spans(df)
+        return ~known | inside
+
+    def matches(df):
+        texts, start, end, _, inside = spans(df)
+        ok = pd.Series(True, index=df.index)
+        for sid, rows in df[inside].groupby("source_id").groups.items():
+            quotes = df.loc[rows, "quote"]
+            s, e = start[rows].astype(np.int64), end[rows].astype(np.int64)
+            same = np.fromiter(map(texts[sid].startswith, quotes, s), dtype=bool, count=len(rows))
+            ok[rows] = same & ((e - s).to_numpy() == quotes.str.len().to_numpy())
+        return ok
+
+    def explain(df, idx):
+        texts, start, end, _, _ = spans(df)
+        out = []
+        for i in idx:
+            text, quote = texts[df.at[i, "source_id"]], df.at[i, "quote"]
+            at = text[int(start[i]):int(end[i])]
+            found = text.find(quote)
+            hint = f"; the quote occurs at {found}..{found + len(quote)}" if found >= 0 else "; the quote occurs nowhere in the text"
+            out.append(f"text at {start[i]}..{end[i]} is {at[:60]!r}, quote is {quote[:60]!r}{hint}")
+        return out
+
+    return [
+        Rule("evidence-out-of-range", "char_end", in_range,
+             lambda df, idx: [f"span {df.at[i, 'char_start']}..{df.at[i, 'char_end']} is not inside the text of {df.at[i, 'source_id']}" for i in idx]),
+        Rule("evidence-mismatch", "quote", matches, explain),
+    ]

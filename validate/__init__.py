@@ -1,0 +1,1 @@
+"""Validator for this data package: `python -m validate [PATH]`."""

@@ -1,0 +1,177 @@
+"""Reading datapackage.json and checking that it describes a package this validator can check."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, resolve
+from .problems import Problem, problem
+
+DESCRIPTOR = "datapackage.json"
+TYPES = {"string", "integer", "number", "boolean", "date", "year"}
+CONSTRAINTS = {"required", "unique", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum"}
+SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
+NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+@dataclass
+class Descriptor:
+    data: dict
+    text: str
+    resources: list[dict] = field(default_factory=list)
+
+    def resource(self, name: str) -> dict | None:
+        return next((r for r in self.resources if r["name"] == name), None)
+
+    def locate(self, *needles: str) -> tuple[int, int]:
+        """Line and column of the last of `needles`, each searched after the previous one."""
+        pos = 0
+        for needle in needles:
+            found = self.text.find(needle, pos)
+            if found < 0:
+                break
+            pos = found
+        line = self.text.count("\n", 0, pos) + 1
+        return line, pos - (self.text.rfind("\n", 0, pos) + 1) + 1
+
+
+def load(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Descriptor | None, list[Problem]]:
+    """Parse and check the descriptor; None when nothing further can be checked."""
+    try:
+        raw = read_bytes(root, DESCRIPTOR, max_bytes)
+    except PathRefused as exc:
+        return None, [problem(DESCRIPTOR, 1, 1, exc.code, exc.detail)]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return None, [problem(DESCRIPTOR, line, 1, "encoding-error", f"byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8")]
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, [problem(DESCRIPTOR, exc.lineno, exc.colno, "invalid-json", exc.msg)]
+    except RecursionError:
+        return None, [problem(DESCRIPTOR, 1, 1, "invalid-json", "nesting is too deep")]
+    desc = Descriptor(data, text)
+    if not isinstance(data, dict) or not isinstance(data.get("resources"), list) or not data["resources"]:
+        return None, [problem(DESCRIPTOR, 1, 1, "descriptor-error", "the top level must be an object with a non-empty 'resources' list")]
+    problems = _check_version(desc)
+    names: set[str] = set()
+    for i, res in enumerate(data["resources"]):
+        found = _check_resource(root, desc, res, i, names)
+        problems += found
+        if not found:
+            names.add(res["name"])
+            desc.resources.append(res)
+    for res in desc.resources:
+        problems += _check_keys(desc, res)
+    problems += _check_undeclared(root, desc)
+    if problems:
+        return None, problems
+    return desc, []
+
+
+def _check_version(desc: Descriptor) -> list[Problem]:
+    version = desc.data.get("version")
+    if isinstance(version, str) and SEMVER.fullmatch(version):
+        return []
+    line, col = desc.locate('"version"')
+    return [problem(DESCRIPTOR, line, col, "invalid-version", f"version is {version!r}")]
+
+
+def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: set[str]) -> list[Problem]:
+    if not isinstance(res, dict) or not isinstance(res.get("name"), str):
+        return [problem(DESCRIPTOR, 1, 1, "descriptor-error", f"resource {i + 1} has no string 'name'")]
+    name = res["name"]
+    line, col = desc.locate('"resources"', f'"name": "{name}"')
+
+    def err(code: str, detail: str, *needles: str) -> list[Problem]:
+        where = desc.locate('"resources"', f'"name": "{name}"', *needles) if needles else (line, col)
+        return [problem(DESCRIPTOR, where[0], where[1], code, f"resource {name!r}: {detail}")]
+
+    if name in names:
+        return err("descriptor-error", "the name is used by another resource")
+    if not NAME.fullmatch(name):
+        return err("descriptor-error", "the name must be snake_case")
+    if res.get("path") != f"data/{name}.csv":
+        try:
+            resolve(root, res.get("path"))
+        except PathRefused as exc:
+            return err(exc.code, exc.detail, '"path"')
+        return err("descriptor-error", f"path {res.get('path')!r} must be data/{name}.csv (resource names equal file names)", '"path"')
+    schema = res.get("schema")
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not schema["fields"]:
+        return err("descriptor-error", "needs a 'schema' with a non-empty 'fields' list")
+    out: list[Problem] = []
+    seen: set[str] = set()
+    for fld in schema["fields"]:
+        fname = fld.get("name") if isinstance(fld, dict) else None
+        if not isinstance(fname, str) or not NAME.fullmatch(fname) or fname in seen:
+            out += err("descriptor-error", f"field name {fname!r} is missing, not snake_case or repeated")
+            continue
+        seen.add(fname)
+        if fld.get("type", "string") not in TYPES:
+            out += err("descriptor-error", f"field {fname!r} has type {fld.get('type')!r}; supported: {', '.join(sorted(TYPES))}", f'"name": "{fname}"')
+        cons = fld.get("constraints", {})
+        if not isinstance(cons, dict) or set(cons) - CONSTRAINTS:
+            out += err("descriptor-error", f"field {fname!r} has unsupported constraints; supported: {', '.join(sorted(CONSTRAINTS))}", f'"name": "{fname}"')
+            continue
+        if "pattern" in cons:
+            try:
+                re.compile(cons["pattern"])
+            except (re.error, TypeError) as exc:
+                out += err("descriptor-error", f"field {fname!r} has an invalid pattern ({exc})", f'"name": "{fname}"')
+        if "enum" in cons and not (isinstance(cons["enum"], list) and all(isinstance(v, str) for v in cons["enum"])):
+            out += err("descriptor-error", f"field {fname!r}: enum must be a list of strings", f'"name": "{fname}"')
+    return out
+
+
+def _check_keys(desc: Descriptor, res: dict) -> list[Problem]:
+    name = res["name"]
+    fields = {f["name"] for f in res["schema"]["fields"]}
+    out: list[Problem] = []
+
+    def err(detail: str, needle: str) -> None:
+        line, col = desc.locate('"resources"', f'"name": "{name}"', needle)
+        out.append(problem(DESCRIPTOR, line, col, "descriptor-error", f"resource {name!r}: {detail}"))
+
+    pk = res["schema"].get("primaryKey", [])
+    pk = [pk] if isinstance(pk, str) else pk
+    if not isinstance(pk, list) or not pk or not set(pk) <= fields:
+        err(f"primaryKey {pk!r} must name fields of the resource", '"primaryKey"')
+    res["schema"]["primaryKey"] = pk
+    fks = res["schema"].get("foreignKeys", [])
+    if not isinstance(fks, list):
+        err("foreignKeys must be a list", '"foreignKeys"')
+        return out
+    for fk in fks:
+        try:
+            own = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+            ref = fk["reference"]
+            target_name = ref.get("resource", "") or name
+            theirs = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+        except (KeyError, TypeError, AttributeError):
+            err(f"foreign key {fk!r} needs 'fields' and 'reference' with 'fields'", '"foreignKeys"')
+            continue
+        target = desc.resource(target_name)
+        if not set(own) <= fields or len(own) != len(theirs):
+            err(f"foreign key fields {own!r} are not fields of the resource", '"foreignKeys"')
+        elif target is None:
+            err(f"foreign key on {own!r} names resource {target_name!r}, which does not exist", '"foreignKeys"')
+        elif not set(theirs) <= {f["name"] for f in target["schema"]["fields"]}:
+            err(f"foreign key on {own!r} names fields {theirs!r}, which {target_name!r} does not have", '"foreignKeys"')
+    return out
+
+
+def _check_undeclared(root: Path, desc: Descriptor) -> list[Problem]:
+    """A CSV in data/ that no resource names is data nobody validates."""
+    declared = {res["path"] for res in desc.data["resources"] if isinstance(res, dict)}
+    line, col = desc.locate('"resources"')
+    return [
+        problem(DESCRIPTOR, line, col, "descriptor-error", f"{path} is not described by any resource")
+        for path in sorted(p.relative_to(root).as_posix() for p in (root / "data").glob("*.csv"))
+        if path not in declared
+    ]

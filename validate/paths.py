@@ -1,0 +1,58 @@
+"""Opening files named by untrusted data without leaving the package or hanging on special files."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path, PurePosixPath
+
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
+
+
+class PathRefused(Exception):
+    """A path that must not be opened; `code` is the problem code to report."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def resolve(root: Path, rel: object) -> Path:
+    """The real path of `rel` inside `root`, refusing URLs, absolute paths, '..' and links that leave."""
+    if not isinstance(rel, str) or not rel.strip():
+        raise PathRefused("descriptor-error", f"path {rel!r} is not a non-empty string")
+    if _URL.match(rel):
+        raise PathRefused("unsafe-path", f"path {rel!r} is a URL; nothing is fetched from the network")
+    posix = PurePosixPath(rel)
+    if posix.is_absolute() or "\\" in rel or "\x00" in rel:
+        raise PathRefused("unsafe-path", f"path {rel!r} is absolute or not a plain relative POSIX path")
+    if ".." in posix.parts:
+        raise PathRefused("unsafe-path", f"path {rel!r} contains '..'")
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(real_root, *posix.parts))
+    if os.path.commonpath([real_root, real]) != real_root:
+        raise PathRefused("unsafe-path", f"path {rel!r} is or passes through a symbolic link that leaves the package")
+    return Path(real)
+
+
+def read_bytes(root: Path, rel: object, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a regular file inside the package, or PathRefused saying why not."""
+    path = resolve(root, rel)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise PathRefused("missing-file", f"{rel} does not exist") from None
+    except OSError as exc:
+        raise PathRefused("missing-file", f"{rel} cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+        raise PathRefused("missing-file", f"{rel} is not a regular file")
+    if st.st_size > max_bytes:
+        raise PathRefused("file-too-large", f"{rel} is {st.st_size} bytes, over the limit of {max_bytes}")
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise PathRefused("missing-file", f"{rel} cannot be read ({exc.strerror})") from None

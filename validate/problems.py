@@ -1,0 +1,69 @@
+"""Problems found in a package, and how they are printed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from .codes import CODES
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem at one place: path relative to the package, 1-based line, field or column."""
+
+    path: str
+    line: int
+    column: str
+    code: str
+    message: str
+
+    def __post_init__(self):
+        if self.code not in CODES:  # a typo in a rule must not invent an undocumented code
+            raise ValueError(f"undocumented problem code {self.code!r}")
+
+    @property
+    def key(self) -> tuple[str, int, str, str]:
+        return (self.path, self.line, self.column, self.code)
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.code}: {self.message}"
+
+
+def problem(path: str, line: int, column: str | int, code: str, detail: str) -> Problem:
+    """A Problem whose message is the detail followed by the catalogue's advice."""
+    return Problem(path, int(line), str(column), code, f"{detail}; {CODES[code][1]}")
+
+
+def sort_problems(problems: list[Problem], order: list[str]) -> list[Problem]:
+    """Group by file (descriptor first, then resources in package order), then by line."""
+    rank = {path: i for i, path in enumerate(order)}
+    return sorted(set(problems), key=lambda p: (rank.get(p.path, len(rank)), p.path, p.line, p.column, p.code))
+
+
+def render_text(problems: list[Problem]) -> str:
+    if not problems:
+        return "valid: no problems found\n"
+    lines = [p.format() for p in problems]
+    files = len({p.path for p in problems})
+    lines.append(f"invalid: {len(problems)} problem{'s' * (len(problems) != 1)} in {files} file{'s' * (files != 1)}")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(problems: list[Problem]) -> str:
+    return json.dumps({"valid": not problems, "problems": [asdict(p) for p in problems]}, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_github(problems: list[Problem]) -> str:
+    """GitHub workflow commands, so problems show as annotations on the changed lines."""
+
+    def esc(s: str, prop: bool = False) -> str:
+        s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return s.replace(":", "%3A").replace(",", "%2C") if prop else s
+
+    return "".join(
+        f"::error file={esc(p.path, True)},line={p.line},title={esc(p.code, True)}::{esc(p.column + ': ' + p.message)}\n" for p in problems
+    )
+
+
+RENDERERS = {"text": render_text, "json": render_json, "github": render_github}

@@ -1,0 +1,140 @@
+"""Reading one CSV resource strictly: every byte-level or structural fault becomes a located problem.
+
+Cells stay text (no value is turned into a number or a missing value here); an empty
+cell is the empty string. Each row keeps the line it starts on in the file, so
+problems found later point at the right line even after multi-line cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from itertools import repeat
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes
+from .problems import Problem, problem
+
+csv.field_size_limit(DEFAULT_MAX_BYTES)
+
+
+@dataclass
+class Table:
+    name: str
+    path: str
+    frame: pd.DataFrame  # one str column per field, RangeIndex
+    lines: np.ndarray  # lines[i] is the file line where row i starts
+
+    def line(self, index) -> np.ndarray:
+        return self.lines[np.asarray(index, dtype=np.int64)]
+
+
+def _where(text: str, pos: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """UTF-8 text with LF line endings, and the problems met on the way; None when it cannot be read."""
+    out: list[Problem] = []
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [problem(path, 1, 1, "encoding-error", "the file starts with a UTF-16 byte-order mark")]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        out.append(problem(path, 1, 1, "bom", "the file starts with the UTF-8 byte-order mark EF BB BF"))
+        raw = raw[3:]
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line = raw.count(b"\n", 0, nul) + 1
+        return None, out + [problem(path, line, nul - (raw.rfind(b"\n", 0, nul) + 1) + 1, "nul-byte", f"NUL byte at offset {nul}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, out + [problem(path, line, col, "encoding-error", f"byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8")]
+    cr = text.find("\r")
+    if cr >= 0:
+        line, col = _where(text, cr)
+        out.append(problem(path, line, col, "line-ending", "carriage return (CR) found; the canonical form uses LF only"))
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text and not text.endswith("\n"):
+        out.append(problem(path, text.count("\n") + 1, 1, "missing-final-newline", "the last line has no newline"))
+    return text, out
+
+
+def _syntax_error(text: str, path: str, exc: csv.Error) -> Problem:
+    """Locate a csv.Error at the line where the failing record starts (the error path, so a loop is fine)."""
+    reader = csv.reader(io.StringIO(text), strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error:
+        pass
+    return problem(path, start, 1, "csv-syntax", f"{exc} in the record starting here (an unclosed quote swallows the rest of the file)")
+
+
+def parse(text: str, path: str, name: str, fields: list[str]) -> tuple[Table | None, list[Problem]]:
+    """Rows of a decoded CSV checked against the schema's field names."""
+    if not text:
+        return None, [problem(path, 1, 1, "empty-file", f"expected the header {','.join(fields)}")]
+    try:
+        rows = list(csv.reader(io.StringIO(text), strict=True))
+    except csv.Error as exc:
+        return None, [_syntax_error(text, path, exc)]
+    header = rows[0]
+    if header != fields:
+        return None, [_header_problem(path, header, fields)]
+    # Row i starts after every line the earlier records used: one each, plus their embedded newlines.
+    newlines = np.fromiter(map(str.count, map("\x1f".join, rows), repeat("\n")), dtype=np.int64, count=len(rows))
+    starts = 1 + np.concatenate(([0], np.cumsum(newlines + 1)[:-1]))
+    widths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    out: list[Problem] = []
+    n = len(fields)
+    for i in np.flatnonzero(widths != n):
+        if widths[i] == 0:
+            out.append(problem(path, starts[i], 1, "blank-row", "empty line inside the table"))
+        elif widths[i] > n:
+            out.append(problem(path, starts[i], n + 1, "extra-cell", f"{widths[i]} cells where the header has {n}"))
+        else:
+            out.append(problem(path, starts[i], fields[widths[i]], "missing-cell", f"{widths[i]} cells where the header has {n}"))
+    good = np.flatnonzero(widths == n)
+    good = good[good > 0]
+    kept = [rows[i] for i in good] if out else rows[1:]
+    columns = list(zip(*kept)) if kept else [() for _ in fields]
+    frame = pd.DataFrame({f: pd.Series(col, dtype="str") for f, col in zip(fields, columns)})
+    return Table(name, path, frame, starts[good]), out
+
+
+def _header_problem(path: str, header: list[str], fields: list[str]) -> Problem:
+    dup = sorted({h for h in header if header.count(h) > 1})
+    missing = [f for f in fields if f not in header]
+    extra = [h for h in header if h not in fields]
+    parts = []
+    if dup:
+        parts.append(f"repeated {dup}")
+    if missing:
+        parts.append(f"missing {missing}")
+    if extra:
+        parts.append(f"unexpected {extra}")
+    if not parts:
+        parts.append("same fields in another order")
+    col = next((i + 1 for i, (h, f) in enumerate(zip(header, fields)) if h != f), min(len(header), len(fields)) + 1)
+    return problem(path, 1, col, "header-mismatch", f"header {','.join(header)!r}: {'; '.join(parts)}; expected {','.join(fields)!r}")
+
+
+def read_table(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Table | None, list[Problem]]:
+    path = res["path"]
+    try:
+        raw = read_bytes(root, path, max_bytes)
+    except PathRefused as exc:
+        return None, [problem(path, 1, 1, exc.code, exc.detail)]
+    text, out = decode(raw, path)
+    if text is None:
+        return None, out
+    table, more = parse(text, path, res["name"], [f["name"] for f in res["schema"]["fields"]])
+    return table, out + more
