@@ -69,10 +69,15 @@ def edtf_rules(fields: list[dict]) -> list[Rule]:
             rules.append(Rule("date-bounds-mismatch", start, matches, explain))
             rules.append(Rule(
                 "date-order", start,
-                lambda df, start=start, end=end: ~(present(df[start]) & present(df[end])) | (df[start] <= df[end]),
+                lambda df, start=start, end=end: ~(_iso(df[start]) & _iso(df[end])) | (df[start] <= df[end]),
                 lambda df, idx, start=start, end=end: [f"{start} {df.at[i, start]} is after {end} {df.at[i, end]}" for i in idx],
             ))
     return rules
+
+
+def _iso(s: pd.Series) -> pd.Series:
+    """Cells holding a real calendar date (others are type errors, reported on their own)."""
+    return pd.to_datetime(s.where(s.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")), format="%Y-%m-%d", errors="coerce").notna()
 
 
 def basis_rules(fields: list[dict]) -> list[Rule]:

@@ -21,7 +21,8 @@ NAME = re.compile(r"[a-z][a-z0-9_]*")
 class Descriptor:
     data: dict
     text: str
-    resources: list[dict] = field(default_factory=list)
+    resources: list[dict] = field(default_factory=list)  # the well-formed ones
+    names: set[str] = field(default_factory=set)  # every resource name, well-formed or not
 
     def resource(self, name: str) -> dict | None:
         return next((r for r in self.resources if r["name"] == name), None)
@@ -56,6 +57,7 @@ def load(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Descriptor | N
     except RecursionError:
         return None, [problem(DESCRIPTOR, 1, 1, "invalid-json", "nesting is too deep")]
     desc = Descriptor(data, text)
+    desc.names = {r["name"] for r in data["resources"] if isinstance(r, dict) and isinstance(r.get("name"), str)}
     if not isinstance(data, dict) or not isinstance(data.get("resources"), list) or not data["resources"]:
         return None, [problem(DESCRIPTOR, 1, 1, "descriptor-error", "the top level must be an object with a non-empty 'resources' list")]
     problems = _check_version(desc)
@@ -159,6 +161,8 @@ def _check_keys(desc: Descriptor, res: dict) -> list[Problem]:
         target = desc.resource(target_name)
         if not set(own) <= fields or len(own) != len(theirs):
             err(f"foreign key fields {own!r} are not fields of the resource", '"foreignKeys"')
+        elif target is None and target_name in desc.names:
+            continue  # the target resource is broken and reported on its own
         elif target is None:
             err(f"foreign key on {own!r} names resource {target_name!r}, which does not exist", '"foreignKeys"')
         elif not set(theirs) <= {f["name"] for f in target["schema"]["fields"]}:
@@ -168,7 +172,9 @@ def _check_keys(desc: Descriptor, res: dict) -> list[Problem]:
 
 def _check_undeclared(root: Path, desc: Descriptor) -> list[Problem]:
     """A CSV in data/ that no resource names is data nobody validates."""
-    declared = {res["path"] for res in desc.data["resources"] if isinstance(res, dict)}
+    named = [res for res in desc.data["resources"] if isinstance(res, dict)]
+    # a resource whose path is wrong is reported once, not again for the file it should name
+    declared = {res.get("path") for res in named} | {f"data/{res.get('name')}.csv" for res in named}
     line, col = desc.locate('"resources"')
     return [
         problem(DESCRIPTOR, line, col, "descriptor-error", f"{path} is not described by any resource")

@@ -59,8 +59,8 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
     cr = text.find("\r")
     if cr >= 0:
         line, col = _where(text, cr)
+        # reported, not rewritten: csv reads CRLF rows, and a CR inside a quoted cell is data
         out.append(problem(path, line, col, "line-ending", "carriage return (CR) found; the canonical form uses LF only"))
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if text and not text.endswith("\n"):
         out.append(problem(path, text.count("\n") + 1, 1, "missing-final-newline", "the last line has no newline"))
     return text, out
@@ -102,9 +102,10 @@ def parse(text: str, path: str, name: str, fields: list[str]) -> tuple[Table | N
             out.append(problem(path, starts[i], n + 1, "extra-cell", f"{widths[i]} cells where the header has {n}"))
         else:
             out.append(problem(path, starts[i], fields[widths[i]], "missing-cell", f"{widths[i]} cells where the header has {n}"))
-    good = np.flatnonzero(widths == n)
+    # Ragged rows are kept, cut or padded to the header, so their keys still count as references.
+    good = np.flatnonzero(widths > 0)
     good = good[good > 0]
-    kept = [rows[i] for i in good] if out else rows[1:]
+    kept = [(rows[i] + [""] * n)[:n] for i in good] if out else rows[1:]
     columns = list(zip(*kept)) if kept else [() for _ in fields]
     frame = pd.DataFrame({f: pd.Series(col, dtype="str") for f, col in zip(fields, columns)})
     return Table(name, path, frame, starts[good]), out

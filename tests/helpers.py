@@ -1,0 +1,106 @@
+"""Small editors for a package copy: each returns where the change landed, so tests can assert
+on (file, line, field, code) without hard-coding line numbers that sorting would move."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from validate.core import validate_package
+
+
+def _cell(value: str) -> str:
+    """Minimal quoting that, unlike csv.writer with an LF terminator, also quotes a bare CR."""
+    if any(c in value for c in ',"\n\r'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def sentence_at(root: Path, phrase: str, source: str = "src-0a85bdf091dd711d") -> tuple[str, int, str]:
+    """(path, line, column) of the start of the sentence that contains `phrase`."""
+    from schemas.coverage import sentences
+
+    path = f"data/sources/{source}.txt"
+    text = (root / path).read_text(encoding="utf-8")
+    pos = text.index(phrase)
+    start = next(s for s, e in sentences(text) if s <= pos < e)
+    return path, text.count("\n", 0, start) + 1, str(start - text.rfind("\n", 0, start))
+
+
+def keys(problems) -> set[tuple[str, int, str, str]]:
+    return {p.key for p in problems}
+
+
+class Pkg:
+    def __init__(self, root: Path):
+        self.root = root
+
+    # -- files
+    def rel(self, name: str) -> str:
+        return f"data/{name}.csv"
+
+    def path(self, name: str) -> Path:
+        return self.root / self.rel(name)
+
+    def raw(self, name: str) -> bytes:
+        return self.path(name).read_bytes()
+
+    def write_raw(self, name: str, data: bytes) -> None:
+        self.path(name).write_bytes(data)
+
+    def descriptor(self) -> dict:
+        return json.loads((self.root / "datapackage.json").read_text(encoding="utf-8"))
+
+    def write_descriptor(self, data: dict) -> str:
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        (self.root / "datapackage.json").write_text(text, encoding="utf-8")
+        return text
+
+    def resource(self, data: dict, name: str) -> dict:
+        return next(r for r in data["resources"] if r["name"] == name)
+
+    # -- rows
+    def rows(self, name: str) -> list[list[str]]:
+        return list(csv.reader(io.StringIO(self.raw(name).decode("utf-8"))))
+
+    def write_rows(self, name: str, rows: list[list[str]]) -> None:
+        self.write_raw(name, "".join(",".join(map(_cell, row)) + "\n" for row in rows).encode("utf-8"))
+
+    def line_of(self, name: str, *key: str) -> int:
+        """File line of the first row whose leading cells equal `key` (csv's own line count)."""
+        reader = csv.reader(io.StringIO(self.raw(name).decode("utf-8")))
+        start = 1
+        for row in reader:
+            if row[: len(key)] == list(key):
+                return start
+            start = reader.line_num + 1
+        raise KeyError(key)
+
+    def set(self, name: str, key: str | tuple, field: str, value: str) -> tuple[str, int, str]:
+        key = (key,) if isinstance(key, str) else key
+        line = self.line_of(name, *key)
+        rows = self.rows(name)
+        col = rows[0].index(field)
+        row = next(r for r in rows if r[: len(key)] == list(key))
+        row[col] = value
+        self.write_rows(name, rows)
+        return self.rel(name), line, field
+
+    def get(self, name: str, key: str | tuple, field: str) -> str:
+        key = (key,) if isinstance(key, str) else key
+        rows = self.rows(name)
+        return next(r for r in rows if r[: len(key)] == list(key))[rows[0].index(field)]
+
+    def delete(self, name: str, key: str | tuple) -> None:
+        key = (key,) if isinstance(key, str) else key
+        self.write_rows(name, [r for r in self.rows(name) if r[: len(key)] != list(key)])
+
+    def append(self, name: str, row: list[str]) -> int:
+        rows = self.rows(name)
+        self.write_rows(name, rows + [row])
+        return len(self.raw(name).decode("utf-8").splitlines())
+
+    def validate(self, **kwargs) -> set[tuple[str, int, str, str]]:
+        return keys(validate_package(self.root, **kwargs))

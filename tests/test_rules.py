@@ -1,0 +1,589 @@
+"""Every rule, shown to fire: a minimal corruption of the real package and the exact
+(file, line, field, code) set the validator must report for it — no more, no fewer."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from helpers import sentence_at
+
+from validate.codes import CODES
+
+CASES = []
+
+
+def case(code: str):
+    def register(fn):
+        CASES.append(pytest.param(fn, id=f"{code}:{fn.__name__}"))
+        fn.code = code
+        return fn
+
+    return register
+
+
+def json_line(text: str, *needles: str) -> tuple[int, str]:
+    pos = 0
+    for needle in needles:
+        pos = text.index(needle, pos)
+    return text.count("\n", 0, pos) + 1, str(pos - (text.rfind("\n", 0, pos) + 1) + 1)
+
+
+# -- the descriptor -------------------------------------------------------------------------
+
+@case("invalid-json")
+def trailing_comma_in_descriptor(pkg):
+    (pkg.root / "datapackage.json").write_text('{\n  "name": "x",\n  "resources": [],\n}\n')
+    return {("datapackage.json", 4, "1", "invalid-json")}
+
+
+@case("encoding-error")
+def descriptor_is_not_utf8(pkg):
+    (pkg.root / "datapackage.json").write_bytes(b"\xff\xfe{")
+    return {("datapackage.json", 1, "1", "encoding-error")}
+
+
+@case("descriptor-error")
+def unsupported_field_type(pkg):
+    d = pkg.descriptor()
+    pkg.resource(d, "events")["schema"]["fields"][1]["type"] = "geopoint"
+    text = pkg.write_descriptor(d)
+    line, col = json_line(text, '"resources"', '"name": "events"', '"name": "date"')
+    return {("datapackage.json", line, col, "descriptor-error")}
+
+
+@case("descriptor-error")
+def foreign_key_to_missing_resource(pkg):
+    d = pkg.descriptor()
+    pkg.resource(d, "event_actors")["schema"]["foreignKeys"][2]["reference"]["resource"] = "roles"
+    text = pkg.write_descriptor(d)
+    line, col = json_line(text, '"resources"', '"name": "event_actors"', '"foreignKeys"')
+    return {("datapackage.json", line, col, "descriptor-error")}
+
+
+@case("descriptor-error")
+def foreign_key_to_missing_field(pkg):
+    d = pkg.descriptor()
+    pkg.resource(d, "events")["schema"]["foreignKeys"][0]["reference"]["fields"] = ["code"]
+    text = pkg.write_descriptor(d)
+    line, col = json_line(text, '"resources"', '"name": "events"', '"foreignKeys"')
+    return {("datapackage.json", line, col, "descriptor-error")}
+
+
+@case("descriptor-error")
+def undescribed_csv_in_data(pkg):
+    (pkg.root / "data" / "notes.csv").write_text("a\n1\n")
+    line, col = json_line((pkg.root / "datapackage.json").read_text(), '"resources"')
+    return {("datapackage.json", line, col, "descriptor-error")}
+
+
+@case("descriptor-error")
+def missing_resource_file_and_entry(pkg):
+    d = pkg.descriptor()
+    d["resources"] = [r for r in d["resources"] if r["name"] != "party_roles"]
+    text = pkg.write_descriptor(d)
+    line, col = json_line(text, '"resources"', '"name": "commitment_parties"', '"foreignKeys"')
+    (pkg.path("party_roles")).unlink()
+    return {("datapackage.json", line, col, "descriptor-error")}
+
+
+@pytest.mark.parametrize("path", ["../outside.csv", "/etc/passwd", "https://example.org/events.csv", "data/../../x.csv"])
+def test_resource_path_leaving_the_package_is_refused(pkg, path):
+    d = pkg.descriptor()
+    pkg.resource(d, "events")["path"] = path
+    text = pkg.write_descriptor(d)
+    line, col = json_line(text, '"resources"', '"name": "events"', '"path"')
+    assert pkg.validate() == {("datapackage.json", line, col, "unsafe-path")}
+
+
+@case("unsafe-path")
+def symlinked_table_leaving_the_package(pkg, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "event_roles.csv"
+    outside.write_bytes(pkg.raw("event_roles"))
+    pkg.path("event_roles").unlink()
+    os.symlink(outside, pkg.path("event_roles"))
+    return {("data/event_roles.csv", 1, "1", "unsafe-path")}
+
+
+@case("missing-file")
+def deleted_vocabulary_file(pkg):
+    pkg.path("event_roles").unlink()
+    return {("data/event_roles.csv", 1, "1", "missing-file")}
+
+
+@case("missing-file")
+def fifo_instead_of_a_table(pkg):
+    pkg.path("event_roles").unlink()
+    os.mkfifo(pkg.path("event_roles"))  # reading it would block forever
+    return {("data/event_roles.csv", 1, "1", "missing-file")}
+
+
+@case("file-too-large")
+def table_over_the_size_limit(pkg):
+    limit = (pkg.root / "datapackage.json").stat().st_size + 1000
+    summary = pkg.get("events", "ev-001", "summary")
+    pkg.set("events", "ev-001", "summary", summary + " padding" * (limit // 8))
+    pkg.limit = limit
+    return {("data/events.csv", 1, "1", "file-too-large")}
+
+
+@case("invalid-version")
+def version_not_semver(pkg):
+    d = pkg.descriptor()
+    d["version"] = "1.0"
+    text = pkg.write_descriptor(d)
+    line, col = json_line(text, '"version"')
+    return {("datapackage.json", line, col, "invalid-version")}
+
+
+# -- bytes and CSV structure ------------------------------------------------------------------
+
+@case("encoding-error")
+def latin1_byte_in_table(pkg):
+    raw = pkg.raw("actors")
+    pos = raw.index(b"Ajit Doval")
+    pkg.write_raw("actors", raw[:pos] + b"\xe9" + raw[pos + 1:])
+    line = raw.count(b"\n", 0, pos) + 1
+    return {("data/actors.csv", line, str(pos - raw.rfind(b"\n", 0, pos)), "encoding-error")}
+
+
+@case("encoding-error")
+def utf16_table(pkg):
+    pkg.write_raw("event_roles", pkg.raw("event_roles").decode().encode("utf-16"))
+    return {("data/event_roles.csv", 1, "1", "encoding-error")}
+
+
+@case("bom")
+def utf8_bom(pkg):
+    pkg.write_raw("actors", b"\xef\xbb\xbf" + pkg.raw("actors"))
+    return {("data/actors.csv", 1, "1", "bom")}
+
+
+@case("line-ending")
+def crlf_line_endings(pkg):
+    raw = pkg.raw("actors")
+    pkg.write_raw("actors", raw.replace(b"\n", b"\r\n"))
+    return {("data/actors.csv", 1, str(raw.index(b"\n") + 1), "line-ending")}
+
+
+@case("nul-byte")
+def nul_byte(pkg):
+    raw = pkg.raw("actors")
+    pos = raw.index(b"Ajit Doval")
+    pkg.write_raw("actors", raw[:pos] + b"\x00" + raw[pos:])
+    return {("data/actors.csv", raw.count(b"\n", 0, pos) + 1, str(pos - raw.rfind(b"\n", 0, pos)), "nul-byte")}
+
+
+@case("missing-final-newline")
+def no_final_newline(pkg):
+    raw = pkg.raw("event_roles")
+    pkg.write_raw("event_roles", raw.rstrip(b"\n"))
+    return {("data/event_roles.csv", raw.count(b"\n"), "1", "missing-final-newline")}
+
+
+@case("empty-file")
+def empty_table(pkg):
+    pkg.write_raw("event_roles", b"")
+    return {("data/event_roles.csv", 1, "1", "empty-file")}
+
+
+@case("csv-syntax")
+def unclosed_quote(pkg):
+    # frictionless merges the rest of the file into one cell here without an error (frictionless-py#1048)
+    line = pkg.line_of("event_roles", "recipient")
+    raw = pkg.raw("event_roles").decode()
+    pkg.write_raw("event_roles", raw.replace("recipient,", 'recipient,"The target', 1).encode())
+    return {("data/event_roles.csv", line, "1", "csv-syntax")}
+
+
+@case("blank-row")
+def blank_line_inside_table(pkg):
+    lines = pkg.raw("event_roles").decode().split("\n")
+    pkg.write_raw("event_roles", "\n".join(lines[:2] + [""] + lines[2:]).encode())
+    return {("data/event_roles.csv", 3, "1", "blank-row")}
+
+
+@pytest.mark.parametrize("header,col", [
+    ("event_role,definition,definition", "3"),  # duplicated and extra
+    ("event_role", "2"),  # missing
+    ("event_role,meaning", "2"),  # renamed
+    ("definition,event_role", "1"),  # reordered
+])
+def test_header_not_matching_schema_is_reported(pkg, header, col):
+    lines = pkg.raw("event_roles").decode().split("\n")
+    pkg.write_raw("event_roles", "\n".join([header] + lines[1:]).encode())
+    assert pkg.validate() == {("data/event_roles.csv", 1, col, "header-mismatch")}
+
+
+@case("header-mismatch")
+def renamed_header(pkg):
+    raw = pkg.raw("actors").decode()
+    pkg.write_raw("actors", raw.replace("country_basis", "country_source", 1).encode())
+    return {("data/actors.csv", 1, "5", "header-mismatch")}
+
+
+@case("extra-cell")
+def row_with_extra_cell(pkg):
+    line = pkg.line_of("event_roles", "subject")
+    lines = pkg.raw("event_roles").decode().split("\n")
+    lines[line - 1] += ",extra"
+    pkg.write_raw("event_roles", "\n".join(lines).encode())
+    return {("data/event_roles.csv", line, "3", "extra-cell")}
+
+
+@case("missing-cell")
+def row_with_missing_cell(pkg):
+    line = pkg.line_of("party_roles", "obligor")
+    lines = pkg.raw("party_roles").decode().split("\n")
+    lines[line - 1] = "obligor"
+    pkg.write_raw("party_roles", "\n".join(lines).encode())
+    # the row is kept, padded, so that references to 'obligor' do not cascade; its definition is missing
+    return {("data/party_roles.csv", line, "definition", "missing-cell"), ("data/party_roles.csv", line, "definition", "missing-value")}
+
+
+# -- field values -----------------------------------------------------------------------------
+
+@case("type-error")
+def impossible_calendar_date(pkg):
+    path, line, field = pkg.set("events", "ev-005", "date_end", "2024-02-30")
+    return {(path, line, field, "type-error"), (path, line, "date_start", "date-bounds-mismatch")}
+
+
+@case("type-error")
+def offset_not_an_integer(pkg):
+    where = pkg.set("actors", "canada", "char_start", "12a")
+    return {(*where, "type-error")}
+
+
+@case("missing-value")
+def empty_required_cell(pkg):
+    where = pkg.set("events", "ev-003", "summary", "")
+    return {(*where, "missing-value")}
+
+
+@case("missing-value")
+def empty_primary_key_part(pkg):
+    where = pkg.set("event_actors", ("ev-003", "canada"), "role", "")
+    return {(*where, "missing-value")}
+
+
+@case("duplicate-value")
+def value_repeated_in_a_unique_field(pkg):
+    d = pkg.descriptor()
+    next(f for f in pkg.resource(d, "actors")["schema"]["fields"] if f["name"] == "name")["constraints"]["unique"] = True
+    pkg.write_descriptor(d)
+    where = pkg.set("actors", "india", "name", "Canada")  # india sorts after canada
+    return {(*where, "duplicate-value")}
+
+
+@case("pattern-mismatch")
+def language_not_a_code(pkg):
+    where = pkg.set("sources", "src-0a85bdf091dd711d", "language", "english")
+    return {(*where, "pattern-mismatch"), (*where, "unknown-language")}
+
+
+@case("pattern-mismatch")
+def trailing_newline_does_not_slip_past_the_pattern(pkg):
+    # Python's re '$' accepts a trailing newline; the patterns must match the whole cell
+    where = pkg.set("events", "ev-009", "cameo_code", "042\n")
+    return {(*where, "pattern-mismatch"), (*where, "whitespace"), (*where, "dangling-foreign-key")}
+
+
+@case("not-in-vocabulary")
+def enum_value_outside_list(pkg):
+    where = pkg.set("event_types", "AGREE", "scheme", "CAMEO")
+    return {(*where, "not-in-vocabulary")}
+
+
+@case("out-of-range")
+def negative_offset(pkg):
+    where = pkg.set("actors", "canada", "char_start", "-1")
+    return {(*where, "out-of-range"), (*where[:2], "char_end", "evidence-out-of-range")}
+
+
+# -- text hygiene -----------------------------------------------------------------------------
+
+@case("whitespace")
+def trailing_space(pkg):
+    where = pkg.set("actors", "ajit-doval", "name", "Ajit Doval ")
+    return {(*where, "whitespace")}
+
+
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t"])
+def test_cell_starting_like_a_formula_is_reported(pkg, prefix):
+    where = pkg.set("events", "ev-003", "summary", prefix + "HYPERLINK(\"http://x\")")
+    expected = {(*where, "formula-injection")} | ({(*where, "whitespace")} if prefix.isspace() else set())
+    assert pkg.validate() == expected
+
+
+@case("formula-injection")
+def cell_starting_with_equals(pkg):
+    where = pkg.set("events", "ev-003", "summary", "=1+1")
+    return {(*where, "formula-injection")}
+
+
+@case("formula-injection")
+def cell_starting_with_carriage_return(pkg):
+    where = pkg.set("events", "ev-003", "summary", "\rx")
+    line = where[1]
+    raw = pkg.raw("events").decode()
+    col = raw.index("\r") - raw.rfind("\n", 0, raw.index("\r"))
+    return {(*where, "formula-injection"), (*where, "invisible-character"), (*where, "whitespace"), ("data/events.csv", line, str(col), "line-ending")}
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u200f", "\u202a", "\u202e", "\u2066", "\u2069", "\x07"])
+def test_invisible_or_bidi_character_is_reported(pkg, char):
+    where = pkg.set("actors", "india", "description", f"The Republic {char}of India.")
+    assert pkg.validate() == {(*where, "invisible-character")}
+
+
+@case("invisible-character")
+def right_to_left_override(pkg):
+    where = pkg.set("actors", "india", "description", "India\u202e")
+    return {(*where, "invisible-character")}
+
+
+# -- keys -------------------------------------------------------------------------------------
+
+@case("duplicate-primary-key")
+def duplicated_composite_key(pkg):
+    line = pkg.append("event_actors", ["ev-003", "canada", "recipient", "again"])
+    return {("data/event_actors.csv", line, "event_id+actor_id+role", "duplicate-primary-key")}
+
+
+@case("duplicate-primary-key")
+def duplicated_single_key(pkg):
+    line = pkg.append("event_roles", ["subject", "A second definition."])
+    return {("data/event_roles.csv", line, "event_role", "duplicate-primary-key")}
+
+
+# A filled reference that exists nowhere, for every foreign key of the package; the row is
+# chosen so that no other rule is affected.
+DANGLING = [
+    ("sources", "src-0a85bdf091dd711d", "published_basis", "no-such-basis"),
+    ("actors", "canada", "actor_type", "no-such-type"),
+    ("actors", "canada", "country_basis", "no-such-basis"),
+    ("actors", "ministry-of-external-affairs", "parent_actor_id", "no-such-actor"),
+    ("actors", "canada", "source_id", "src-missing"),
+    ("events", "ev-005", "date_basis", "no-such-basis"),
+    ("events", "ev-003", "event_type", "NO-SUCH-TYPE"),
+    ("events", "ev-003", "cameo_code", "999"),
+    ("events", "ev-003", "status", "no-such-status"),
+    ("events", "ev-003", "source_id", "src-missing"),
+    ("event_actors", ("ev-003", "canada"), "event_id", "ev-999"),
+    ("event_actors", ("ev-003", "canada"), "actor_id", "no-such-actor"),
+    ("event_actors", ("ev-003", "canada"), "role", "no-such-role"),
+    ("commitments", "cm-001", "event_id", "ev-999"),
+    ("commitments", "cm-001", "commitment_type", "no-such-type"),
+    ("commitments", "cm-001", "status", "no-such-status"),
+    ("commitments", "cm-001", "source_id", "src-missing"),
+    ("commitment_parties", ("cm-001", "canada"), "commitment_id", "cm-999"),
+    ("commitment_parties", ("cm-001", "canada"), "actor_id", "no-such-actor"),
+    ("commitment_parties", ("cm-001", "canada"), "role", "no-such-role"),
+    ("coverage_exclusions", "src-0a85bdf091dd711d", "source_id", "src-missing"),
+    ("event_modes", ("ACCUSE", "allege"), "event_type", "NO-SUCH-TYPE"),
+]
+
+
+QUOTED = {"coverage_exclusions": "India, Canada agree", "events": "New Delhi rejected", "commitments": "“They agreed to a shared"}
+
+
+@pytest.mark.parametrize("table,key,field,value", DANGLING, ids=[f"{t}.{f}" for t, _, f, _ in DANGLING])
+def test_dangling_reference_is_reported_for_every_foreign_key(pkg, table, key, field, value):
+    where = pkg.set(table, key, field, value)
+    expected = {(*where, "dangling-foreign-key")}
+    if (table, field) == ("event_modes", "event_type"):  # the mode vanishes from ACCUSE, so ev-002's allege is orphaned
+        expected.add(("data/events.csv", pkg.line_of("events", "ev-002"), "event_mode", "mode-type-mismatch"))
+    if field == "source_id" and table in ("coverage_exclusions", "events", "commitments"):  # the sentence loses its only citation
+        expected.add((*sentence_at(pkg.root, QUOTED[table]), "uncovered-sentence"))
+    assert pkg.validate() == expected
+
+
+def test_dangling_cases_cover_every_foreign_key(pkg):
+    declared = {(r["name"], "+".join(fk["fields"])) for r in pkg.descriptor()["resources"] for fk in r["schema"].get("foreignKeys", [])}
+    assert declared == {(t, f) for t, _, f, _ in DANGLING}
+
+
+@case("dangling-foreign-key")
+def event_actor_for_deleted_event(pkg):
+    lines = [pkg.line_of("event_actors", "ev-014", a) for a in ("india", "mark-carney")]
+    pkg.delete("events", "ev-014")  # its sentence stays covered by Carney's actor row
+    return {("data/event_actors.csv", n, "event_id", "dangling-foreign-key") for n in lines}
+
+
+@case("parent-cycle")
+def actor_is_its_own_grandparent(pkg):
+    where = pkg.set("actors", "india", "parent_actor_id", "ministry-of-external-affairs")
+    mea = pkg.line_of("actors", "ministry-of-external-affairs")
+    return {(*where, "parent-cycle"), ("data/actors.csv", mea, "parent_actor_id", "parent-cycle")}
+
+
+@case("parent-cycle")
+def actor_is_its_own_parent(pkg):
+    where = pkg.set("actors", "canada", "parent_actor_id", "canada")
+    return {(*where, "parent-cycle")}
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+@case("invalid-edtf")
+def month_thirteen(pkg):
+    where = pkg.set("events", "ev-005", "date", "2024-13")
+    return {(*where, "invalid-edtf")}
+
+
+@case("invalid-edtf")
+def publication_date_not_edtf(pkg):
+    where = pkg.set("sources", "src-0a85bdf091dd711d", "published", "2026-1X-XX")
+    return {(*where, "invalid-edtf")}
+
+
+@case("date-bounds-mismatch")
+def end_not_the_last_day_of_the_month(pkg):
+    where = pkg.set("events", "ev-005", "date_end", "2024-10-30")
+    return {(*where[:2], "date_start", "date-bounds-mismatch")}
+
+
+@case("date-bounds-mismatch")
+def day_precision_invented_for_a_month(pkg):
+    # '2024-10' may not be narrowed to one day in its bounds
+    pkg.set("events", "ev-005", "date_start", "2024-10-14")
+    where = pkg.set("events", "ev-005", "date_end", "2024-10-14")
+    return {(*where[:2], "date_start", "date-bounds-mismatch")}
+
+
+@case("date-order")
+def start_after_end(pkg):
+    where = pkg.set("events", "ev-005", "date_start", "2024-11-01")
+    return {(*where, "date-order"), (*where, "date-bounds-mismatch")}
+
+
+@case("basis-mismatch")
+def stated_basis_for_an_empty_date(pkg):
+    where = pkg.set("events", "ev-001", "date_basis", "stated")
+    return {(*where, "basis-mismatch")}
+
+
+@case("basis-mismatch")
+def country_without_basis(pkg):
+    where = pkg.set("actors", "hardeep-singh-nijjar", "country", "CAN")
+    return {(*where[:2], "country_basis", "basis-mismatch")}
+
+
+@case("mode-type-mismatch")
+def expel_is_not_a_consult_mode(pkg):
+    where = pkg.set("events", "ev-009", "event_mode", "expel")
+    return {(*where, "mode-type-mismatch")}
+
+
+# -- identifiers ------------------------------------------------------------------------------
+
+@case("unknown-country")
+def country_code_that_does_not_exist(pkg):
+    where = pkg.set("actors", "india", "country", "XIN")
+    return {(*where, "unknown-country")}
+
+
+@case("unknown-language")
+def language_code_that_does_not_exist(pkg):
+    where = pkg.set("sources", "src-0a85bdf091dd711d", "language", "qq")
+    return {(*where, "unknown-language")}
+
+
+# -- evidence ---------------------------------------------------------------------------------
+
+@case("evidence-mismatch")
+def quote_with_straight_quotes(pkg):
+    where = pkg.set("events", "ev-003", "quote", 'New Delhi rejected the claim as "absurd"')
+    return {(*where, "evidence-mismatch")}
+
+
+@case("evidence-mismatch")
+def offsets_off_by_one(pkg):
+    start = int(pkg.get("events", "ev-003", "char_start"))
+    end = int(pkg.get("events", "ev-003", "char_end"))
+    pkg.set("events", "ev-003", "char_start", str(start + 1))
+    where = pkg.set("events", "ev-003", "char_end", str(end + 1))
+    return {(*where[:2], "quote", "evidence-mismatch")}
+
+
+@case("evidence-mismatch")
+def quote_not_in_text(pkg):
+    where = pkg.set("actors", "canada", "quote", "Canada and India have agreed")
+    return {(*where, "evidence-mismatch")}
+
+
+@case("evidence-out-of-range")
+def offsets_past_the_end(pkg):
+    where = pkg.set("actors", "canada", "char_end", "99999")
+    return {(*where, "evidence-out-of-range")}
+
+
+@case("evidence-out-of-range")
+def empty_span(pkg):
+    start = pkg.get("actors", "canada", "char_start")
+    where = pkg.set("actors", "canada", "char_end", start)
+    return {(*where, "evidence-out-of-range")}
+
+
+@case("source-hash-mismatch")
+def archived_text_edited(pkg):
+    text = pkg.root / "data" / "sources" / "src-0a85bdf091dd711d.txt"
+    text.write_bytes(text.read_bytes().replace("Doval".encode(), "Dovel".encode(), 1))
+    return {("data/sources.csv", 2, "text_sha256", "source-hash-mismatch")}
+
+
+@case("missing-file")
+def archived_text_deleted(pkg):
+    (pkg.root / "data" / "sources" / "src-0a85bdf091dd711d.txt").unlink()
+    return {("data/sources.csv", 2, "text_path", "missing-file")}
+
+
+@case("unsafe-path")
+def text_path_leaving_the_package(pkg):
+    where = pkg.set("sources", "src-0a85bdf091dd711d", "text_path", "../../../etc/hostname")
+    return {(*where, "unsafe-path"), (*where, "pattern-mismatch"), (*where, "text-path-mismatch")}
+
+
+@case("text-path-mismatch")
+def text_named_after_another_source(pkg):
+    src = pkg.root / "data" / "sources" / "src-0a85bdf091dd711d.txt"
+    src.rename(src.with_name("src-other.txt"))
+    where = pkg.set("sources", "src-0a85bdf091dd711d", "text_path", "data/sources/src-other.txt")
+    return {(*where, "text-path-mismatch")}
+
+
+@case("uncovered-sentence")
+def exclusion_removed(pkg):
+    pkg.delete("coverage_exclusions", "src-0a85bdf091dd711d")
+    return {("data/sources/src-0a85bdf091dd711d.txt", 1, "1", "uncovered-sentence")}
+
+
+@pytest.mark.parametrize("make", CASES)
+def test_corruption_is_reported_exactly(pkg, make, request):
+    if "tmp_path_factory" in make.__code__.co_varnames[: make.__code__.co_argcount]:
+        expected = make(pkg, request.getfixturevalue("tmp_path_factory"))
+    else:
+        expected = make(pkg)
+    kwargs = {"max_bytes": pkg.limit} if hasattr(pkg, "limit") else {}
+    assert pkg.validate(**kwargs) == expected
+
+
+def test_every_code_in_the_catalogue_has_a_case():
+    covered = {p.values[0].code for p in CASES}
+    assert covered == set(CODES), sorted(set(CODES) ^ covered)
+
+
+def test_problem_messages_carry_value_and_advice(pkg):
+    pkg.set("events", "ev-009", "event_mode", "expel")
+    from validate.core import validate_package
+
+    (p,) = validate_package(pkg.root)
+    assert "'expel'" in p.message and "'CONSULT'" in p.message and CODES[p.code][1] in p.message
+    assert p.format().startswith(f"data/events.csv:{p.line}:event_mode: mode-type-mismatch: ")
+
+
+def test_json_descriptor_position_is_reported_for_a_missing_brace(pkg):
+    (pkg.root / "datapackage.json").write_text('{"resources": [\n')
+    ((path, line, col, code),) = pkg.validate()
+    assert (path, line, code) == ("datapackage.json", 2, "invalid-json")
