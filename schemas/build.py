@@ -12,7 +12,7 @@ from .context import Context
 from .fields import field_rules
 from .keys import cycle_rule, foreign_key_rule, primary_key_rule
 from .rule import Rule
-from .rules import basis_rules, code_rules, edtf_rules, evidence_rules, mode_rule, source_rules
+from .rules import basis_rules, code_rules, edtf_rules, evidence_rules, mode_rule, source_rules, verbatim_rules
 
 
 def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule]:
@@ -35,7 +35,7 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule]:
     rules += edtf_rules(fields) + basis_rules(fields) + mode_rule(ctx, names) + code_rules(names)
     if res["name"] == "sources":
         rules += source_rules(ctx, names)
-    rules += evidence_rules(ctx, names)
+    rules += evidence_rules(ctx, names) + verbatim_rules(ctx, fields)
     return rules
 
 

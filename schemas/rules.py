@@ -205,3 +205,37 @@ def evidence_rules(ctx: Context, names: set[str]) -> list[Rule]:
              lambda df, idx: [f"span {df.at[i, 'char_start']}..{df.at[i, 'char_end']} is not inside the text of {df.at[i, 'source_id']}" for i in idx]),
         Rule("evidence-mismatch", "quote", matches, explain),
     ]
+
+
+def verbatim_rules(ctx: Context, fields: list[dict]) -> list[Rule]:
+    """Fields marked "verbatim": each value (or each "; "-separated part) occurs in the source text:
+    of the row's own source where the table has source_id, else of any source."""
+    rules = []
+    for fld in fields:
+        if not fld.get("verbatim"):
+            continue
+        name = fld["name"]
+
+        def missing_parts(df, name=name):
+            texts = ctx.texts()
+            own = df["source_id"] if "source_id" in df.columns else pd.Series("", index=df.index)
+            parts = df[name].str.split("; ").explode()
+            parts = parts[parts != ""]
+            sids = own.loc[parts.index]
+            found = pd.Series(
+                [t is not None and p in t for p, t in zip(parts, sids.map(texts.get))] if "source_id" in df.columns
+                else parts.map(lambda p: any(p in t for t in texts.values())).tolist(),
+                index=parts.index, dtype=bool)
+            return parts[~found]
+
+        def test(df, missing_parts=missing_parts):
+            if not ctx.texts():
+                return pd.Series(True, index=df.index)  # the texts are unreadable and reported as such
+            return pd.Series(~df.index.isin(missing_parts(df).index), index=df.index)
+
+        def detail(df, idx, missing_parts=missing_parts, name=name):
+            bad = missing_parts(df)
+            return [f"{name} part {bad.loc[[i]].iloc[0]!r} does not occur in the source text" for i in idx]
+
+        rules.append(Rule("not-verbatim", name, test, detail))
+    return rules

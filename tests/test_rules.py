@@ -347,7 +347,7 @@ def right_to_left_override(pkg):
 
 @case("duplicate-primary-key")
 def duplicated_composite_key(pkg):
-    line = pkg.append("event_actors", ["ev-003", "canada", "recipient", "again"])
+    line = pkg.append("event_actors", ["ev-003", "canada", "recipient", ""])
     return {("data/event_actors.csv", line, "event_id+actor_id+role", "duplicate-primary-key")}
 
 
@@ -551,6 +551,18 @@ def text_named_after_another_source(pkg):
     src.rename(src.with_name("src-other.txt"))
     where = pkg.set("sources", "src-0a85bdf091dd711d", "text_path", "data/sources/src-other.txt")
     return {(*where, "text-path-mismatch")}
+
+
+@case("not-verbatim")
+def title_not_in_the_source(pkg):
+    where = pkg.set("event_actors", ("ev-002", "justin-trudeau"), "title_at_event", "former prime minister")
+    return {(*where, "not-verbatim")}
+
+
+@case("not-verbatim")
+def one_of_several_places_not_in_the_source(pkg):
+    where = pkg.set("events", "ev-008", "location", "New Delhi; Toronto")
+    return {(*where, "not-verbatim")}
 
 
 @case("uncovered-sentence")

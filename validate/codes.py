@@ -174,6 +174,10 @@ CODES: dict[str, tuple[str, str]] = {
         "text_path is not data/sources/<source_id>.txt",
         "name the archived text after its source_id",
     ),
+    "not-verbatim": (
+        "a value that must be copied from the source does not occur in its text",
+        "copy the words exactly as the source writes them (curly quotes included), or leave the cell empty",
+    ),
     "uncovered-sentence": (
         "a sentence of the source is cited by no evidence span and not excluded",
         "add the fact it states with its quote, or add a reviewed row to coverage_exclusions.csv",
