@@ -1,0 +1,72 @@
+"""datapackage.json owns the shape; the pandera schemas are built from it and cannot drift."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from schemas import Context, build_schema, resource_rules
+from schemas.fields import field_rules
+from validate.descriptor import load
+
+ROOT = Path(__file__).resolve().parent.parent
+DESC, _ = load(ROOT)
+RESOURCES = DESC.resources
+CONSTRAINT_CODES = {"required": "missing-value", "pattern": "pattern-mismatch", "enum": "not-in-vocabulary",
+                    "minimum": "out-of-range", "maximum": "out-of-range", "minLength": "out-of-range", "maxLength": "out-of-range"}
+
+
+def rules_of(res):
+    empty = {r["name"]: pd.DataFrame({f["name"]: pd.Series([], dtype="str") for f in r["schema"]["fields"]}) for r in RESOURCES}
+    ctx = Context(ROOT, empty)
+    return resource_rules(res, ctx, np.arange(2, 100))
+
+
+@pytest.mark.parametrize("res", RESOURCES, ids=[r["name"] for r in RESOURCES])
+def test_pandera_columns_are_the_descriptor_fields_in_order(res):
+    schema = build_schema(res, rules_of(res))
+    assert list(schema.columns) == [f["name"] for f in res["schema"]["fields"]]
+    assert schema.ordered and schema.strict
+
+
+@pytest.mark.parametrize("res", RESOURCES, ids=[r["name"] for r in RESOURCES])
+def test_every_declared_constraint_and_key_has_a_check(res):
+    names = {c.name for c in build_schema(res, rules_of(res)).checks}
+    for f in res["schema"]["fields"]:
+        for constraint in f.get("constraints", {}):
+            if constraint == "unique":
+                expected = "duplicate-primary-key" if res["schema"]["primaryKey"] == [f["name"]] else "duplicate-value"
+                assert any(n.startswith(expected + "@") for n in names)
+            else:
+                assert f"{CONSTRAINT_CODES[constraint]}@{f['name']}" in names
+        if f.get("type", "string") != "string":
+            assert f"type-error@{f['name']}" in names
+        if f.get("edtf"):
+            assert f"invalid-edtf@{f['name']}" in names
+    assert f"duplicate-primary-key@{'+'.join(res['schema']['primaryKey'])}" in names
+    for fk in res["schema"].get("foreignKeys", []):
+        assert f"dangling-foreign-key@{'+'.join(fk['fields'])}" in names
+
+
+@pytest.mark.parametrize("res", RESOURCES, ids=[r["name"] for r in RESOURCES])
+def test_every_field_is_documented_with_a_valid_example(res):
+    for f in res["schema"]["fields"]:
+        assert f.get("title") and f.get("description") and "example" in f, f["name"]
+        if f["example"] == "":
+            continue  # an empty example documents a field that is usually unknown (publisher, url)
+        frame = pd.DataFrame({f["name"]: pd.Series([str(f["example"])], dtype="str")})
+        failing = [r.code for r in field_rules(f, [], np.array([2])) if not r.test(frame).all()]
+        assert failing == [], (f["name"], f["example"])
+
+
+def test_resources_are_named_after_their_files_in_data():
+    assert all(r["path"] == f"data/{r['name']}.csv" for r in RESOURCES)
+    assert {p.name for p in (ROOT / "data").glob("*.csv")} == {f"{r['name']}.csv" for r in RESOURCES}
+
+
+def test_link_tables_reference_both_parents():
+    for name, parents in {"event_actors": {"events", "actors"}, "commitment_parties": {"commitments", "actors"}}.items():
+        res = DESC.resource(name)
+        assert parents <= {fk["reference"]["resource"] for fk in res["schema"]["foreignKeys"]}
+        assert len(res["schema"]["primaryKey"]) > 1
