@@ -70,7 +70,7 @@ def test_directory_without_descriptor_is_invalid_not_a_crash(tmp_path):
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_has_help_from_its_docstring(command, capsys):
     assert main([command, "--help"]) == 0
-    first_line = COMMANDS[command].__doc__.split("\n")[0]
+    first_line = COMMANDS[command][0].__doc__.split("\n")[0]
     assert first_line.split()[0] in capsys.readouterr().out
 
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m validate [check] [PATH]`. Each command is one function; its docstring is its help."""
+"""Command line: `python -m validate [COMMAND] [PATH]`. Each command is one function; its docstring is its help."""
 
 from __future__ import annotations
 
@@ -12,26 +12,67 @@ from .problems import RENDERERS
 USAGE_ERROR = 2
 
 
-def check(path: Path, fmt: str = "text", max_bytes: int = DEFAULT_MAX_BYTES) -> int:
+def check(path: Path, format: str = "text", max_bytes: int = DEFAULT_MAX_BYTES) -> int:
     """Validate the data package at PATH: descriptor, every table, every cross-table rule, every
     evidence span and sentence coverage. Prints one problem per line as
     path:line:column: code: message. Exit 0 when valid, 1 when invalid, 2 on a usage error."""
     from .core import validate_package  # imported here so that --help stays fast
 
+    if max_bytes <= 0:
+        raise UsageError("--max-bytes must be positive")
     problems = validate_package(path, max_bytes)
-    sys.stdout.write(RENDERERS[fmt](problems))
+    sys.stdout.write(RENDERERS[format](problems))
     return 1 if problems else 0
 
 
-COMMANDS = {"check": check}
+def docs(path: Path, check: bool = False) -> int:
+    """Regenerate docs/codebook.md and the README's table of problem codes from datapackage.json,
+    the vocabulary tables and the code catalogue. With --check, change nothing and exit 1 if any
+    generated file is stale."""
+    from .core import validate_package
+    from .docs import generated, write_atomic
+
+    if validate_package(path):
+        print("python -m validate docs: the package is invalid; run python -m validate first", file=sys.stderr)
+        return 1
+    stale = []
+    for target, text in generated(path).items():
+        current = target.read_text(encoding="utf-8") if target.exists() else None
+        if current != text:
+            stale.append(target.relative_to(path).as_posix())
+            if not check:
+                write_atomic(target, text)
+    for name in stale:
+        print(f"{name}: {'stale; run python -m validate docs' if check else 'written'}")
+    return 1 if check and stale else 0
+
+
+class UsageError(Exception):
+    pass
+
+
+def _path(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", default=".", type=Path, metavar="PATH", help="package directory (default: .)")
+
+
+def _check_args(p: argparse.ArgumentParser) -> None:
+    _path(p)
+    p.add_argument("--format", choices=sorted(RENDERERS), default="text", help="text for people, json for machines, github for workflow annotations")
+    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help=f"refuse files larger than this (default {DEFAULT_MAX_BYTES})")
+
+
+def _docs_args(p: argparse.ArgumentParser) -> None:
+    _path(p)
+    p.add_argument("--check", action="store_true", help="report stale files instead of writing them")
+
+
+COMMANDS = {"check": (check, _check_args), "docs": (docs, _docs_args)}
 
 
 def parser(command: str) -> argparse.ArgumentParser:
-    func = COMMANDS[command]
+    func, add_args = COMMANDS[command]
     p = argparse.ArgumentParser(prog=f"python -m validate {command}", description=func.__doc__)
-    p.add_argument("path", nargs="?", default=".", type=Path, metavar="PATH", help="package directory (default: .)")
-    p.add_argument("--format", choices=sorted(RENDERERS), default="text", help="text for people, json for machines, github for workflow annotations")
-    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help=f"refuse files larger than this (default {DEFAULT_MAX_BYTES})")
+    add_args(p)
     return p
 
 
@@ -45,11 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.path.is_dir():
         print(f"python -m validate: {args.path} is not a directory", file=sys.stderr)
         return USAGE_ERROR
-    if args.max_bytes <= 0:
-        print("python -m validate: --max-bytes must be positive", file=sys.stderr)
-        return USAGE_ERROR
     try:
-        return COMMANDS[command](args.path, args.format, args.max_bytes)
+        return COMMANDS[command][0](**vars(args))
+    except UsageError as exc:
+        print(f"python -m validate {command}: {exc}", file=sys.stderr)
+        return USAGE_ERROR
     except Exception as exc:  # a bug in this tool must still not print a traceback at a contributor
         print(f"python -m validate: internal error ({type(exc).__name__}: {exc}); please report it", file=sys.stderr)
         return USAGE_ERROR

@@ -1,0 +1,46 @@
+"""Generated documentation is never stale, and the README's examples are real output."""
+
+import json
+import shutil
+from pathlib import Path
+
+from validate.cli import main
+from validate.core import validate_package
+from validate.docs import codebook
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_generated_docs_are_up_to_date(capsys):
+    assert main(["docs", str(ROOT), "--check"]) == 0, capsys.readouterr().out
+
+
+def test_a_changed_description_makes_the_docs_stale_and_docs_rewrites_them(pkg, capsys):
+    shutil.copy(ROOT / "README.md", pkg.root / "README.md")
+    shutil.copytree(ROOT / "docs", pkg.root / "docs")
+    d = pkg.descriptor()
+    pkg.resource(d, "events")["schema"]["fields"][0]["description"] = "A new description."
+    pkg.write_descriptor(d)
+    before = (pkg.root / "docs" / "codebook.md").read_bytes()
+    assert main(["docs", str(pkg.root), "--check"]) == 1
+    assert "docs/codebook.md: stale" in capsys.readouterr().out
+    assert (pkg.root / "docs" / "codebook.md").read_bytes() == before, "--check must not write"
+    assert main(["docs", str(pkg.root)]) == 0
+    assert "A new description." in (pkg.root / "docs" / "codebook.md").read_text(encoding="utf-8")
+    assert main(["docs", str(pkg.root), "--check"]) == 0
+
+
+def test_codebook_lists_every_field_and_every_code():
+    text = codebook(ROOT)
+    desc = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    for res in desc["resources"]:
+        for field in res["schema"]["fields"]:
+            assert f"| `{field['name']}` |" in text
+    for code in ["SANCTION", "withdraw", "outside-knowledge", "obligor", "161"]:
+        assert f"| {code} |" in text
+
+
+def test_readme_example_problem_line_is_what_the_validator_prints(pkg):
+    pkg.set("events", "ev-009", "event_mode", "expel")
+    (problem,) = validate_package(pkg.root)
+    assert problem.format() in (ROOT / "README.md").read_text(encoding="utf-8")
