@@ -11,19 +11,17 @@ from validate.problems import Problem, problem
 from .context import Context
 from .fields import field_rules
 from .keys import cycle_rule, foreign_key_rule, primary_key_rule
-from .rule import Rule
+from .rule import CellRule, Rule
 from .rules import basis_rules, code_rules, edtf_rules, evidence_rules, mode_rule, source_rules, verbatim_rules
 
 
-def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule]:
+def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | CellRule]:
     """Every rule for one resource, in the order its problems are most useful to read."""
     schema = res["schema"]
     fields = schema["fields"]
     names = {f["name"] for f in fields}
     pk = schema.get("primaryKey", [])
-    rules: list[Rule] = []
-    for fld in fields:
-        rules += field_rules(fld, pk, lines)
+    rules: list[Rule | CellRule] = field_rules(fields, pk, lines)
     rules.append(primary_key_rule(pk, lines))
     for fk in schema.get("foreignKeys", []):
         target = fk["reference"].get("resource") or res["name"]
@@ -39,7 +37,7 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule]:
     return rules
 
 
-def build_schema(res: dict, rules: list[Rule]) -> pa.DataFrameSchema:
+def build_schema(res: dict, rules: list[Rule | CellRule]) -> pa.DataFrameSchema:
     """The pandera schema of a resource: its columns in descriptor order, and every rule as a named check."""
     columns = {f["name"]: pa.Column("str", nullable=False) for f in res["schema"]["fields"]}
     return pa.DataFrameSchema(columns, checks=[r.check() for r in rules], name=res["name"], strict=True, ordered=True)
@@ -60,7 +58,6 @@ def check_table(res: dict, frame: pd.DataFrame, lines: np.ndarray, ctx: Context)
     out = []
     for name, group in cases.groupby("check", sort=False):
         rule = by_name[name]
-        index = pd.Index(group["index"].astype(np.int64))
-        for i, detail in zip(index, rule.explain(frame, index)):
-            out.append(problem(res["path"], lines[i], rule.field, rule.code, detail))
+        for i, field, detail in rule.failures(frame, pd.Index(group["index"].astype(np.int64))):
+            out.append(problem(res["path"], lines[i], field, rule.code, detail))
     return out

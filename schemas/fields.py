@@ -1,11 +1,13 @@
-"""Rules that Table Schema states for one field: type, constraints, and text hygiene."""
+"""Rules that Table Schema states for fields: type, constraints, and text hygiene."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
 
-from .rule import Rule, as_int, present
+from .rule import CellRule, Rule, as_int, present
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
 # Spreadsheets evaluate cells starting with these (OWASP CSV injection).
@@ -14,7 +16,7 @@ FORMULA_START = r"[=+\-@\t\r]"
 INVISIBLE = "[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f]"
 
 
-def _valid_type(type_: str, s: pd.Series) -> pd.Series:
+def valid_type(type_: str, s: pd.Series) -> pd.Series:
     if type_ == "integer":
         return s.str.fullmatch(r"[+-]?[0-9]+")
     if type_ == "number":
@@ -35,56 +37,64 @@ def _bounded(type_: str, s: pd.Series, bound, above: bool) -> pd.Series:
     return ok.fillna(True).astype(bool)
 
 
-def field_rules(fld: dict, primary_key: list[str], lines: np.ndarray) -> list[Rule]:
-    name = fld["name"]
-    type_ = fld.get("type", "string")
-    cons = fld.get("constraints", {})
-    rules: list[Rule] = []
+def _invisible(name: str, value: str) -> str:
+    m = re.search(INVISIBLE, value)
+    return f"{name} has U+{ord(m.group()):04X} at character {m.start()}"
 
-    def add(code, test, detail=None):
-        rules.append(Rule(code, name, lambda df, test=test: test(df[name]), detail))
+
+def _field_cells(fld: dict, primary_key: list[str]) -> dict[str, tuple]:
+    """code -> (cell test, message) for one field."""
+    name, type_ = fld["name"], fld.get("type", "string")
+    cons = fld.get("constraints", {})
+    out: dict[str, tuple] = {}
+
+    def add(code, test, message):
+        out[code] = (test, message)
 
     if cons.get("required") or name in primary_key:
-        add("missing-value", present, lambda df, idx: [f"{name} is empty"] * len(idx))
-    add("type-error", lambda s: ~present(s) | _valid_type(type_, s),
-        lambda df, idx: [f"{name} is {v!r}, not a valid {type_}" for v in df.loc[idx, name]])
+        add("missing-value", present, lambda v: f"{name} is empty")
+    if type_ != "string":
+        add("type-error", lambda s: ~present(s) | valid_type(type_, s), lambda v: f"{name} is {v!r}, not a valid {type_}")
     if "pattern" in cons:
-        pattern = cons["pattern"]
+        pattern, example = cons["pattern"], fld.get("example", "")
         add("pattern-mismatch", lambda s: ~present(s) | s.str.fullmatch(pattern),
-            lambda df, idx: [f"{name} is {v!r}, which does not match {pattern!r} (example: {fld.get('example', '')!r})" for v in df.loc[idx, name]])
+            lambda v: f"{name} is {v!r}, which does not match {pattern!r} (example: {example!r})")
     if "enum" in cons:
         allowed = cons["enum"]
-        add("not-in-vocabulary", lambda s: ~present(s) | s.isin(allowed),
-            lambda df, idx: [f"{name} is {v!r}; allowed: {', '.join(allowed)}" for v in df.loc[idx, name]])
+        add("not-in-vocabulary", lambda s: ~present(s) | s.isin(allowed), lambda v: f"{name} is {v!r}; allowed: {', '.join(allowed)}")
+    limits = []
     for key, above in (("minimum", True), ("maximum", False)):
         if key in cons:
-            bound = cons[key]
-            add("out-of-range", lambda s, b=bound, a=above: _bounded(type_, s, b, a),
-                lambda df, idx, k=key, b=bound: [f"{name} is {v!r}, below the {k} {b}" if k == "minimum" else f"{name} is {v!r}, above the {k} {b}" for v in df.loc[idx, name]])
+            limits.append((lambda s, b=cons[key], a=above: _bounded(type_, s, b, a), f"{key} {cons[key]}"))
     for key, above in (("minLength", True), ("maxLength", False)):
         if key in cons:
-            bound = cons[key]
-            add("out-of-range", lambda s, b=bound, a=above: ~present(s) | ((s.str.len() >= b) if a else (s.str.len() <= b)),
-                lambda df, idx, k=key, b=bound: [f"{name} has {len(v)} characters; {k} is {b}" for v in df.loc[idx, name]])
-    if cons.get("unique") and primary_key != [name]:  # a one-field key is checked as a key
-        def first_line(df, idx):
-            s = df[name]
-            first = pd.Series(lines[: len(s)], index=s.index).groupby(s).transform("min")
-            return [f"{name} {v!r} is also on line {first[i]}" for i, v in zip(idx, s.loc[idx])]
-
-        add("duplicate-value", lambda s: ~(present(s) & s.duplicated(keep="first")), first_line)
+            limits.append((lambda s, b=cons[key], a=above: ~present(s) | ((s.str.len() >= b) if a else (s.str.len() <= b)), f"{key} {cons[key]}"))
+    if limits:
+        tests = [t for t, _ in limits]
+        add("out-of-range", lambda s: pd.Series(np.logical_and.reduce([t(s) for t in tests]), index=s.index),
+            lambda v: f"{name} is {v!r}, outside {' and '.join(d for _, d in limits)}")
     if type_ == "string":
-        add("whitespace", lambda s: s == s.str.strip(),
-            lambda df, idx: [f"{name} is {v!r}" for v in df.loc[idx, name]])
-        add("formula-injection", lambda s: ~s.str.match(FORMULA_START),
-            lambda df, idx: [f"{name} starts with {v[:1]!r}: {v[:40]!r}" for v in df.loc[idx, name]])
-    add("invisible-character", lambda s: ~s.str.contains(INVISIBLE, regex=True),
-        lambda df, idx: [_invisible(name, v) for v in df.loc[idx, name]])
+        add("whitespace", lambda s: s == s.str.strip(), lambda v: f"{name} is {v!r}")
+        add("formula-injection", lambda s: ~s.str.match(FORMULA_START), lambda v: f"{name} starts with {v[:1]!r}: {v[:40]!r}")
+    add("invisible-character", lambda s: ~s.str.contains(INVISIBLE, regex=True), lambda v: _invisible(name, v))
+    return out
+
+
+def field_rules(fields: list[dict], primary_key: list[str], lines: np.ndarray) -> list[CellRule | Rule]:
+    """One CellRule per code over every field it applies to, plus duplicate-value per unique field."""
+    by_code: dict[str, dict] = {}
+    for fld in fields:
+        for code, pair in _field_cells(fld, primary_key).items():
+            by_code.setdefault(code, {})[fld["name"]] = pair
+    rules: list[CellRule | Rule] = [CellRule(code, columns) for code, columns in by_code.items()]
+    for fld in fields:
+        name = fld["name"]
+        if fld.get("constraints", {}).get("unique") and primary_key != [name]:  # a one-field key is checked as a key
+
+            def first_line(df, idx, name=name):
+                s = df[name]
+                first = pd.Series(lines[: len(s)], index=s.index).groupby(s).transform("min")
+                return [f"{name} {v!r} is also on line {first[i]}" for i, v in zip(idx, s.loc[idx])]
+
+            rules.append(Rule("duplicate-value", name, lambda df, name=name: ~(present(df[name]) & df[name].duplicated(keep="first")), first_line))
     return rules
-
-
-def _invisible(name: str, value: str) -> str:
-    import re
-
-    m = re.search(INVISIBLE, value)
-    return f"{name} has U+{ord(m.group()):04X} at character {m.start()}" if m else f"{name} has an invisible character"
