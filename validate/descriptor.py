@@ -121,6 +121,12 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
         if not isinstance(cons, dict) or set(cons) - CONSTRAINTS:
             out += err("descriptor-error", f"field {fname!r} has unsupported constraints; supported: {', '.join(sorted(CONSTRAINTS))}", f'"name": "{fname}"')
             continue
+        kinds = {"required": bool, "unique": bool, "pattern": str, "enum": list, "minLength": int, "maxLength": int,
+                 "minimum": (int, float), "maximum": (int, float)}
+        wrong = [k for k, v in cons.items() if not isinstance(v, kinds[k]) or (isinstance(v, bool) and kinds[k] not in (bool,))]
+        if wrong:
+            out += err("descriptor-error", f"field {fname!r}: constraints {wrong} have values of the wrong type", f'"name": "{fname}"')
+            continue
         if "pattern" in cons:
             try:
                 re.compile(cons["pattern"])
@@ -142,8 +148,9 @@ def _check_keys(desc: Descriptor, res: dict) -> list[Problem]:
 
     pk = res["schema"].get("primaryKey", [])
     pk = [pk] if isinstance(pk, str) else pk
-    if not isinstance(pk, list) or not pk or not set(pk) <= fields:
+    if not isinstance(pk, list) or not pk or not all(isinstance(k, str) and k in fields for k in pk):
         err(f"primaryKey {pk!r} must name fields of the resource", '"primaryKey"')
+        pk = []
     res["schema"]["primaryKey"] = pk
     fks = res["schema"].get("foreignKeys", [])
     if not isinstance(fks, list):
@@ -155,6 +162,9 @@ def _check_keys(desc: Descriptor, res: dict) -> list[Problem]:
             ref = fk["reference"]
             target_name = ref.get("resource", "") or name
             theirs = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+            if not isinstance(target_name, str) or not all(isinstance(f, str) for f in own + theirs):
+                raise TypeError
+            fk["fields"], ref["fields"] = own, theirs  # Table Schema allows a string for one field
         except (KeyError, TypeError, AttributeError):
             err(f"foreign key {fk!r} needs 'fields' and 'reference' with 'fields'", '"foreignKeys"')
             continue

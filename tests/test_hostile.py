@@ -1,0 +1,123 @@
+"""Untrusted input: odd descriptors, text that looks like missing values, and random byte damage.
+Whatever the input, the validator ends with located problems (exit 1) or none (exit 0): never an
+exception, never a hang."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from validate.cli import main
+from validate.core import validate_package
+from validate.reader import decode, parse
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLES = ["events", "actors", "event_actors", "commitments", "sources", "event_modes"]
+
+
+def test_deeply_nested_descriptor_is_invalid_json_not_a_crash(pkg):
+    (pkg.root / "datapackage.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert {p.code for p in validate_package(pkg.root)} <= {"invalid-json", "descriptor-error"}
+
+
+@pytest.mark.parametrize("constraints", [{"minimum": "a"}, {"pattern": 5}, {"enum": "x"}, {"maxLength": 1.5}, {"pattern": "("}, {"required": "yes"}])
+def test_constraint_of_the_wrong_type_is_a_descriptor_error(pkg, constraints):
+    d = pkg.descriptor()
+    pkg.resource(d, "events")["schema"]["fields"][0]["constraints"] = constraints
+    pkg.write_descriptor(d)
+    assert {p.code for p in validate_package(pkg.root)} == {"descriptor-error"}
+
+
+@pytest.mark.parametrize("schema_patch", [
+    {"primaryKey": [["event_id"]]},
+    {"primaryKey": "no_such_field"},
+    {"foreignKeys": [{"fields": [1], "reference": {"resource": "actors", "fields": ["actor_id"]}}]},
+    {"foreignKeys": "x"},
+    {"fields": [1, 2]},
+])
+def test_malformed_keys_are_descriptor_errors(pkg, schema_patch):
+    d = pkg.descriptor()
+    pkg.resource(d, "events")["schema"].update(schema_patch)
+    pkg.write_descriptor(d)
+    assert {p.code for p in validate_package(pkg.root)} == {"descriptor-error"}
+
+
+def test_single_field_foreign_key_may_be_a_string(pkg):
+    d = pkg.descriptor()
+    for fk in pkg.resource(d, "actors")["schema"]["foreignKeys"]:
+        fk["fields"], fk["reference"]["fields"] = fk["fields"][0], fk["reference"]["fields"][0]
+    pkg.write_descriptor(d)
+    assert validate_package(pkg.root) == []
+    pkg.set("actors", "india", "parent_actor_id", "india")
+    assert {p.code for p in validate_package(pkg.root)} == {"parent-cycle"}
+
+
+@pytest.mark.parametrize("text", ["NA", "None", "null", "NaN", "N/A", "#N/A", "nan", "0"])
+def test_text_that_looks_missing_stays_text(pkg, text):
+    pkg.set("actors", "india", "description", text)
+    assert validate_package(pkg.root) == []  # a required cell holding 'NA' is filled, not missing
+    table, _ = parse(pkg.raw("actors").decode(), "data/actors.csv", "actors", pkg.rows("actors")[0])
+    assert text in set(table.frame["description"])
+
+
+def test_leading_zeros_survive_reading(pkg):
+    table, _ = parse(pkg.raw("cameo_codes").decode(), "data/cameo_codes.csv", "cameo_codes", ["cameo_code", "name"])
+    assert {"010", "016", "031", "040", "042", "046", "050"} <= set(table.frame["cameo_code"])
+
+
+def test_data_directory_symlinked_outside_is_refused(pkg, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("elsewhere") / "data"
+    shutil.move(pkg.root / "data", outside)
+    (pkg.root / "data").symlink_to(outside, target_is_directory=True)
+    problems = validate_package(pkg.root)
+    assert problems and {p.code for p in problems} == {"unsafe-path"}
+
+
+MUTATION = st.lists(
+    st.tuples(st.sampled_from(["insert", "delete", "replace"]), st.integers(0, 10**6),
+              st.sampled_from([b'"', b",", b"\n", b"\r", b"\x00", b"\xff", b"\xef\xbb\xbf", b"\xe2\x80\xae", b"=", b" ", b"x", b"9"])),
+    min_size=1, max_size=4)
+
+
+def mutate(raw: bytes, mutations) -> bytes:
+    for op, pos, chunk in mutations:
+        pos = pos % (len(raw) + 1)
+        if op == "insert":
+            raw = raw[:pos] + chunk + raw[pos:]
+        elif op == "delete":
+            raw = raw[:pos] + raw[pos + len(chunk):]
+        else:
+            raw = raw[:pos] + chunk + raw[pos + len(chunk):]
+    return raw
+
+
+@settings(max_examples=300, deadline=None)
+@given(table=st.sampled_from(TABLES), mutations=MUTATION)
+def test_reader_survives_byte_damage(table, mutations):
+    raw = mutate((ROOT / "data" / f"{table}.csv").read_bytes(), mutations)
+    text, problems = decode(raw, f"data/{table}.csv")
+    if text is not None:
+        header = (ROOT / "data" / f"{table}.csv").read_text(encoding="utf-8").split("\n", 1)[0].split(",")
+        parsed, more = parse(text, f"data/{table}.csv", table, header)
+        problems += more
+    assert all(p.line >= 1 and p.path == f"data/{table}.csv" for p in problems)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(table=st.sampled_from(TABLES), mutations=MUTATION)
+def test_validator_survives_byte_damage(pkg, table, mutations, capsys):
+    original = pkg.raw(table)
+    try:
+        pkg.write_raw(table, mutate(original, mutations))
+        code = main([str(pkg.root)])
+        out = capsys.readouterr()
+        assert "internal error" not in out.err
+        assert code in (0, 1)
+        if code == 1:
+            assert out.out.splitlines()[0].count(":") >= 4
+    finally:
+        pkg.write_raw(table, original)
