@@ -10,7 +10,7 @@ from validate.problems import Problem, problem
 
 from .context import Context
 from .fields import field_rules
-from .keys import cycle_rule, foreign_key_rule, primary_key_rule
+from .keys import cycle_rule, foreign_key_rules, primary_key_rule
 from .rule import CellRule, Rule
 from .rules import basis_rules, code_rules, edtf_rules, evidence_rules, mode_rule, source_rules, verbatim_rules
 
@@ -23,12 +23,9 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
     pk = schema.get("primaryKey", [])
     rules: list[Rule | CellRule] = field_rules(fields, pk, lines)
     rules.append(primary_key_rule(pk, lines))
+    rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames)
     for fk in schema.get("foreignKeys", []):
-        target = fk["reference"].get("resource") or res["name"]
-        rule = foreign_key_rule(fk, res["name"], ctx.frame(target))
-        if rule is not None:
-            rules.append(rule)
-        if target == res["name"] and len(fk["fields"]) == 1:
+        if (fk["reference"].get("resource") or res["name"]) == res["name"] and len(fk["fields"]) == 1:
             rules.append(cycle_rule(fk, pk))
     rules += edtf_rules(fields) + basis_rules(fields) + mode_rule(ctx, names) + code_rules(names)
     if res["name"] == "sources":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .rule import Rule, present
+from .rule import CellRule, Rule, present
 
 
 def _tuples(df: pd.DataFrame, fields: list[str]) -> pd.Series:
@@ -48,6 +48,24 @@ def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None) -> Ru
         return [f"{'+'.join(own)} {keys[i]!r} is not a {'+'.join(theirs)} in {resource}" for i in idx]
 
     return Rule("dangling-foreign-key", "+".join(own), test, detail)
+
+
+def foreign_key_rules(fks: list[dict], own_name: str, frames: dict) -> list[Rule | CellRule]:
+    """Single-field references as one CellRule over all their columns; composite ones as Rules."""
+    columns, rules = {}, []
+    for fk in fks:
+        resource = fk["reference"].get("resource") or own_name
+        target = frames.get(resource)
+        if target is None:
+            continue  # the target could not be read; its own problems are reported
+        if len(fk["fields"]) > 1:
+            rules.append(foreign_key_rule(fk, own_name, target))
+            continue
+        field, theirs = fk["fields"][0], fk["reference"]["fields"][0]
+        known = set(target[theirs])
+        columns[field] = (lambda s, known=known: ~present(s) | s.isin(known),
+                          lambda v, f=field, t=theirs, r=resource: f"{f} {v!r} is not a {t} in {r}")
+    return ([CellRule("dangling-foreign-key", columns)] if columns else []) + rules
 
 
 def cycle_rule(fk: dict, pk: list[str]) -> Rule:

@@ -218,14 +218,15 @@ def verbatim_rules(ctx: Context, fields: list[dict]) -> list[Rule]:
 
         def missing_parts(df, name=name):
             texts = ctx.texts()
-            own = df["source_id"] if "source_id" in df.columns else pd.Series("", index=df.index)
             parts = df[name].str.split("; ").explode()
             parts = parts[parts != ""]
-            sids = own.loc[parts.index]
-            found = pd.Series(
-                [t is not None and p in t for p, t in zip(parts, sids.map(texts.get))] if "source_id" in df.columns
-                else parts.map(lambda p: any(p in t for t in texts.values())).tolist(),
-                index=parts.index, dtype=bool)
+            sids = df["source_id"].loc[parts.index] if "source_id" in df.columns else pd.Series("", index=parts.index)
+            pairs = pd.DataFrame({"part": parts.to_numpy(), "sid": sids.to_numpy()})
+            unique = pairs.drop_duplicates()  # far fewer distinct (place, source) pairs than rows
+            # a row whose source is unknown is reported by its foreign key; without source_id, any text will do
+            verdict = [any(p in t for t in texts.values()) if not sid else (sid not in texts or p in texts[sid])
+                       for p, sid in zip(unique["part"], unique["sid"])]
+            found = pairs.merge(unique.assign(ok=verdict), on=["part", "sid"], how="left")["ok"].to_numpy(dtype=bool)
             return parts[~found]
 
         def test(df, missing_parts=missing_parts):

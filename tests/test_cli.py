@@ -14,17 +14,35 @@ ROOT = Path(__file__).resolve().parent.parent
 LINE = re.compile(r"^[^:\n]+:\d+:[^:\n]+: [a-z]+(-[a-z]+)*: .+$")
 
 
-def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "validate", *args], cwd=cwd, capture_output=True, text=True,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+class Result:
+    def __init__(self, returncode, out):
+        self.returncode, self.stdout, self.stderr = returncode, out.out, out.err
 
 
-def test_valid_package_exits_0():
+@pytest.fixture
+def run(capsys):
+    """The CLI in this process (fast); test_python_dash_m_runs_the_cli covers the real entry point."""
+
+    def invoke(*args):
+        code = main(list(args))
+        return Result(code, capsys.readouterr())
+
+    return invoke
+
+
+def test_python_dash_m_runs_the_cli():
+    ok = subprocess.run([sys.executable, "-m", "validate", str(ROOT)], capture_output=True, text=True, cwd="/", env={"PYTHONPATH": str(ROOT)})
+    bad = subprocess.run([sys.executable, "-m", "validate", "--format", "xml"], capture_output=True, text=True, cwd="/", env={"PYTHONPATH": str(ROOT)})
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "valid: no problems found\n", "")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_valid_package_exits_0(run):
     out = run(str(ROOT))
     assert (out.returncode, out.stdout, out.stderr) == (0, "valid: no problems found\n", "")
 
 
-def test_invalid_package_exits_1_with_located_lines(pkg):
+def test_invalid_package_exits_1_with_located_lines(pkg, run):
     pkg.set("events", "ev-009", "event_mode", "expel")
     pkg.set("actors", "india", "country", "XIN")
     out = run(str(pkg.root))
@@ -36,7 +54,7 @@ def test_invalid_package_exits_1_with_located_lines(pkg):
     assert lines[0].startswith("data/actors.csv:") and lines[1].startswith("data/events.csv:")
 
 
-def test_json_format_is_machine_readable(pkg):
+def test_json_format_is_machine_readable(pkg, run):
     pkg.set("actors", "india", "country", "XIN")
     out = run(str(pkg.root), "--format", "json")
     report = json.loads(out.stdout)
@@ -44,7 +62,7 @@ def test_json_format_is_machine_readable(pkg):
     assert [(p["path"], p["column"], p["code"]) for p in report["problems"]] == [("data/actors.csv", "country", "unknown-country")]
 
 
-def test_github_format_emits_annotations(pkg):
+def test_github_format_emits_annotations(pkg, run):
     pkg.set("actors", "india", "country", "XIN")
     out = run(str(pkg.root), "--format", "github")
     line = pkg.line_of("actors", "india")
@@ -52,17 +70,17 @@ def test_github_format_emits_annotations(pkg):
 
 
 @pytest.mark.parametrize("args", [["--format", "xml"], ["--no-such-option"], ["a", "b"], ["--max-bytes", "0"]])
-def test_usage_errors_exit_2(args):
+def test_usage_errors_exit_2(args, run):
     out = run(*args)
     assert out.returncode == 2 and "Traceback" not in out.stderr
 
 
-def test_path_that_is_not_a_directory_exits_2(tmp_path):
+def test_path_that_is_not_a_directory_exits_2(tmp_path, run):
     out = run(str(tmp_path / "nowhere"))
     assert out.returncode == 2 and "is not a directory" in out.stderr
 
 
-def test_directory_without_descriptor_is_invalid_not_a_crash(tmp_path):
+def test_directory_without_descriptor_is_invalid_not_a_crash(tmp_path, run):
     out = run(str(tmp_path))
     assert out.returncode == 1 and out.stdout.startswith("datapackage.json:1:1: missing-file:")
 
@@ -74,5 +92,6 @@ def test_every_command_has_help_from_its_docstring(command, capsys):
     assert first_line.split()[0] in capsys.readouterr().out
 
 
-def test_default_path_is_the_working_directory():
-    assert run(cwd=ROOT).returncode == 0
+def test_default_path_is_the_working_directory(run, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert run().returncode == 0
