@@ -8,6 +8,7 @@ import io
 import json
 from pathlib import Path
 
+from validate.canonical import canonical_rows
 from validate.core import validate_package
 
 
@@ -78,15 +79,21 @@ class Pkg:
             start = reader.line_num + 1
         raise KeyError(key)
 
+    def _write_sorted(self, name: str, rows: list[list[str]], mine: list[str]) -> int:
+        """Write rows in canonical order (so an edit is the only problem) and return the line of `mine`."""
+        pk = self.resource(self.descriptor(), name)["schema"]["primaryKey"]
+        rows = canonical_rows(rows[0], rows[1:], rows[0], pk)
+        self.write_rows(name, rows)
+        index = next(i for i, r in enumerate(rows) if r is mine)  # sorting keeps the row objects
+        return 1 + index + sum(cell.count("\n") for r in rows[:index] for cell in r)
+
     def set(self, name: str, key: str | tuple, field: str, value: str) -> tuple[str, int, str]:
         key = (key,) if isinstance(key, str) else key
-        line = self.line_of(name, *key)
         rows = self.rows(name)
         col = rows[0].index(field)
         row = next(r for r in rows if r[: len(key)] == list(key))
         row[col] = value
-        self.write_rows(name, rows)
-        return self.rel(name), line, field
+        return self.rel(name), self._write_sorted(name, rows, row), field
 
     def get(self, name: str, key: str | tuple, field: str) -> str:
         key = (key,) if isinstance(key, str) else key
@@ -98,9 +105,9 @@ class Pkg:
         self.write_rows(name, [r for r in self.rows(name) if r[: len(key)] != list(key)])
 
     def append(self, name: str, row: list[str]) -> int:
-        rows = self.rows(name)
-        self.write_rows(name, rows + [row])
-        return len(self.raw(name).decode("utf-8").splitlines())
+        """Add a row in its canonical place (after an equal key) and return its line."""
+        rows = self.rows(name) + [row]
+        return self._write_sorted(name, rows, row)
 
     def validate(self, **kwargs) -> set[tuple[str, int, str, str]]:
         return keys(validate_package(self.root, **kwargs))

@@ -181,6 +181,21 @@ def no_final_newline(pkg):
     return {("data/event_roles.csv", raw.count(b"\n"), "1", "missing-final-newline")}
 
 
+@case("not-canonical")
+def rows_out_of_key_order(pkg):
+    rows = pkg.rows("event_roles")
+    pkg.write_rows("event_roles", [rows[0], rows[2], rows[1], rows[3]])
+    return {("data/event_roles.csv", 2, "1", "not-canonical")}
+
+
+@case("not-canonical")
+def cell_quoted_without_need(pkg):
+    raw = pkg.raw("party_roles").decode()
+    line = pkg.line_of("party_roles", "obligor")
+    pkg.write_raw("party_roles", raw.replace("obligor,", '"obligor",', 1).encode())
+    return {("data/party_roles.csv", line, "1", "not-canonical")}
+
+
 @case("empty-file")
 def empty_table(pkg):
     pkg.write_raw("event_roles", b"")

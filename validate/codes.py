@@ -52,6 +52,10 @@ CODES: dict[str, tuple[str, str]] = {
         "the file does not end with a newline",
         "end the last row with a newline, or run 'make fmt'",
     ),
+    "not-canonical": (
+        "the table is not in canonical form (row order, quoting or layout)",
+        "run 'make fmt', which reorders and re-quotes without changing any value",
+    ),
     "empty-file": (
         "the file is empty: not even a header",
         "restore the header row (see datapackage.json for the fields)",

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .canonical import canonical_rows, differing_lines, render
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes
 from .problems import Problem, problem
 
@@ -78,8 +79,9 @@ def _syntax_error(text: str, path: str, exc: csv.Error) -> Problem:
     return problem(path, start, 1, "csv-syntax", f"{exc} in the record starting here (an unclosed quote swallows the rest of the file)")
 
 
-def parse(text: str, path: str, name: str, fields: list[str]) -> tuple[Table | None, list[Problem]]:
-    """Rows of a decoded CSV checked against the schema's field names."""
+def parse(text: str, path: str, name: str, fields: list[str], primary_key: list[str] | None = None) -> tuple[Table | None, list[Problem]]:
+    """Rows of a decoded CSV checked against the schema's field names, and, given the primary key,
+    against the canonical form."""
     if not text:
         return None, [problem(path, 1, 1, "empty-file", f"expected the header {','.join(fields)}")]
     try:
@@ -102,6 +104,8 @@ def parse(text: str, path: str, name: str, fields: list[str]) -> tuple[Table | N
             out.append(problem(path, starts[i], n + 1, "extra-cell", f"{widths[i]} cells where the header has {n}"))
         else:
             out.append(problem(path, starts[i], fields[widths[i]], "missing-cell", f"{widths[i]} cells where the header has {n}"))
+    if primary_key and not out and text.endswith("\n") and "\r" not in text:
+        out += _canonical_problem(text, path, rows, fields, primary_key)
     # Ragged rows are kept, cut or padded to the header, so their keys still count as references.
     good = np.flatnonzero(widths > 0)
     good = good[good > 0]
@@ -109,6 +113,18 @@ def parse(text: str, path: str, name: str, fields: list[str]) -> tuple[Table | N
     columns = list(zip(*kept)) if kept else [() for _ in fields]
     frame = pd.DataFrame({f: pd.Series(col, dtype="str") for f, col in zip(fields, columns)})
     return Table(name, path, frame, starts[good]), out
+
+
+def _canonical_problem(text: str, path: str, rows: list[list[str]], fields: list[str], primary_key: list[str]) -> list[Problem]:
+    canonical = render(canonical_rows(rows[0], rows[1:], fields, primary_key))
+    if canonical == text:
+        return []
+    blocks = differing_lines(text, canonical)
+    first = blocks[0][0] if blocks else 1
+    lines = sum(n for _, n in blocks)
+    return [problem(path, first, 1, "not-canonical",
+                    f"{lines} line{'s' * (lines != 1)} in {len(blocks)} block{'s' * (len(blocks) != 1)} differ from the canonical form "
+                    f"(rows sorted by {', '.join(primary_key)}, minimal quoting)")]
 
 
 def _header_problem(path: str, header: list[str], fields: list[str]) -> Problem:
@@ -137,5 +153,5 @@ def read_table(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES) -> tup
     text, out = decode(raw, path)
     if text is None:
         return None, out
-    table, more = parse(text, path, res["name"], [f["name"] for f in res["schema"]["fields"]])
+    table, more = parse(text, path, res["name"], [f["name"] for f in res["schema"]["fields"]], res["schema"]["primaryKey"])
     return table, out + more
