@@ -24,7 +24,8 @@ def render(rows: list[list[str]]) -> str:
     """CSV text of `rows` in canonical quoting."""
     if any("\r" in cell for row in rows for cell in row):
         # csv.writer leaves a bare CR unquoted when the terminator is LF, which would split the row
-        return "".join(",".join(map(_quoted, row)) + "\n" for row in rows)
+        # a row of one empty cell is written '""', as csv.writer does, or it would read back as a blank line
+        return "".join((",".join(map(_quoted, row)) if row != [""] else '""') + "\n" for row in rows)
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows(rows)
     return buf.getvalue()

@@ -30,7 +30,8 @@ def docs(path: Path, check: bool = False) -> int:
     the vocabulary tables and the code catalogue. With --check, change nothing and exit 1 if any
     generated file is stale."""
     from .core import validate_package
-    from .docs import generated, write_atomic
+    from .docs import generated
+    from .paths import write_atomic
 
     if validate_package(path):
         print("python -m validate docs: the package is invalid; run python -m validate first", file=sys.stderr)
@@ -45,6 +46,30 @@ def docs(path: Path, check: bool = False) -> int:
     for name in stale:
         print(f"{name}: {'stale; run python -m validate docs' if check else 'written'}")
     return 1 if check and stale else 0
+
+
+def fmt(path: Path, check: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
+    """Rewrite every table of the package at PATH into canonical form: UTF-8 without BOM, LF,
+    header in schema order, rows sorted by primary key, minimal quoting, final newline. No value
+    changes. The result is validated before any file is replaced, and each file is replaced
+    atomically; if anything but layout is wrong, nothing is written. With --check, write
+    nothing and list each file and line that differs (exit 1 if any)."""
+    from . import fmt as formatter
+
+    if check:
+        problems = formatter.check(path, max_bytes)
+        sys.stdout.write(RENDERERS["text"](problems) if problems else "canonical: nothing to format\n")
+        return 1 if problems else 0
+    written, problems = formatter.apply(path, max_bytes)
+    if problems:
+        sys.stdout.write(RENDERERS["text"](problems))
+        print("python -m validate fmt: nothing was written; fix the problems above first", file=sys.stderr)
+        return 1
+    for name in written:
+        print(f"{name}: formatted")
+    if not written:
+        print("canonical: nothing to format")
+    return 0
 
 
 class UsageError(Exception):
@@ -66,7 +91,13 @@ def _docs_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--check", action="store_true", help="report stale files instead of writing them")
 
 
-COMMANDS = {"check": (check, _check_args), "docs": (docs, _docs_args)}
+def _fmt_args(p: argparse.ArgumentParser) -> None:
+    _path(p)
+    p.add_argument("--check", action="store_true", help="list the files and lines that differ instead of rewriting them")
+    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help=f"refuse files larger than this (default {DEFAULT_MAX_BYTES})")
+
+
+COMMANDS = {"check": (check, _check_args), "fmt": (fmt, _fmt_args), "docs": (docs, _docs_args)}
 
 
 def parser(command: str) -> argparse.ArgumentParser:

@@ -3,8 +3,6 @@ README's table of problem codes (from validate/codes.py). Never edit the generat
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from .codes import CODES
@@ -117,16 +115,3 @@ def generated(root: Path) -> dict[Path, str]:
     """Every generated file and the text it should have."""
     current = (root / "README.md").read_text(encoding="utf-8")
     return {root / "docs" / "codebook.md": codebook(root), root / "README.md": readme(root, current)}
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path` and rename it into place: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import tempfile
 from pathlib import Path, PurePosixPath
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
@@ -56,3 +57,29 @@ def read_bytes(root: Path, rel: object, max_bytes: int = DEFAULT_MAX_BYTES) -> b
             return fh.read(max_bytes + 1)
     except OSError as exc:
         raise PathRefused("missing-file", f"{rel} cannot be read ({exc.strerror})") from None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path` and rename it into place: never a half-written file."""
+    write_all_atomic({path: text})
+
+
+def write_all_atomic(files: dict[Path, str]) -> None:
+    """Write every file to a temporary beside it first, then rename them all into place. A failure
+    while writing leaves every target as it was; only the renames, each atomic, come after."""
+    temps: dict[Path, str] = {}
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temps[path] = tmp
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps.values():
+            if os.path.exists(tmp):
+                os.unlink(tmp)
