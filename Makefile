@@ -5,13 +5,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
-.PHONY: validate test frictionless clean
+.PHONY: validate test fmt diff docs frictionless clean
 
 validate: $(STAMP)
 	$(BIN)/python -m validate .
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Rewrite tables into canonical form (sorted rows, minimal quoting, LF); changes no value.
+fmt: $(STAMP)
+	$(BIN)/python -m validate fmt .
+
+# Row-level changes since the latest release tag (else HEAD), and whether the version bump fits.
+BASE ?= $(shell git describe --tags --abbrev=0 --match 'v*' 2>/dev/null || echo HEAD)
+diff: $(STAMP)
+	$(BIN)/python -m validate diff $(BASE) . --check-version
+
+# Regenerate docs/codebook.md and the README's generated tables.
+docs: $(STAMP)
+	$(BIN)/python -m validate docs .
 
 # The reference implementation's view of the same package (also run by the test suite).
 frictionless: $(STAMP)

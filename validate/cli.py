@@ -72,6 +72,34 @@ def fmt(path: Path, check: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     return 0
 
 
+def diff(base: str, path: Path, format: str = "text", check_version: bool = False) -> int:
+    """Compare the package at git revision BASE with the working tree at PATH: per table, rows
+    added, removed and changed (keyed by primary key, each changed cell as old -> new), and
+    descriptor and schema changes, each classified by the Data Package Version recipe.
+    BASE is read through git; the working tree is not touched. With --check-version, exit 1
+    unless the version is semver, bumped at least as far as the change requires, and has a
+    CHANGELOG.md section."""
+    import csv
+    import json
+
+    from . import diff as differ
+
+    try:
+        result = differ.diff(path, base)
+    except differ.GitError as exc:
+        raise UsageError(str(exc)) from None
+    except (csv.Error, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        print(f"python -m validate diff: cannot read the package ({type(exc).__name__}: {exc}); run python -m validate first", file=sys.stderr)
+        return 1
+    sys.stdout.write(differ.RENDERERS[format](result))
+    if check_version:
+        problems = differ.version_problems(result, path)
+        for text in problems:
+            print(f"version: {text}", file=sys.stderr)
+        return 1 if problems else 0
+    return 0
+
+
 class UsageError(Exception):
     pass
 
@@ -97,7 +125,14 @@ def _fmt_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help=f"refuse files larger than this (default {DEFAULT_MAX_BYTES})")
 
 
-COMMANDS = {"check": (check, _check_args), "fmt": (fmt, _fmt_args), "docs": (docs, _docs_args)}
+def _diff_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("base", metavar="BASE", help="git revision to compare with (a tag such as v0.1.0, a branch, a commit)")
+    _path(p)
+    p.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="markdown fits a pull-request comment or $GITHUB_STEP_SUMMARY")
+    p.add_argument("--check-version", action="store_true", help="exit 1 unless the version bump and CHANGELOG.md fit the change")
+
+
+COMMANDS = {"check": (check, _check_args), "fmt": (fmt, _fmt_args), "diff": (diff, _diff_args), "docs": (docs, _docs_args)}
 
 
 def parser(command: str) -> argparse.ArgumentParser:

@@ -1,0 +1,43 @@
+"""Repository files that tools read: citation, workflow, hooks, make targets."""
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def test_citation_is_cff_1_2_and_cites_the_current_version():
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0"
+    assert {"message", "title", "authors", "type", "license"} <= set(cff)
+    assert cff["version"] == DESCRIPTOR["version"], "CITATION.cff must cite the released data version"
+    assert cff["license"] == DESCRIPTOR["licenses"][0]["name"]
+
+
+def test_changelog_has_a_section_for_the_current_version():
+    log = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(rf"^## \[{re.escape(DESCRIPTOR['version'])}\] - \d{{4}}-\d{{2}}-\d{{2}}$", log, re.M)
+
+
+def test_workflow_runs_the_tests_annotations_and_version_check():
+    flow = yaml.safe_load((ROOT / ".github" / "workflows" / "validate.yml").read_text(encoding="utf-8"))
+    commands = "\n".join(step.get("run", "") for step in flow["jobs"]["validate"]["steps"])
+    assert "make test" in commands and "--format github" in commands and "--check-version" in commands
+
+
+def test_pre_commit_hooks_run_fmt_check_and_the_validator():
+    hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][0]["hooks"]
+    assert [h["entry"] for h in hooks] == [".venv/bin/python -m validate fmt --check", ".venv/bin/python -m validate"]
+
+
+def test_make_targets_and_ci_entry_point():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in ["validate", "test", "fmt", "diff", "docs"]:
+        assert re.search(rf"^{target}: ", makefile, re.M), target
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.index("make validate") < readme.index("make test") < readme.index("## ")

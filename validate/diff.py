@@ -1,0 +1,199 @@
+"""Row-level differences between the package at a git revision and the working tree.
+
+Rows are matched by primary key with a pandas outer merge; each changed cell is reported as
+old -> new. The base is read with `git show`, so the working tree is never touched.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import versioning as v
+from .descriptor import DESCRIPTOR
+
+
+class GitError(Exception):
+    """git is missing, PATH is not in a repository, or BASE is not a revision."""
+
+
+@dataclass
+class TableDiff:
+    name: str
+    key: list[str]
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[tuple[str, str, str, str]] = field(default_factory=list)  # (key, field, old, new)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+@dataclass
+class PackageDiff:
+    base: str
+    base_version: object
+    version: object
+    descriptor: list[tuple[int, str]]
+    tables: list[TableDiff]
+
+    def reasons(self) -> list[tuple[int, str]]:
+        out = list(self.descriptor)
+        for t in self.tables:
+            if t.removed:
+                out.append((v.MAJOR, f"{t.name}: {len(t.removed)} row(s) removed or re-keyed; removing or re-using a published id is MAJOR"))
+            if t.added:
+                out.append((v.MINOR, f"{t.name}: {len(t.added)} row(s) added"))
+            if t.changed:
+                out.append((v.PATCH, f"{t.name}: {len(t.changed)} value(s) corrected"))
+        return out
+
+    @property
+    def required(self) -> int:
+        return max((level for level, _ in self.reasons()), default=0)
+
+
+def git(root: Path, *args: str) -> bytes:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GitError(f"cannot run git ({exc})") from None
+    if done.returncode != 0:
+        raise GitError(done.stderr.decode("utf-8", "replace").strip() or f"git {' '.join(args)} failed")
+    return done.stdout
+
+
+def read_at(root: Path, base: str, path: str) -> bytes | None:
+    """A file of the package as it was at `base`; None when it did not exist there."""
+    try:
+        return git(root, "show", f"{base}:./{path}")
+    except GitError:
+        return None
+
+
+def frame(raw: bytes | None) -> pd.DataFrame | None:
+    if raw is None:
+        return None
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    if not rows:
+        return None
+    width = len(rows[0])
+    return pd.DataFrame([(r + [""] * width)[:width] for r in rows[1:]], columns=rows[0], dtype="str")
+
+
+def _key_text(values: tuple) -> str:
+    return values[0] if len(values) == 1 else "(" + ", ".join(values) + ")"
+
+
+def table_diff(name: str, key: list[str], old: pd.DataFrame | None, new: pd.DataFrame | None) -> TableDiff:
+    out = TableDiff(name, key)
+    if old is None and new is None:
+        return out
+    empty = pd.DataFrame({k: pd.Series([], dtype="str") for k in key})
+    old = empty if old is None or not set(key) <= set(old.columns) else old
+    new = empty if new is None or not set(key) <= set(new.columns) else new
+    merged = old.merge(new, on=key, how="outer", suffixes=("\x00old", "\x00new"), indicator=True)
+    keys = pd.Series(list(zip(*(merged[k] for k in key))), index=merged.index).map(_key_text)
+    out.added = sorted(keys[merged["_merge"] == "right_only"])
+    out.removed = sorted(keys[merged["_merge"] == "left_only"])
+    both = merged[merged["_merge"] == "both"]
+    for col in [c for c in new.columns if c in old.columns and c not in key]:
+        a, b = both[f"{col}\x00old"], both[f"{col}\x00new"]
+        for i in both.index[(a != b).to_numpy()]:
+            out.changed.append((keys[i], col, a[i], b[i]))
+    out.changed.sort()
+    return out
+
+
+def diff(root: Path, base: str) -> PackageDiff:
+    git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
+    old_raw = read_at(root, base, DESCRIPTOR)
+    if old_raw is None:
+        raise GitError(f"{DESCRIPTOR} does not exist at {base}")
+    old_desc = json.loads(old_raw)
+    new_desc = json.loads((root / DESCRIPTOR).read_text(encoding="utf-8"))
+    olds = {r["name"]: r for r in old_desc.get("resources", [])}
+    tables = []
+    for res in new_desc.get("resources", []) + [r for n, r in olds.items() if n not in {x["name"] for x in new_desc.get("resources", [])}]:
+        name, path = res["name"], res["path"]
+        new_path = root / path
+        new = frame(new_path.read_bytes()) if new_path.is_file() and res in new_desc.get("resources", []) else None
+        old = frame(read_at(root, base, olds[name]["path"])) if name in olds else None
+        td = table_diff(name, res["schema"]["primaryKey"], old, new)
+        if td:
+            tables.append(td)
+    return PackageDiff(base, old_desc.get("version"), new_desc.get("version"), v.descriptor_changes(old_desc, new_desc), tables)
+
+
+def version_problems(d: PackageDiff, root: Path) -> list[str]:
+    """Why the working tree's version does not fit the change; empty when it does."""
+    old, new = v.parse(d.base_version), v.parse(d.version)
+    if new is None:
+        return [f"version {d.version!r} is not semantic versioning (MAJOR.MINOR.PATCH)"]
+    if old is None:
+        return []  # nothing to compare against: the base had no valid version
+    need = d.required
+    have = v.bump_level(old, new) if new != old else 0
+    out = []
+    if have < need:
+        reasons = "; ".join(r for level, r in d.reasons() if level == need)
+        out.append(f"the change requires a {v.LEVELS[need]} bump from {d.base_version}, but the version is {d.version} ({reasons})")
+    if new != old and not v.changelog_has(root, d.version):
+        out.append(f"CHANGELOG.md has no section '## [{d.version}]'")
+    return out
+
+
+def render_text(d: PackageDiff) -> str:
+    lines = [f"Changes from {d.base} (version {d.base_version}) to the working tree (version {d.version})", ""]
+    if d.descriptor:
+        lines.append("Descriptor and schemas:")
+        lines += [f"  {v.LEVELS[level]:5} {text}" for level, text in d.descriptor]
+        lines.append("")
+    for t in d.tables:
+        lines.append(f"{t.name}: {len(t.added)} added, {len(t.removed)} removed, {len(t.changed)} changed cell(s)")
+        lines += [f"  + {k}" for k in t.added] + [f"  - {k}" for k in t.removed]
+        lines += [f"  ~ {k}: {f}: {old!r} -> {new!r}" for k, f, old, new in t.changed]
+    if not d.descriptor and not d.tables:
+        lines.append("No changes.")
+    lines += ["", f"Required version bump: {v.LEVELS[d.required]}"]
+    return "\n".join(lines) + "\n"
+
+
+def _md(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", "⏎")
+
+
+def render_markdown(d: PackageDiff) -> str:
+    lines = [f"### Data changes from `{d.base}` ({d.base_version} → {d.version})", "",
+             f"**Required version bump: {v.LEVELS[d.required]}**", ""]
+    if d.descriptor:
+        lines += ["| level | descriptor or schema change |", "|---|---|"]
+        lines += [f"| {v.LEVELS[level]} | {_md(text)} |" for level, text in d.descriptor] + [""]
+    for t in d.tables:
+        lines += [f"#### `{t.name}`: {len(t.added)} added, {len(t.removed)} removed, {len(t.changed)} changed", ""]
+        if t.changed:
+            lines += ["| key | field | old | new |", "|---|---|---|---|"]
+            lines += [f"| `{_md(k)}` | `{f}` | {_md(old)} | {_md(new)} |" for k, f, old, new in t.changed] + [""]
+        lines += [f"- added `{_md(k)}`" for k in t.added] + [f"- removed `{_md(k)}`" for k in t.removed]
+        lines.append("")
+    if not d.descriptor and not d.tables:
+        lines.append("No changes.")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render_json(d: PackageDiff) -> str:
+    data = asdict(d)
+    data["descriptor"] = [{"level": v.LEVELS[level], "change": text} for level, text in d.descriptor]
+    for t in data["tables"]:
+        t["changed"] = [dict(zip(("key", "field", "old", "new"), c)) for c in t["changed"]]
+    data["required"] = v.LEVELS[d.required]
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}

@@ -1,0 +1,123 @@
+"""The Frictionless "Data Package Version" recipe as code: how far a change must bump the version.
+
+MAJOR: fields renamed, added, removed, reordered or retyped, constraints tightened, keys changed,
+resources removed, rows removed or re-keyed (a published id disappears). MINOR: rows or
+resources added, constraints loosened. PATCH: corrected values, descriptive metadata.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .descriptor import SEMVER
+
+PATCH, MINOR, MAJOR = 1, 2, 3
+LEVELS = {0: "none", PATCH: "PATCH", MINOR: "MINOR", MAJOR: "MAJOR"}
+DESCRIPTIVE = {"title", "description", "example", "name"}  # "name" only at package level; fields compare by name
+TIGHTER_WHEN_HIGHER = {"minimum", "minLength"}
+TIGHTER_WHEN_LOWER = {"maximum", "maxLength"}
+
+
+def constraint_level(key: str, old, new) -> int:
+    """Level of one constraint change: tightening is MAJOR, loosening MINOR."""
+    if old == new:
+        return 0
+    if old is None:  # a new constraint only ever tightens, except required/unique set to false
+        return MINOR if new is False else MAJOR
+    if new is None:
+        return MINOR
+    if key in ("required", "unique"):
+        return MAJOR if new else MINOR
+    if key == "enum":
+        return MINOR if set(new) > set(old) else MAJOR
+    if key in TIGHTER_WHEN_HIGHER:
+        return MAJOR if new > old else MINOR
+    if key in TIGHTER_WHEN_LOWER:
+        return MAJOR if new < old else MINOR
+    return MAJOR  # a changed pattern may reject values the old one accepted
+
+
+def field_changes(resource: str, old: dict, new: dict) -> list[tuple[int, str]]:
+    name = new["name"]
+    out = []
+    if old.get("type", "string") != new.get("type", "string"):
+        out.append((MAJOR, f"{resource}.{name}: type {old.get('type', 'string')} -> {new.get('type', 'string')}"))
+    oc, nc = old.get("constraints", {}), new.get("constraints", {})
+    for key in sorted(set(oc) | set(nc)):
+        level = constraint_level(key, oc.get(key), nc.get(key))
+        if level:
+            verb = "tightened" if level == MAJOR else "loosened"
+            out.append((level, f"{resource}.{name}: constraint {key} {verb} ({oc.get(key)!r} -> {nc.get(key)!r})"))
+    for key in sorted((set(old) | set(new)) - {"name", "type", "constraints"}):
+        if old.get(key) != new.get(key):
+            level = PATCH if key in DESCRIPTIVE else (MINOR if not new.get(key) else MAJOR)
+            out.append((level, f"{resource}.{name}: {key} changed"))
+    return out
+
+
+def resource_changes(old: dict, new: dict) -> list[tuple[int, str]]:
+    name = new["name"]
+    out = []
+    of = [f["name"] for f in old["schema"]["fields"]]
+    nf = [f["name"] for f in new["schema"]["fields"]]
+    for f in of:
+        if f not in nf:
+            out.append((MAJOR, f"{name}: field {f} removed or renamed"))
+    for f in nf:
+        if f not in of:
+            out.append((MAJOR, f"{name}: field {f} added"))
+    common_old = [f for f in of if f in nf]
+    if common_old != [f for f in nf if f in of]:
+        out.append((MAJOR, f"{name}: fields reordered"))
+    olds = {f["name"]: f for f in old["schema"]["fields"]}
+    for f in new["schema"]["fields"]:
+        if f["name"] in olds:
+            out += field_changes(name, olds[f["name"]], f)
+    if old["schema"].get("primaryKey") != new["schema"].get("primaryKey"):
+        out.append((MAJOR, f"{name}: primary key {old['schema'].get('primaryKey')} -> {new['schema'].get('primaryKey')}"))
+    ofk, nfk = old["schema"].get("foreignKeys", []), new["schema"].get("foreignKeys", [])
+    out += [(MAJOR, f"{name}: foreign key {fk['fields']} added") for fk in nfk if fk not in ofk]
+    out += [(MINOR, f"{name}: foreign key {fk['fields']} removed") for fk in ofk if fk not in nfk]
+    for key in sorted((set(old) | set(new)) - {"schema", "name"}):
+        if old.get(key) != new.get(key):
+            out.append((PATCH if key in DESCRIPTIVE else MAJOR, f"{name}: {key} changed"))
+    return out
+
+
+def descriptor_changes(old: dict, new: dict) -> list[tuple[int, str]]:
+    out = []
+    olds = {r["name"]: r for r in old.get("resources", [])}
+    news = {r["name"]: r for r in new.get("resources", [])}
+    out += [(MAJOR, f"resource {n} removed") for n in olds if n not in news]
+    out += [(MINOR, f"resource {n} added") for n in news if n not in olds]
+    for n in news:
+        if n in olds:
+            out += resource_changes(olds[n], news[n])
+    for key in sorted((set(old) | set(new)) - {"resources", "version"}):
+        if old.get(key) != new.get(key):
+            out.append((PATCH, f"package {key} changed"))
+    return out
+
+
+def parse(version: object) -> tuple[int, int, int] | None:
+    if not isinstance(version, str) or not SEMVER.fullmatch(version):
+        return None
+    major, minor, patch = (int(x) for x in re.match(r"(\d+)\.(\d+)\.(\d+)", version).groups())
+    return major, minor, patch
+
+
+def bump_level(old: tuple[int, int, int], new: tuple[int, int, int]) -> int:
+    """How far `new` is from `old`: 0 for no bump (or a step back)."""
+    if new[0] != old[0]:
+        return MAJOR if new[0] > old[0] else 0
+    if new[1] != old[1]:
+        return MINOR if new[1] > old[1] else 0
+    return PATCH if new[2] > old[2] else 0
+
+
+def changelog_has(root: Path, version: str) -> bool:
+    path = root / "CHANGELOG.md"
+    if not path.is_file():
+        return False
+    return re.search(rf"^## \[{re.escape(version)}\]", path.read_text(encoding="utf-8"), re.M) is not None
