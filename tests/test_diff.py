@@ -157,3 +157,26 @@ def test_unknown_revision_is_a_usage_error(repo, capsys):
 
 def test_outside_a_repository_is_a_usage_error(pkg, capsys):
     assert main(["diff", "HEAD", str(pkg.root)]) == 2
+
+
+def test_contributor_path_from_spreadsheet_edit_to_green_check(repo, capsys):
+    """CONTRIBUTING.md's steps: edit in a spreadsheet, fmt, validate, diff, bump, check."""
+    rows = repo.rows("actors")
+    col = rows[0].index("description")
+    for r in rows:
+        if r[0] == "nathalie-drouin":
+            r[col] = "Described as Doval's Canadian counterpart; the article gives no title or office."
+    buf = io.StringIO()
+    csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows([rows[0]] + rows[:0:-1])
+    repo.write_raw("actors", b"\xef\xbb\xbf" + buf.getvalue().encode())
+    assert main([str(repo.root)]) == 1  # the spreadsheet's BOM and CRLF are rejected ...
+    assert main(["fmt", str(repo.root)]) == 0  # ... and repaired without touching a value
+    assert main([str(repo.root)]) == 0
+    d = diff(repo.root, "v0.1.0")
+    assert [(t.name, [(k, f) for k, f, _, _ in t.changed], t.added, t.removed) for t in d.tables] == [
+        ("actors", [("nathalie-drouin", "description")], [], [])]
+    assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 1
+    bump(repo, "0.1.1", "### Fixed\n- `actors` nathalie-drouin: description.\n")
+    capsys.readouterr()
+    assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 0
+    assert "Required version bump: PATCH" in capsys.readouterr().out
