@@ -7,6 +7,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from validate.problems import Problem, problem
+from validate.reader import TEXT
 
 from .context import Context
 from .fields import field_rules
@@ -36,7 +37,7 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
 
 def build_schema(res: dict, rules: list[Rule | CellRule]) -> pa.DataFrameSchema:
     """The pandera schema of a resource: its columns in descriptor order, and every rule as a named check."""
-    columns = {f["name"]: pa.Column("str", nullable=False) for f in res["schema"]["fields"]}
+    columns = {f["name"]: pa.Column(TEXT, nullable=False) for f in res["schema"]["fields"]}
     return pa.DataFrameSchema(columns, checks=[r.check() for r in rules], name=res["name"], strict=True, ordered=True)
 
 

@@ -9,6 +9,7 @@ import pytest
 from schemas import Context, build_schema, resource_rules
 from schemas.fields import field_rules
 from validate.descriptor import load
+from validate.reader import TEXT
 
 ROOT = Path(__file__).resolve().parent.parent
 DESC, _ = load(ROOT)
@@ -18,7 +19,7 @@ CONSTRAINT_CODES = {"required": "missing-value", "pattern": "pattern-mismatch", 
 
 
 def rules_of(res):
-    empty = {r["name"]: pd.DataFrame({f["name"]: pd.Series([], dtype="str") for f in r["schema"]["fields"]}) for r in RESOURCES}
+    empty = {r["name"]: pd.DataFrame({f["name"]: pd.Series([], dtype=TEXT) for f in r["schema"]["fields"]}) for r in RESOURCES}
     ctx = Context(ROOT, empty)
     return resource_rules(res, ctx, np.arange(2, 100))
 
@@ -58,7 +59,7 @@ def test_every_field_is_documented_with_a_valid_example(res):
         assert f.get("title") and f.get("description") and "example" in f, f["name"]
         if f["example"] == "":
             continue  # an empty example documents a field that is usually unknown (publisher, url)
-        frame = pd.DataFrame({f["name"]: pd.Series([str(f["example"])], dtype="str")})
+        frame = pd.DataFrame({f["name"]: pd.Series([str(f["example"])], dtype=TEXT)})
         failing = [r.code for r in field_rules([f], [], np.array([2])) if not r.test(frame).all()]
         assert failing == [], (f["name"], f["example"])
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import versioning as v
 from .descriptor import DESCRIPTOR
+from .reader import TEXT
 
 
 class GitError(Exception):
@@ -84,7 +85,7 @@ def frame(raw: bytes | None) -> pd.DataFrame | None:
     if not rows:
         return None
     width = len(rows[0])
-    return pd.DataFrame([(r + [""] * width)[:width] for r in rows[1:]], columns=rows[0], dtype="str")
+    return pd.DataFrame([(r + [""] * width)[:width] for r in rows[1:]], columns=rows[0], dtype=TEXT)
 
 
 def _key_text(values: tuple) -> str:
@@ -95,7 +96,7 @@ def table_diff(name: str, key: list[str], old: pd.DataFrame | None, new: pd.Data
     out = TableDiff(name, key)
     if old is None and new is None:
         return out
-    empty = pd.DataFrame({k: pd.Series([], dtype="str") for k in key})
+    empty = pd.DataFrame({k: pd.Series([], dtype=TEXT) for k in key})
     old = empty if old is None or not set(key) <= set(old.columns) else old
     new = empty if new is None or not set(key) <= set(new.columns) else new
     merged = old.merge(new, on=key, how="outer", suffixes=("\x00old", "\x00new"), indicator=True)

@@ -21,6 +21,9 @@ from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes
 from .problems import Problem, problem
 
 csv.field_size_limit(DEFAULT_MAX_BYTES)
+# Text cells as pandas strings in Python storage: on tables of this package's size the per-call
+# overhead of the Arrow-backed default dominates, and every value stays a plain str.
+TEXT = pd.StringDtype(storage="python", na_value=np.nan)
 
 
 @dataclass
@@ -111,7 +114,7 @@ def parse(text: str, path: str, name: str, fields: list[str], primary_key: list[
     good = good[good > 0]
     kept = [(rows[i] + [""] * n)[:n] for i in good] if out else rows[1:]
     columns = list(zip(*kept)) if kept else [() for _ in fields]
-    frame = pd.DataFrame({f: pd.Series(col, dtype="str") for f, col in zip(fields, columns)})
+    frame = pd.DataFrame({f: pd.Series(col, dtype=TEXT) for f, col in zip(fields, columns)})
     return Table(name, path, frame, starts[good]), out
 
 
