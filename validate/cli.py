@@ -100,6 +100,27 @@ def diff(base: str, path: Path, format: str = "text", check_version: bool = Fals
     return 0
 
 
+def export(path: Path, out: Path | None = None) -> int:
+    """Validate the package at PATH, then write the downloads to OUT (default PATH/dist): the
+    package as a zip, Parquet, JSON and Stata files per table, one SQLite database with views,
+    and SHA256SUMS. If the package is invalid nothing is written; the new files replace the old
+    directory only once all of them are complete."""
+    from .core import validate_package
+    from .descriptor import load
+    from .export import build
+
+    problems = validate_package(path)
+    if problems:
+        sys.stdout.write(RENDERERS["text"](problems))
+        print("python -m validate export: the package is invalid; nothing was written", file=sys.stderr)
+        return 1
+    desc, _ = load(path)
+    target = out if out is not None else path / "dist"
+    for name in build(path, desc, target):
+        print(f"{target.as_posix().rstrip('/')}/{name}")
+    return 0
+
+
 class UsageError(Exception):
     pass
 
@@ -132,7 +153,12 @@ def _diff_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--check-version", action="store_true", help="exit 1 unless the version bump and CHANGELOG.md fit the change")
 
 
-COMMANDS = {"check": (check, _check_args), "fmt": (fmt, _fmt_args), "diff": (diff, _diff_args), "docs": (docs, _docs_args)}
+def _export_args(p: argparse.ArgumentParser) -> None:
+    _path(p)
+    p.add_argument("--out", type=Path, default=None, help="directory to (re)create (default: PATH/dist)")
+
+
+COMMANDS = {"check": (check, _check_args), "fmt": (fmt, _fmt_args), "diff": (diff, _diff_args), "export": (export, _export_args), "docs": (docs, _docs_args)}
 
 
 def parser(command: str) -> argparse.ArgumentParser:

@@ -1,0 +1,129 @@
+"""Every export reads back to the CSVs, value by value; a failed validation writes nothing."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import math
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from validate.cli import main
+from validate.descriptor import load
+
+ROOT = Path(__file__).resolve().parent.parent
+DESC, _ = load(ROOT)
+STEM = f"{DESC.data['name']}-{DESC.data['version']}"
+RESOURCES = [r["name"] for r in DESC.resources]
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("export") / "dist"
+    assert main(["export", str(ROOT), "--out", str(out)]) == 0
+    return out
+
+
+def csv_rows(name: str) -> list[list[str]]:
+    with open(ROOT / "data" / f"{name}.csv", encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))[1:]
+
+
+def text(value) -> str:
+    """The CSV spelling of an exported value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@pytest.mark.parametrize("name", RESOURCES)
+def test_parquet_has_real_types_and_the_same_values(dist, name):
+    table = pq.read_table(dist / "parquet" / f"{name}.parquet")
+    types = {f["name"]: f.get("type", "string") for f in DESC.resource(name)["schema"]["fields"]}
+    expected = {"string": "string", "integer": "int64", "date": "date32[day]"}
+    assert {f.name: str(f.type) for f in table.schema} == {k: expected[v] for k, v in types.items()}
+    assert [[text(v) for v in row.values()] for row in table.to_pylist()] == csv_rows(name)
+
+
+@pytest.mark.parametrize("name", RESOURCES)
+def test_json_records_hold_the_same_values(dist, name):
+    records = json.loads((dist / "json" / f"{name}.json").read_text(encoding="utf-8"))
+    assert [[text(v) for v in r.values()] for r in records] == csv_rows(name)
+
+
+@pytest.mark.parametrize("name", RESOURCES)
+def test_stata_files_hold_the_same_values_and_field_titles(dist, name):
+    path = dist / "stata" / f"{name}.dta"
+    frame = pd.read_stata(path, convert_categoricals=False)
+    assert [[text(v) for v in row] for row in frame.itertuples(index=False)] == csv_rows(name)
+    with pd.io.stata.StataReader(path) as reader:
+        labels = reader.variable_labels()
+    assert labels == {f["name"]: f["title"][:80] for f in DESC.resource(name)["schema"]["fields"]}
+
+
+def test_sqlite_has_every_table_keys_and_views(dist):
+    con = sqlite3.connect(dist / f"{STEM}.sqlite")
+    try:
+        for name in RESOURCES:
+            rows = con.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall()
+            assert [[text(v) for v in r] for r in rows] == csv_rows(name), name
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+        fks = con.execute("SELECT COUNT(*) FROM pragma_foreign_key_list('event_actors')").fetchone()[0]
+        assert fks == 3
+        assert con.execute("SELECT COUNT(*) FROM event_participants").fetchone()[0] == len(csv_rows("event_actors"))
+        parties = dict(con.execute("SELECT commitment_id, parties FROM commitment_details").fetchall())
+        assert parties["cm-001"] == "canada (obligor); india (obligor)"
+        with pytest.raises(sqlite3.IntegrityError):
+            con.execute("PRAGMA foreign_keys = ON")
+            con.execute("INSERT INTO event_actors VALUES ('ev-999', 'india', 'actor', NULL)")
+    finally:
+        con.close()
+
+
+def test_zip_is_a_data_package_frictionless_can_validate(dist, tmp_path):
+    from frictionless import Package
+
+    archive = dist / f"{STEM}.zip"
+    with zipfile.ZipFile(archive) as zf:
+        names = set(zf.namelist())
+        assert {"datapackage.json", "README.md", "LICENSE", "CITATION.cff", "data/sources/src-0a85bdf091dd711d.txt"} <= names
+        assert zf.read("data/events.csv") == (ROOT / "data" / "events.csv").read_bytes()
+        zf.extractall(tmp_path)
+    report = Package(str(tmp_path / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type"])
+
+
+def test_sha256sums_cover_every_file(dist):
+    listed = dict(line.split("  ")[::-1] for line in (dist / "SHA256SUMS").read_text().splitlines())
+    files = {p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file() and p.name != "SHA256SUMS"}
+    assert set(listed) == files
+    assert all(hashlib.sha256((dist / f).read_bytes()).hexdigest() == h for f, h in listed.items())
+
+
+def test_exports_are_reproducible(dist, tmp_path):
+    again = tmp_path / "again"
+    assert main(["export", str(ROOT), "--out", str(again)]) == 0
+    zip_and_text = [f"{STEM}.zip", "json/events.json"]
+    assert all((again / f).read_bytes() == (dist / f).read_bytes() for f in zip_and_text)
+
+
+def test_invalid_package_exports_nothing_and_keeps_the_old_downloads(pkg, capsys):
+    out = pkg.root / "dist"
+    assert main(["export", str(pkg.root)]) == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    pkg.set("actors", "india", "country", "XIN")
+    assert main(["export", str(pkg.root)]) == 1
+    assert "nothing was written" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert [p.name for p in pkg.root.iterdir() if p.name.startswith(".dist")] == []

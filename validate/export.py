@@ -1,0 +1,125 @@
+"""Downloads for researchers: the package as a zip, Parquet, SQLite, JSON and Stata, with SHA256SUMS.
+
+Every format is derived from the same typed Arrow tables, built from the descriptor's field types:
+integers as int64, dates as date32, everything else as text; an empty CSV cell becomes null.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .descriptor import DESCRIPTOR, Descriptor
+from .reader import read_table
+
+ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "date": pa.date32(), "boolean": pa.bool_(), "year": pa.int64()}
+ZIP_EXTRA = ["README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md", "docs/codebook.md", "docs/coding-decisions.md"]
+STATA_LABEL = 80  # Stata's limit for variable and dataset labels
+
+
+def arrow_table(res: dict, frame) -> pa.Table:
+    """The resource's rows with the descriptor's types; '' becomes null."""
+    columns = {}
+    for f in res["schema"]["fields"]:
+        values = frame[f["name"]]
+        typ = ARROW_TYPES.get(f.get("type", "string"), pa.string())
+        text = pa.array(values.where(values != "", None).astype(object), type=pa.string())
+        if typ == pa.bool_():
+            columns[f["name"]] = pc.is_in(text, value_set=pa.array(["true", "True", "TRUE", "1"]))
+        elif typ == pa.date32():
+            columns[f["name"]] = text.cast(pa.timestamp("s")).cast(pa.date32())
+        else:
+            columns[f["name"]] = text.cast(typ)
+    schema = pa.schema([pa.field(f["name"], columns[f["name"]].type, metadata={"title": f.get("title", ""), "description": f.get("description", "")})
+                        for f in res["schema"]["fields"]])
+    return pa.table(columns, schema=schema)
+
+
+def tables(root: Path, desc: Descriptor) -> dict[str, pa.Table]:
+    out = {}
+    for res in desc.resources:
+        table, _ = read_table(root, res)
+        out[res["name"]] = arrow_table(res, table.frame)
+    return out
+
+
+def write_zip(root: Path, desc: Descriptor, target: Path) -> None:
+    """The whole package, reproducibly: fixed timestamps, sorted entries."""
+    names = [DESCRIPTOR] + [r["path"] for r in desc.resources]
+    names += sorted(p.relative_to(root).as_posix() for p in (root / "data" / "sources").glob("*.txt"))
+    names += [n for n in ZIP_EXTRA if (root / n).is_file()]
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, (root / name).read_bytes())
+
+
+def write_json(table: pa.Table, target: Path) -> None:
+    records = table.to_pylist()
+    target.write_text(json.dumps(records, ensure_ascii=False, indent=1, default=lambda d: d.isoformat()) + "\n", encoding="utf-8")
+
+
+def write_stata(res: dict, table: pa.Table, target: Path) -> None:
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get, date_as_object=False)
+    dates = [f["name"] for f in res["schema"]["fields"] if f.get("type") == "date"]
+    for name in dates:
+        frame[name] = frame[name].astype("datetime64[s]")
+    texts = [f["name"] for f in res["schema"]["fields"] if f.get("type", "string") == "string"]
+    for name in texts:
+        frame[name] = frame[name].fillna("").astype(object)  # Stata has no missing string: "" is missing
+    labels = {f["name"]: f.get("title", f["name"])[:STATA_LABEL] for f in res["schema"]["fields"]}
+    frame.to_stata(target, write_index=False, version=118, variable_labels=labels, data_label=res.get("title", "")[:STATA_LABEL],
+                   convert_dates={n: "td" for n in dates}, convert_strl=texts)
+
+
+def sha256sums(directory: Path) -> str:
+    lines = []
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != "SHA256SUMS"):
+        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(directory).as_posix()}")
+    return "\n".join(lines) + "\n"
+
+
+def build(root: Path, desc: Descriptor, out: Path) -> list[str]:
+    """Write every download into `out`, replacing it whole: the new files are built in a
+    temporary directory beside it and swapped in only when all of them are complete."""
+    from .sqlite_export import write_sqlite
+
+    stem = f"{desc.data['name']}-{desc.data['version']}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        work.chmod(0o755)  # mkdtemp makes it private; downloads are for everyone
+        typed = tables(root, desc)
+        write_zip(root, desc, work / f"{stem}.zip")
+        write_sqlite(desc, typed, work / f"{stem}.sqlite")
+        for sub in ("parquet", "json", "stata"):
+            (work / sub).mkdir()
+        for res in desc.resources:
+            name = res["name"]
+            pq.write_table(typed[name], work / "parquet" / f"{name}.parquet")
+            write_json(typed[name], work / "json" / f"{name}.json")
+            write_stata(res, typed[name], work / "stata" / f"{name}.dta")
+        (work / "SHA256SUMS").write_text(sha256sums(work), encoding="utf-8")
+        old = None
+        if out.exists():
+            old = out.with_name(f".{out.name}-old-{os.getpid()}")
+            os.replace(out, old)
+        os.replace(work, out)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())

@@ -1,0 +1,62 @@
+"""The package as one SQLite database: declared types, primary and foreign keys, and joined views."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pyarrow as pa
+
+from .descriptor import Descriptor
+
+SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "DATE", "year": "INTEGER"}
+
+VIEWS = {
+    "event_participants": """
+        SELECT e.event_id, e.date, e.date_start, e.date_end, e.event_type, e.event_mode, e.status,
+               ea.role, ea.title_at_event, a.actor_id, a.name AS actor_name, a.actor_type, a.country, e.summary
+        FROM events e JOIN event_actors ea USING (event_id) JOIN actors a USING (actor_id)""",
+    "commitment_details": """
+        SELECT c.commitment_id, c.commitment_type, c.status, c.description, c.topic, c.conditions,
+               e.event_id, e.date AS event_date, e.summary AS event_summary,
+               group_concat(cp.actor_id || ' (' || cp.role || ')', '; ') AS parties
+        FROM commitments c JOIN events e USING (event_id) LEFT JOIN commitment_parties cp USING (commitment_id)
+        GROUP BY c.commitment_id""",
+}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def create_table(res: dict) -> str:
+    schema = res["schema"]
+    cols = []
+    for f in schema["fields"]:
+        required = f.get("constraints", {}).get("required") or f["name"] in schema["primaryKey"]
+        cols.append(f"{_q(f['name'])} {SQL_TYPES.get(f.get('type', 'string'), 'TEXT')}{' NOT NULL' if required else ''}")
+    cols.append(f"PRIMARY KEY ({', '.join(map(_q, schema['primaryKey']))})")
+    for fk in schema.get("foreignKeys", []):
+        target = fk["reference"]["resource"] or res["name"]
+        cols.append(f"FOREIGN KEY ({', '.join(map(_q, fk['fields']))}) REFERENCES {_q(target)} ({', '.join(map(_q, fk['reference']['fields']))})")
+    return f"CREATE TABLE {_q(res['name'])} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def write_sqlite(desc: Descriptor, tables: dict[str, pa.Table], target: Path) -> None:
+    con = sqlite3.connect(target)
+    try:
+        con.execute("PRAGMA foreign_keys = OFF")  # rows load in package order; checked below
+        for res in desc.resources:
+            con.execute(create_table(res))
+            rows = tables[res["name"]].to_pylist()
+            names = [f["name"] for f in res["schema"]["fields"]]
+            values = [[r[n].isoformat() if hasattr(r[n], "isoformat") else r[n] for n in names] for r in rows]
+            con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({', '.join('?' * len(names))})", values)
+        for name, sql in VIEWS.items():
+            con.execute(f"CREATE VIEW {_q(name)} AS {sql}")
+        broken = con.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise ValueError(f"foreign key check failed in the SQLite export: {broken[:3]}")
+        con.commit()
+    finally:
+        con.close()
