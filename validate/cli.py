@@ -26,8 +26,8 @@ def check(path: Path, format: str = "text", max_bytes: int = DEFAULT_MAX_BYTES) 
 
 
 def docs(path: Path, check: bool = False) -> int:
-    """Regenerate docs/codebook.md and the README's table of problem codes from datapackage.json,
-    the vocabulary tables and the code catalogue. With --check, change nothing and exit 1 if any
+    """Regenerate docs/codebook.md, docs/timeline.svg and .png, and the README's generated tables
+    from datapackage.json, the data and the code catalogue. With --check, change nothing and exit 1 if any
     generated file is stale."""
     from .core import validate_package
     from .docs import generated
@@ -38,7 +38,7 @@ def docs(path: Path, check: bool = False) -> int:
         return 1
     stale = []
     for target, text in generated(path).items():
-        current = target.read_text(encoding="utf-8") if target.exists() else None
+        current = target.read_bytes() if target.exists() else None
         if current != text:
             stale.append(target.relative_to(path).as_posix())
             if not check:

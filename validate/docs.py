@@ -111,7 +111,17 @@ def readme(root: Path, text: str) -> str:
     return _replace_block(text, CODES_START, CODES_END, codes_table())
 
 
-def generated(root: Path) -> dict[Path, str]:
-    """Every generated file and the text it should have."""
+def figures(root: Path) -> dict[Path, bytes]:
+    from .figures import render
+
+    desc, _ = load(root)
+    events, _ = read_table(root, desc.resource("events"))
+    types, _ = read_table(root, desc.resource("event_types"))
+    return {root / "docs" / f"timeline.{fmt}": data for fmt, data in render(events.frame, types.frame).items()}
+
+
+def generated(root: Path) -> dict[Path, bytes]:
+    """Every generated file and the bytes it should have."""
     current = (root / "README.md").read_text(encoding="utf-8")
-    return {root / "docs" / "codebook.md": codebook(root), root / "README.md": readme(root, current)}
+    texts = {root / "docs" / "codebook.md": codebook(root), root / "README.md": readme(root, current)}
+    return {path: text.encode("utf-8") for path, text in texts.items()} | figures(root)

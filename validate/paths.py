@@ -59,12 +59,12 @@ def read_bytes(root: Path, rel: object, max_bytes: int = DEFAULT_MAX_BYTES) -> b
         raise PathRefused("missing-file", f"{rel} cannot be read ({exc.strerror})") from None
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Write to a temporary file beside `path` and rename it into place: never a half-written file."""
     write_all_atomic({path: text})
 
 
-def write_all_atomic(files: dict[Path, str]) -> None:
+def write_all_atomic(files: dict[Path, str | bytes]) -> None:
     """Write every file to a temporary beside it first, then rename them all into place. A failure
     while writing leaves every target as it was; only the renames, each atomic, come after."""
     temps: dict[Path, str] = {}
@@ -73,8 +73,10 @@ def write_all_atomic(files: dict[Path, str]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             temps[path] = tmp
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
+            # mkstemp creates 0600; keep the target's mode, or the usual 0644 for a new file
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode) if path.exists() else 0o644)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(text.encode("utf-8") if isinstance(text, str) else text)
                 fh.flush()
                 os.fsync(fh.fileno())
         for path, tmp in temps.items():
