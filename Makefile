@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
-.PHONY: validate test fmt diff docs frictionless clean
+.PHONY: validate test fmt diff docs dist site frictionless clean
 
 validate: $(STAMP)
 	$(BIN)/python -m validate .
@@ -22,6 +22,14 @@ BASE ?= $(shell git describe --tags --abbrev=0 --match 'v*' 2>/dev/null || echo 
 diff: $(STAMP)
 	$(BIN)/python -m validate diff $(BASE) . --check-version
 
+# Downloads for researchers (validates first): zip, Parquet, SQLite, JSON, Stata, SHA256SUMS.
+dist: $(STAMP)
+	$(BIN)/python -m validate export .
+
+# The landing page site/index.html, with a copy of dist/.
+site: dist
+	$(BIN)/python -m validate site .
+
 # Regenerate docs/codebook.md and the README's generated tables.
 docs: $(STAMP)
 	$(BIN)/python -m validate docs .
@@ -37,4 +45,4 @@ $(STAMP): requirements.lock
 	touch $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis dist site .artifacts

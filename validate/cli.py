@@ -121,6 +121,28 @@ def export(path: Path, out: Path | None = None) -> int:
     return 0
 
 
+def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
+    """Build the landing page OUT/index.html (default PATH/site) from the package at PATH and the
+    downloads in DIST (default PATH/dist, made by `export`): description, source, downloads with
+    sizes and checksums, table previews, timeline, codebook and citation. Self-contained: no
+    script and no request to another host. DIST is copied beside the page."""
+    from .core import validate_package
+    from .descriptor import load
+    from .site import build
+
+    dist = dist if dist is not None else path / "dist"
+    if not (dist / "SHA256SUMS").is_file():
+        raise UsageError(f"{dist} has no SHA256SUMS; run python -m validate export (make dist) first")
+    problems = validate_package(path)
+    if problems:
+        sys.stdout.write(RENDERERS["text"](problems))
+        print("python -m validate site: the package is invalid; nothing was written", file=sys.stderr)
+        return 1
+    desc, _ = load(path)
+    print(build(path, desc, dist, out if out is not None else path / "site"))
+    return 0
+
+
 class UsageError(Exception):
     pass
 
@@ -158,7 +180,13 @@ def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=None, help="directory to (re)create (default: PATH/dist)")
 
 
-COMMANDS = {"check": (check, _check_args), "fmt": (fmt, _fmt_args), "diff": (diff, _diff_args), "export": (export, _export_args), "docs": (docs, _docs_args)}
+def _site_args(p: argparse.ArgumentParser) -> None:
+    _path(p)
+    p.add_argument("--dist", type=Path, default=None, help="downloads made by export (default: PATH/dist)")
+    p.add_argument("--out", type=Path, default=None, help="directory to (re)create (default: PATH/site)")
+
+
+COMMANDS = {"check": (check, _check_args), "fmt": (fmt, _fmt_args), "diff": (diff, _diff_args), "export": (export, _export_args), "site": (site, _site_args), "docs": (docs, _docs_args)}
 
 
 def parser(command: str) -> argparse.ArgumentParser:

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -20,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .descriptor import DESCRIPTOR, Descriptor
+from .paths import new_directory
 from .reader import read_table
 
 ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "date": pa.date32(), "boolean": pa.bool_(), "year": pa.int64()}
@@ -97,10 +95,7 @@ def build(root: Path, desc: Descriptor, out: Path) -> list[str]:
     from .sqlite_export import write_sqlite
 
     stem = f"{desc.data['name']}-{desc.data['version']}"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
-        work.chmod(0o755)  # mkdtemp makes it private; downloads are for everyone
+    with new_directory(out) as work:
         typed = tables(root, desc)
         write_zip(root, desc, work / f"{stem}.zip")
         write_sqlite(desc, typed, work / f"{stem}.sqlite")
@@ -112,14 +107,4 @@ def build(root: Path, desc: Descriptor, out: Path) -> list[str]:
             write_json(typed[name], work / "json" / f"{name}.json")
             write_stata(res, typed[name], work / "stata" / f"{name}.dta")
         (work / "SHA256SUMS").write_text(sha256sums(work), encoding="utf-8")
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}-old-{os.getpid()}")
-            os.replace(out, old)
-        os.replace(work, out)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
@@ -85,3 +87,23 @@ def write_all_atomic(files: dict[Path, str | bytes]) -> None:
         for tmp in temps.values():
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+
+@contextmanager
+def new_directory(out: Path):
+    """Yield an empty directory beside `out`; when the block succeeds it replaces `out` whole,
+    when it fails it is removed and `out` is left as it was."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        work.chmod(0o755)  # mkdtemp makes it private
+        yield work
+        old = None
+        if out.exists():
+            old = out.with_name(f".{out.name}-old-{os.getpid()}")
+            os.replace(out, old)
+        os.replace(work, out)
+        if old is not None:
+            shutil.rmtree(old)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
