@@ -35,9 +35,9 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
     return rules
 
 
-def build_schema(res: dict, rules: list[Rule | CellRule]) -> pa.DataFrameSchema:
+def build_schema(res: dict, rules: list[Rule | CellRule], dtype=TEXT) -> pa.DataFrameSchema:
     """The pandera schema of a resource: its columns in descriptor order, and every rule as a named check."""
-    columns = {f["name"]: pa.Column(TEXT, nullable=False) for f in res["schema"]["fields"]}
+    columns = {f["name"]: pa.Column(dtype, nullable=False) for f in res["schema"]["fields"]}
     return pa.DataFrameSchema(columns, checks=[r.check() for r in rules], name=res["name"], strict=True, ordered=True)
 
 
@@ -45,7 +45,8 @@ def check_table(res: dict, frame: pd.DataFrame, lines: np.ndarray, ctx: Context)
     rules = resource_rules(res, ctx, lines)
     by_name = {r.name: r for r in rules}
     try:
-        build_schema(res, rules).validate(frame, lazy=True)
+        dtype = frame.dtypes.iloc[0] if len(frame.columns) else TEXT
+        build_schema(res, rules, dtype).validate(frame, lazy=True)
         return []
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases

@@ -21,9 +21,15 @@ from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes
 from .problems import Problem, problem
 
 csv.field_size_limit(DEFAULT_MAX_BYTES)
-# Text cells as pandas strings in Python storage: on tables of this package's size the per-call
-# overhead of the Arrow-backed default dominates, and every value stays a plain str.
+# Text cells as pandas strings: Python storage for small tables, where the per-call overhead of
+# Arrow dominates, and Arrow storage for large ones, where its vectorised kernels win by far.
 TEXT = pd.StringDtype(storage="python", na_value=np.nan)
+ARROW_TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)
+ARROW_FROM_ROWS = 5_000
+
+
+def text_dtype(rows: int) -> pd.StringDtype:
+    return ARROW_TEXT if rows >= ARROW_FROM_ROWS else TEXT
 
 
 @dataclass
@@ -114,7 +120,8 @@ def parse(text: str, path: str, name: str, fields: list[str], primary_key: list[
     good = good[good > 0]
     kept = [(rows[i] + [""] * n)[:n] for i in good] if out else rows[1:]
     columns = list(zip(*kept)) if kept else [() for _ in fields]
-    frame = pd.DataFrame({f: pd.Series(col, dtype=TEXT) for f, col in zip(fields, columns)})
+    dtype = text_dtype(len(kept))
+    frame = pd.DataFrame({f: pd.Series(col, dtype=dtype) for f, col in zip(fields, columns)})
     return Table(name, path, frame, starts[good]), out
 
 
