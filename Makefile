@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
-.PHONY: validate test fmt diff docs dist site frictionless clean
+.PHONY: validate test fmt diff docs dist site bench frictionless clean
 
 validate: $(STAMP)
 	$(BIN)/python -m validate .
@@ -29,6 +29,10 @@ dist: $(STAMP)
 # The landing page site/index.html, with a copy of dist/.
 site: dist
 	$(BIN)/python -m validate site .
+
+# Our validation against frictionless on synthetic packages of 10k, 100k and 1M events (slow: minutes).
+bench: $(STAMP)
+	$(BIN)/python -m validate bench .
 
 # Regenerate docs/codebook.md and the README's generated tables.
 docs: $(STAMP)

@@ -45,9 +45,24 @@ def cited_spans(ctx: Context, evidence_resources: list[str]) -> pd.DataFrame | N
     return spans.dropna()
 
 
+_SPACE = np.array([ord(c) for c in " \t\n\r\f\v"], dtype=np.uint32)
+
+
 def uncovered(text: str, starts: np.ndarray, ends: np.ndarray) -> list[tuple[int, int]]:
-    """Sentences no span overlaps: sort spans by start, and compare each sentence with the
-    furthest end among the spans starting before the sentence ends."""
+    """Sentences no span overlaps. Fast path: when every non-space character lies inside some
+    span, no sentence can be uncovered, and the text need not be split at all."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    n = len(codes)
+    s, e = np.clip(starts, 0, n), np.clip(ends, 0, n)
+    depth = np.cumsum(np.bincount(s, minlength=n + 1) - np.bincount(e, minlength=n + 1))[:n]
+    if not (~np.isin(codes, _SPACE) & (depth <= 0)).any():
+        return []
+    return _uncovered_sentences(text, starts, ends)
+
+
+def _uncovered_sentences(text: str, starts: np.ndarray, ends: np.ndarray) -> list[tuple[int, int]]:
+    """Sort spans by start, and compare each sentence with the furthest end among the spans
+    starting before the sentence ends."""
     order = np.argsort(starts, kind="stable")
     starts, ends = starts[order], np.maximum.accumulate(ends[order]) if len(ends) else ends
     sents = np.array(sentences(text), dtype=np.int64).reshape(-1, 2)

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .rule import CellRule, Rule, as_int, present
+from .rule import CellRule, Rule, as_int, isin, present
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
 # Spreadsheets evaluate cells starting with these (OWASP CSV injection).
@@ -22,7 +22,7 @@ def valid_type(type_: str, s: pd.Series) -> pd.Series:
     if type_ == "number":
         return pd.to_numeric(s, errors="coerce").notna() | s.isin(["NaN", "INF", "-INF"])
     if type_ == "boolean":
-        return s.isin(TRUE_FALSE)
+        return isin(s, TRUE_FALSE)
     if type_ == "date":
         shaped = s.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
         return shaped & pd.to_datetime(s.where(shaped), format="%Y-%m-%d", errors="coerce").notna()
@@ -61,7 +61,7 @@ def _field_cells(fld: dict, primary_key: list[str]) -> dict[str, tuple]:
             lambda v: f"{name} is {v!r}, which does not match {pattern!r} (example: {example!r})")
     if "enum" in cons:
         allowed = cons["enum"]
-        add("not-in-vocabulary", lambda s: ~present(s) | s.isin(allowed), lambda v: f"{name} is {v!r}; allowed: {', '.join(allowed)}")
+        add("not-in-vocabulary", lambda s: ~present(s) | isin(s, allowed), lambda v: f"{name} is {v!r}; allowed: {', '.join(allowed)}")
     limits = []
     for key, above in (("minimum", True), ("maximum", False)):
         if key in cons:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .rule import CellRule, Rule, present
+from .rule import CellRule, Rule, isin, keys_in, present
 
 
 def _tuples(df: pd.DataFrame, fields: list[str]) -> pd.Series:
@@ -17,7 +17,7 @@ def _tuples(df: pd.DataFrame, fields: list[str]) -> pd.Series:
 
 def primary_key_rule(pk: list[str], lines: np.ndarray) -> Rule:
     def test(df):
-        return ~_tuples(df, pk).duplicated(keep="first")
+        return ~df.duplicated(subset=pk, keep="first")
 
     def detail(df, idx):
         keys = _tuples(df, pk)
@@ -35,13 +35,11 @@ def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None) -> Ru
     own = [own] if isinstance(own, str) else own
     theirs = [theirs] if isinstance(theirs, str) else theirs
     resource = fk["reference"].get("resource") or own_name
-    known = set(_tuples(target, theirs))
-
     def filled(df):  # frictionless skips a reference only when every part is empty; so do we
         return np.logical_or.reduce([present(df[f]) for f in own])
 
     def test(df):
-        return ~filled(df) | _tuples(df, own).isin(known)
+        return ~filled(df) | keys_in(df, own, target, theirs)
 
     def detail(df, idx):
         keys = _tuples(df, own)
@@ -63,7 +61,7 @@ def foreign_key_rules(fks: list[dict], own_name: str, frames: dict) -> list[Rule
             continue
         field, theirs = fk["fields"][0], fk["reference"]["fields"][0]
         known = set(target[theirs])
-        columns[field] = (lambda s, known=known: ~present(s) | s.isin(known),
+        columns[field] = (lambda s, known=known: ~present(s) | isin(s, known),
                           lambda v, f=field, t=theirs, r=resource: f"{f} {v!r} is not a {t} in {r}")
     return ([CellRule("dangling-foreign-key", columns)] if columns else []) + rules
 

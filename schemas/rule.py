@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import pandas as pd
-import pandera.pandas as pa
+import pandera.pandas as pdr
+import pyarrow as pa
+import pyarrow.compute as pc
 
 Test = Callable[[pd.DataFrame], pd.Series]
 Detail = Callable[[pd.DataFrame, pd.Index], Iterable[str]]
@@ -21,13 +23,13 @@ Message = Callable[[str], str]
 Failure = tuple[int, str, str]  # (row index, field, detail)
 
 
-def _as_check(test: Test, name: str) -> pa.Check:
+def _as_check(test: Test, name: str) -> pdr.Check:
     def project_rule(df: pd.DataFrame) -> pd.Series:
         # pandera dispatches on the function's __name__, so a test named like a built-in
         # check (in_range, isin, ...) would silently run pandera's version instead
         return test(df)
 
-    return pa.Check(project_rule, name=name)
+    return pdr.Check(project_rule, name=name)
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Rule:
     def fields(self) -> tuple[str, ...]:
         return tuple(self.field.split("+"))
 
-    def check(self) -> pa.Check:
+    def check(self) -> pdr.Check:
         return _as_check(self.test, self.name)
 
     def failures(self, frame: pd.DataFrame, index: pd.Index) -> list[Failure]:
@@ -77,7 +79,7 @@ class CellRule:
     def test(self, df: pd.DataFrame) -> pd.Series:
         return self.ok(df).all(axis=1)
 
-    def check(self) -> pa.Check:
+    def check(self) -> pdr.Check:
         return _as_check(self.test, self.name)
 
     def failures(self, frame: pd.DataFrame, index: pd.Index) -> list[Failure]:
@@ -90,10 +92,27 @@ class CellRule:
         return out
 
 
+def isin(s: pd.Series, values) -> pd.Series:
+    """s.isin(values) through Arrow's hash kernel: pandas' Arrow-string isin iterates in Python."""
+    found = pc.is_in(pa.array(s, type=pa.string()), value_set=pa.array(list(values), type=pa.string()))
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+
+
+def keys_in(df: pd.DataFrame, fields: list[str], other: pd.DataFrame, other_fields: list[str]) -> pd.Series:
+    """Whether each row's (composite) key occurs among `other`'s keys, hashed column-wise."""
+    if len(fields) == 1:
+        return isin(df[fields[0]], set(other[other_fields[0]]))
+    mine = pd.MultiIndex.from_frame(df[fields])
+    theirs = pd.MultiIndex.from_frame(other[other_fields].set_axis(fields, axis=1))
+    return pd.Series(mine.isin(theirs), index=df.index)
+
+
 def present(s: pd.Series) -> pd.Series:
     return s != ""
 
 
 def as_int(s: pd.Series) -> pd.Series:
     """Integers where the cell is one, NA elsewhere (type errors are reported by their own rule)."""
-    return pd.to_numeric(s.where(s.str.fullmatch(r"[+-]?[0-9]{1,18}", na=False)), errors="coerce").astype("Int64")
+    ok = s.str.fullmatch(r"[+-]?[0-9]{1,18}", na=False).to_numpy(dtype=bool)
+    ints = pc.cast(pa.array(s.where(ok, "0"), type=pa.string()), pa.int64()).to_numpy(zero_copy_only=False)
+    return pd.Series(pd.arrays.IntegerArray(ints, ~ok), index=s.index)

@@ -12,13 +12,15 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pycountry
 from edtf import parse_edtf, struct_time_to_date
 
 from validate.paths import PathRefused
 
 from .context import Context
-from .rule import Rule, as_int, present
+from .rule import Rule, as_int, isin, keys_in, present
 
 EVIDENCE = ("source_id", "quote", "char_start", "char_end")
 NOT_STATED = "not-stated"
@@ -98,11 +100,8 @@ def mode_rule(ctx: Context, names: set[str]) -> list[Rule]:
     modes = ctx.frame("event_modes")
     if modes is None or not {"event_type", "event_mode"} <= names:
         return []
-    allowed = set(zip(modes["event_type"], modes["event_mode"]))
-
     def test(df):
-        pairs = pd.Series(list(zip(df["event_type"], df["event_mode"])), index=df.index, dtype=object)
-        return ~present(df["event_mode"]) | pairs.isin(allowed)
+        return ~present(df["event_mode"]) | keys_in(df, ["event_type", "event_mode"], modes, ["event_type", "event_mode"])
 
     def detail(df, idx):
         return [f"event_mode {df.at[i, 'event_mode']!r} is not a mode of {df.at[i, 'event_type']!r}" for i in idx]
@@ -117,9 +116,9 @@ ALPHA2_LANGUAGES = frozenset(lang.alpha_2 for lang in pycountry.languages if has
 def code_rules(names: set[str]) -> list[Rule]:
     rules = []
     if "country" in names:
-        rules.append(Rule("unknown-country", "country", lambda df: ~present(df["country"]) | df["country"].isin(ALPHA3)))
+        rules.append(Rule("unknown-country", "country", lambda df: ~present(df["country"]) | isin(df["country"], ALPHA3)))
     if "language" in names:
-        rules.append(Rule("unknown-language", "language", lambda df: df["language"].isin(ALPHA2_LANGUAGES)))
+        rules.append(Rule("unknown-language", "language", lambda df: isin(df["language"], ALPHA2_LANGUAGES)))
     return rules
 
 
@@ -170,7 +169,7 @@ def evidence_rules(ctx: Context, names: set[str]) -> list[Rule]:
     def spans(df):
         texts = ctx.texts()
         start, end = as_int(df["char_start"]), as_int(df["char_end"])
-        length = df["source_id"].map(lambda s: len(texts[s]) if s in texts else np.nan)
+        length = df["source_id"].map({sid: len(t) for sid, t in texts.items()}).astype("Float64")
         known = start.notna() & end.notna() & length.notna()
         inside = known & (start >= 0) & (start < end) & (end <= length)
         return texts, start, end, known.astype(bool), inside.fillna(False).astype(bool)
@@ -182,11 +181,13 @@ def evidence_rules(ctx: Context, names: set[str]) -> list[Rule]:
     def matches(df):
         texts, start, end, _, inside = spans(df)
         ok = pd.Series(True, index=df.index)
-        for sid, rows in df[inside].groupby("source_id").groups.items():
-            quotes = df.loc[rows, "quote"]
-            s, e = start[rows].astype(np.int64), end[rows].astype(np.int64)
-            same = np.fromiter(map(texts[sid].startswith, quotes, s), dtype=bool, count=len(rows))
-            ok[rows] = same & ((e - s).to_numpy() == quotes.str.len().to_numpy())
+        sids = df["source_id"].to_numpy()
+        for sid in pd.unique(sids[inside.to_numpy()]):
+            rows = inside.to_numpy() & (sids == sid)
+            quotes = df["quote"].to_numpy()[rows].tolist()
+            s, e = start.to_numpy()[rows].astype(np.int64), end.to_numpy()[rows].astype(np.int64)
+            same = np.fromiter(map(texts[sid].startswith, quotes, s.tolist()), dtype=bool, count=len(quotes))
+            ok[rows] = same & (e - s == np.fromiter(map(len, quotes), dtype=np.int64, count=len(quotes)))
         return ok
 
     def explain(df, idx):
@@ -218,7 +219,8 @@ def verbatim_rules(ctx: Context, fields: list[dict]) -> list[Rule]:
 
         def missing_parts(df, name=name):
             texts = ctx.texts()
-            parts = df[name].str.split("; ").explode()
+            lists = pc.split_pattern(pa.array(df[name], type=pa.string()), "; ")
+            parts = pd.Series(lists.flatten().to_numpy(zero_copy_only=False), index=df.index[pc.list_parent_indices(lists).to_numpy()])
             parts = parts[parts != ""]
             sids = df["source_id"].loc[parts.index] if "source_id" in df.columns else pd.Series("", index=parts.index)
             pairs = pd.DataFrame({"part": parts.to_numpy(), "sid": sids.to_numpy()})

@@ -159,6 +159,26 @@ def synth(out: Path, rows: int, seed: int = 0, path: Path = Path(".")) -> int:
     return 0
 
 
+def bench(path: Path, sizes: str = "10000,100000,1000000", work: Path | None = None, seed: int = 0) -> int:
+    """Time our full validation and `frictionless validate` one after the other on the same
+    synthetic packages (made by synth, kept in WORK for reuse), and print wall time, rows per
+    second, peak memory and the time ratio for each size as a Markdown table."""
+    import tempfile
+
+    from .bench import bench as run, report
+
+    try:
+        counts = [int(x) for x in sizes.split(",") if x.strip()]
+    except ValueError:
+        raise UsageError(f"--sizes must be comma-separated integers, not {sizes!r}") from None
+    if not counts or min(counts) < 1:
+        raise UsageError("--sizes needs at least one positive size")
+    work = work if work is not None else Path(tempfile.gettempdir()) / "validate-bench"
+    runs = run(path, counts, work, seed)
+    sys.stdout.write(report(runs))
+    return 0 if all(r.exit_code == 0 for r in runs) else 1
+
+
 class UsageError(Exception):
     pass
 
@@ -209,7 +229,14 @@ def _synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from", dest="path", type=Path, default=Path("."), metavar="PATH", help="package whose descriptor and vocabularies to use (default: .)")
 
 
-COMMANDS = {"check": (check, _check_args), "fmt": (fmt, _fmt_args), "diff": (diff, _diff_args), "export": (export, _export_args), "site": (site, _site_args), "synth": (synth, _synth_args), "docs": (docs, _docs_args)}
+def _bench_args(p: argparse.ArgumentParser) -> None:
+    _path(p)
+    p.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated event counts (default 10000,100000,1000000)")
+    p.add_argument("--work", type=Path, default=None, help="where to keep the synthetic packages (default: a temporary directory)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the synthetic packages")
+
+
+COMMANDS = {"check": (check, _check_args), "fmt": (fmt, _fmt_args), "diff": (diff, _diff_args), "export": (export, _export_args), "site": (site, _site_args), "synth": (synth, _synth_args), "bench": (bench, _bench_args), "docs": (docs, _docs_args)}
 
 
 def parser(command: str) -> argparse.ArgumentParser:

@@ -56,7 +56,7 @@ def read_bytes(root: Path, rel: object, max_bytes: int = DEFAULT_MAX_BYTES) -> b
         raise PathRefused("file-too-large", f"{rel} is {st.st_size} bytes, over the limit of {max_bytes}")
     try:
         with open(path, "rb") as fh:
-            return fh.read(max_bytes + 1)
+            return fh.read(st.st_size + 1)  # the size was checked; never allocate max_bytes
     except OSError as exc:
         raise PathRefused("missing-file", f"{rel} cannot be read ({exc.strerror})") from None
 
