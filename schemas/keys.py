@@ -60,7 +60,7 @@ def foreign_key_rules(fks: list[dict], own_name: str, frames: dict) -> list[Rule
             rules.append(foreign_key_rule(fk, own_name, target))
             continue
         field, theirs = fk["fields"][0], fk["reference"]["fields"][0]
-        known = set(target[theirs])
+        known = target[theirs]
         columns[field] = (lambda s, known=known: ~present(s) | isin(s, known),
                           lambda v, f=field, t=theirs, r=resource: f"{f} {v!r} is not a {t} in {r}")
     return ([CellRule("dangling-foreign-key", columns)] if columns else []) + rules

@@ -94,14 +94,15 @@ class CellRule:
 
 def isin(s: pd.Series, values) -> pd.Series:
     """s.isin(values) through Arrow's hash kernel: pandas' Arrow-string isin iterates in Python."""
-    found = pc.is_in(pa.array(s, type=pa.string()), value_set=pa.array(list(values), type=pa.string()))
+    values = values if isinstance(values, pd.Series) else list(values)
+    found = pc.is_in(pa.array(s, type=pa.string()), value_set=pc.unique(pa.array(values, type=pa.string())))
     return pd.Series(found.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
 
 
 def keys_in(df: pd.DataFrame, fields: list[str], other: pd.DataFrame, other_fields: list[str]) -> pd.Series:
     """Whether each row's (composite) key occurs among `other`'s keys, hashed column-wise."""
     if len(fields) == 1:
-        return isin(df[fields[0]], set(other[other_fields[0]]))
+        return isin(df[fields[0]], other[other_fields[0]])
     mine = pd.MultiIndex.from_frame(df[fields])
     theirs = pd.MultiIndex.from_frame(other[other_fields].set_axis(fields, axis=1))
     return pd.Series(mine.isin(theirs), index=df.index)

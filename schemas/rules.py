@@ -48,22 +48,27 @@ def edtf_rules(fields: list[dict]) -> list[Rule]:
             continue
         name, start, end = fld["name"], f"{fld['name']}_start", f"{fld['name']}_end"
 
-        def bounds(df, name=name):
-            return df[name].map(lambda v: edtf_bounds(v) if v else ("", ""))
+        def bounds(df, name=name) -> tuple[pd.Series, pd.Series, pd.Series]:
+            """(valid, first day, last day) per row; the parser runs once per distinct value."""
+            values = df[name].to_numpy(dtype=object)
+            codes, uniques = pd.factorize(values)
+            parsed = [edtf_bounds(v) if v else ("", "") for v in uniques]
+            valid = np.array([p is not None for p in parsed], dtype=bool)
+            firsts = np.array([p[0] if p else "" for p in parsed], dtype=object)
+            lasts = np.array([p[1] if p else "" for p in parsed], dtype=object)
+            return tuple(pd.Series(a[codes], index=df.index) for a in (valid, firsts, lasts))
 
-        rules.append(Rule("invalid-edtf", name, lambda df, b=bounds: b(df).notna()))
+        rules.append(Rule("invalid-edtf", name, lambda df, b=bounds: b(df)[0]))
         if {start, end} <= names:
 
             def matches(df, b=bounds, start=start, end=end):
-                got = b(df)
-                ok = got.notna()
-                want_start = got.where(ok, None).map(lambda t: t[0] if t else None)
-                want_end = got.where(ok, None).map(lambda t: t[1] if t else None)
-                return ~ok | ((df[start] == want_start) & (df[end] == want_end))
+                ok, want_start, want_end = b(df)
+                return ~ok | ((df[start].to_numpy(dtype=object) == want_start) & (df[end].to_numpy(dtype=object) == want_end))
 
             def explain(df, idx, b=bounds, name=name, start=start, end=end):
+                _, first, last = b(df.loc[idx])
                 return [
-                    f"{name} {df.at[i, name]!r} spans {b(df.loc[[i]]).iloc[0][0] or '(open)'}..{b(df.loc[[i]]).iloc[0][1] or '(open)'}"
+                    f"{name} {df.at[i, name]!r} spans {first[i] or '(open)'}..{last[i] or '(open)'}"
                     f" but {start}..{end} is {df.at[i, start] or '(empty)'}..{df.at[i, end] or '(empty)'}"
                     for i in idx
                 ]
@@ -181,13 +186,16 @@ def evidence_rules(ctx: Context, names: set[str]) -> list[Rule]:
     def matches(df):
         texts, start, end, _, inside = spans(df)
         ok = pd.Series(True, index=df.index)
-        sids = df["source_id"].to_numpy()
-        for sid in pd.unique(sids[inside.to_numpy()]):
-            rows = inside.to_numpy() & (sids == sid)
-            quotes = df["quote"].to_numpy()[rows].tolist()
-            s, e = start.to_numpy()[rows].astype(np.int64), end.to_numpy()[rows].astype(np.int64)
+        where = np.flatnonzero(inside.to_numpy())
+        codes, uniques = pd.factorize(df["source_id"].to_numpy()[where])
+        order = np.argsort(codes, kind="stable")
+        groups = np.split(where[order], np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1])
+        quotes_all, starts_all, ends_all = df["quote"].to_numpy(), start.to_numpy(), end.to_numpy()
+        for sid, rows in zip(uniques, groups):
+            quotes = quotes_all[rows].tolist()
+            s, e = starts_all[rows].astype(np.int64), ends_all[rows].astype(np.int64)
             same = np.fromiter(map(texts[sid].startswith, quotes, s.tolist()), dtype=bool, count=len(quotes))
-            ok[rows] = same & (e - s == np.fromiter(map(len, quotes), dtype=np.int64, count=len(quotes)))
+            ok.iloc[rows] = same & (e - s == np.fromiter(map(len, quotes), dtype=np.int64, count=len(quotes)))
         return ok
 
     def explain(df, idx):
