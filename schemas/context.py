@@ -11,24 +11,38 @@ import pandas as pd
 from validate.paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes
 
 
+@dataclass(frozen=True)
+class SourceFile:
+    """What the rules need of an archived text; the bytes themselves are not kept."""
+
+    sha256: str
+    text: str | None  # None: not UTF-8
+
+
 @dataclass
 class Context:
     root: Path
     frames: dict[str, pd.DataFrame | None]  # None: the table could not be read
     max_bytes: int = DEFAULT_MAX_BYTES
-    _files: dict[str, bytes | PathRefused] = field(default_factory=dict)
+    _files: dict[str, SourceFile | PathRefused] = field(default_factory=dict)
     _texts: dict[str, str] | None = None
 
     def frame(self, name: str) -> pd.DataFrame | None:
         return self.frames.get(name)
 
-    def source_file(self, text_path: str) -> bytes | PathRefused:
-        """The archived text's bytes, or why it cannot be read; each file is read once."""
+    def source_file(self, text_path: str) -> SourceFile | PathRefused:
+        """The archived text's hash and decoded text, or why it cannot be read; each file is read once."""
         if text_path not in self._files:
             try:
-                self._files[text_path] = read_bytes(self.root, text_path, self.max_bytes)
+                raw = read_bytes(self.root, text_path, self.max_bytes)
             except PathRefused as exc:
                 self._files[text_path] = exc
+            else:
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = None
+                self._files[text_path] = SourceFile(hashlib.sha256(raw).hexdigest(), text)
         return self._files[text_path]
 
     def texts(self) -> dict[str, str]:
@@ -43,10 +57,7 @@ class Context:
             return {}
         out = {}
         for sid, path, digest in zip(sources["source_id"], sources["text_path"], sources["text_sha256"]):
-            raw = self.source_file(path)
-            if isinstance(raw, bytes) and hashlib.sha256(raw).hexdigest() == digest:
-                try:
-                    out[sid] = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    pass
+            got = self.source_file(path)
+            if isinstance(got, SourceFile) and got.sha256 == digest and got.text is not None:
+                out[sid] = got.text
         return out

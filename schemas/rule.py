@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pdr
 import pyarrow as pa
@@ -74,10 +75,10 @@ class CellRule:
         return tuple(self.columns)
 
     def ok(self, df: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({f: test(df[f]).fillna(False).astype(bool) for f, (test, _) in self.columns.items()}, index=df.index)
+        return pd.DataFrame({f: _bools(test(df[f])) for f, (test, _) in self.columns.items()}, index=df.index)
 
     def test(self, df: pd.DataFrame) -> pd.Series:
-        return self.ok(df).all(axis=1)
+        return pd.Series(np.logical_and.reduce([_bools(test(df[f])) for f, (test, _) in self.columns.items()]), index=df.index)
 
     def check(self) -> pdr.Check:
         return _as_check(self.test, self.name)
@@ -90,6 +91,13 @@ class CellRule:
             bad = ok.index[~ok[f].to_numpy()]
             out += [(i, f, message(v)) for i, v in zip(bad, rows.loc[bad, f])]
         return out
+
+
+def _bools(result) -> np.ndarray:
+    """A check's result as a plain numpy bool array, missing counted as failing."""
+    if isinstance(result, pd.Series):
+        return result.to_numpy(dtype=bool, na_value=False)
+    return np.asarray(result, dtype=bool)
 
 
 def isin(s: pd.Series, values) -> pd.Series:

@@ -7,7 +7,6 @@ columns or an EDTF field is checked without new code.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 
 import numpy as np
@@ -19,7 +18,7 @@ from edtf import parse_edtf, struct_time_to_date
 
 from validate.paths import PathRefused
 
-from .context import Context
+from .context import Context, SourceFile
 from .rule import Rule, as_int, isin, keys_in, present
 
 EVIDENCE = ("source_id", "quote", "char_start", "char_end")
@@ -143,10 +142,10 @@ def source_rules(ctx: Context, names: set[str]) -> list[Rule]:
         return Rule(code, "text_path", test, detail)
 
     def digest(df):
-        return df["text_path"].map(lambda p: hashlib.sha256(r).hexdigest() if isinstance(r := ctx.source_file(p), bytes) else None)
+        return df["text_path"].map(lambda p: r.sha256 if isinstance(r := ctx.source_file(p), SourceFile) else None)
 
     def not_utf8(df):
-        return ~df["text_path"].map(lambda p: isinstance(r := ctx.source_file(p), bytes) and _undecodable(r)).astype(bool)
+        return ~df["text_path"].map(lambda p: isinstance(r := ctx.source_file(p), SourceFile) and r.text is None).astype(bool)
 
     return [
         Rule("text-path-mismatch", "text_path", lambda df: df["text_path"] == "data/sources/" + df["source_id"] + ".txt",
@@ -156,14 +155,6 @@ def source_rules(ctx: Context, names: set[str]) -> list[Rule]:
         Rule("source-hash-mismatch", "text_sha256", lambda df: digest(df).isna() | (digest(df) == df["text_sha256"]),
              lambda df, idx: [f"{df.at[i, 'text_path']} has SHA-256 {digest(df.loc[[i]]).iloc[0]}, not {df.at[i, 'text_sha256']}" for i in idx]),
     ]
-
-
-def _undecodable(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-        return False
-    except UnicodeDecodeError:
-        return True
 
 
 def evidence_rules(ctx: Context, names: set[str]) -> list[Rule]:

@@ -138,6 +138,7 @@ def _canonical_problem(text: str, path: str, rows: list[list[str]], fields: list
 
 
 FAST_FROM_BYTES = 1 << 20
+FAST_SLICE_ROWS = 100_000
 
 
 def read_canonical_fast(raw: bytes, path: str, name: str, fields: list[str], primary_key: list[str]) -> Table | None:
@@ -169,15 +170,22 @@ def read_canonical_fast(raw: bytes, path: str, name: str, fields: list[str], pri
         return None
     if not _sorted(table, primary_key, pc):
         return None
-    cells = []
-    for col in table.columns:
-        col = col.combine_chunks()
-        quoted = pc.binary_join_element_wise('"', pc.replace_substring(col, '"', '""'), '"', "")
-        cells.append(pc.if_else(pc.match_substring_regex(col, '[,"\n\r]'), quoted, col))
-    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "", "\n")
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset: lines.offset + len(lines) + 1]
-    body = lines.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
-    if not body.equals(pa.py_buffer(raw).slice(len(header))):  # memcmp, no copy
+    # Render canonical lines a slice at a time and compare each with the file's bytes (memcmp),
+    # so the transient copies stay small however large the table.
+    whole, pos = pa.py_buffer(raw), len(header)
+    for first in range(0, table.num_rows, FAST_SLICE_ROWS):
+        cells = []
+        for col in table.slice(first, FAST_SLICE_ROWS).columns:
+            col = col.combine_chunks()
+            quoted = pc.binary_join_element_wise('"', pc.replace_substring(col, '"', '""'), '"', "")
+            cells.append(pc.if_else(pc.match_substring_regex(col, '[,"\n\r]'), quoted, col))
+        lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "", "\n")
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset: lines.offset + len(lines) + 1]
+        size = int(offsets[-1] - offsets[0])
+        if not lines.buffers()[2].slice(int(offsets[0]), size).equals(whole.slice(pos, size)):
+            return None
+        pos += size
+    if pos != len(raw):
         return None
     newlines = sum(pc.count_substring(col, "\n").to_numpy(zero_copy_only=False) for col in table.columns)
     starts = 2 + np.concatenate(([0], np.cumsum(newlines + 1)[:-1]))
