@@ -10,8 +10,9 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 validate: $(STAMP)
 	$(BIN)/python -m validate .
 
+# Two workers: the suite is CPU-bound and the project machines have two cores.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # Rewrite tables into canonical form (sorted rows, minimal quoting, LF); changes no value.
 fmt: $(STAMP)

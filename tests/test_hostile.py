@@ -121,3 +121,13 @@ def test_validator_survives_byte_damage(pkg, table, mutations, capsys):
             assert out.out.splitlines()[0].count(":") >= 4
     finally:
         pkg.write_raw(table, original)
+
+
+@pytest.mark.parametrize("table,expected", [
+    ("events", {"dangling-foreign-key", "uncovered-sentence"}),  # every event_actors and commitments row loses its event
+    ("coverage_exclusions", {"uncovered-sentence"}),  # the headline loses its exclusion
+    ("event_roles", {"dangling-foreign-key"}),
+])
+def test_header_only_table_is_caught_by_what_depends_on_it(pkg, table, expected):
+    pkg.write_raw(table, pkg.raw(table).split(b"\n", 1)[0] + b"\n")
+    assert {p.code for p in validate_package(pkg.root)} == expected
