@@ -29,12 +29,10 @@ def docs(path: Path, check: bool = False) -> int:
     """Regenerate docs/codebook.md, docs/timeline.svg and .png, and the README's generated tables
     from datapackage.json, the data and the code catalogue. With --check, change nothing and exit 1 if any
     generated file is stale."""
-    from .core import validate_package
     from .docs import generated
     from .paths import write_atomic
 
-    if validate_package(path):
-        print("python -m validate docs: the package is invalid; run python -m validate first", file=sys.stderr)
+    if _valid_descriptor(path, "docs") is None:
         return 1
     stale = []
     for target, text in generated(path).items():
@@ -105,16 +103,11 @@ def export(path: Path, out: Path | None = None) -> int:
     package as a zip, Parquet, JSON and Stata files per table, one SQLite database with views,
     and SHA256SUMS. If the package is invalid nothing is written; the new files replace the old
     directory only once all of them are complete."""
-    from .core import validate_package
-    from .descriptor import load
     from .export import build
 
-    problems = validate_package(path)
-    if problems:
-        sys.stdout.write(RENDERERS["text"](problems))
-        print("python -m validate export: the package is invalid; nothing was written", file=sys.stderr)
+    desc = _valid_descriptor(path, "export")
+    if desc is None:
         return 1
-    desc, _ = load(path)
     target = out if out is not None else path / "dist"
     for name in build(path, desc, target):
         print(f"{target.as_posix().rstrip('/')}/{name}")
@@ -126,19 +119,14 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
     downloads in DIST (default PATH/dist, made by `export`): description, source, downloads with
     sizes and checksums, table previews, timeline, codebook and citation. Self-contained: no
     script and no request to another host. DIST is copied beside the page."""
-    from .core import validate_package
-    from .descriptor import load
     from .site import build
 
     dist = dist if dist is not None else path / "dist"
     if not (dist / "SHA256SUMS").is_file():
         raise UsageError(f"{dist} has no SHA256SUMS; run python -m validate export (make dist) first")
-    problems = validate_package(path)
-    if problems:
-        sys.stdout.write(RENDERERS["text"](problems))
-        print("python -m validate site: the package is invalid; nothing was written", file=sys.stderr)
+    desc = _valid_descriptor(path, "site")
+    if desc is None:
         return 1
-    desc, _ = load(path)
     print(build(path, desc, dist, out if out is not None else path / "site"))
     return 0
 
@@ -177,6 +165,20 @@ def bench(path: Path, sizes: str = "10000,100000,1000000", work: Path | None = N
     runs = run(path, counts, work, seed)
     sys.stdout.write(report(runs))
     return 0 if all(r.exit_code == 0 for r in runs) else 1
+
+
+def _valid_descriptor(path: Path, command: str):
+    """The descriptor of the package at PATH if the package is valid; else print why and return None.
+    Commands that write call this first, so that nothing is written from invalid data."""
+    from .core import validate_package
+    from .descriptor import load
+
+    problems = validate_package(path)
+    if problems:
+        sys.stdout.write(RENDERERS["text"](problems))
+        print(f"python -m validate {command}: the package is invalid; nothing was written", file=sys.stderr)
+        return None
+    return load(path)[0]
 
 
 class UsageError(Exception):
