@@ -18,7 +18,7 @@ from .core import validate_package
 from .descriptor import DESCRIPTOR, load
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, write_all_atomic
 from .problems import Problem, problem, sort_problems
-from .reader import _header_problem, _syntax_error, decode
+from .reader import header_problem, syntax_problem, decode
 
 FIXED_BY_FMT = {"bom", "line-ending", "missing-final-newline", "not-canonical", "header-mismatch"}
 
@@ -40,10 +40,10 @@ def _plan_table(root: Path, res: dict, max_bytes: int) -> tuple[str | None, str 
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:
-        return None, None, [_syntax_error(text, path, exc)]
+        return None, None, [syntax_problem(text, path, exc)]
     header = rows[0]
     if sorted(header) != sorted(fields) or len(set(header)) != len(header):
-        return None, None, [_header_problem(path, header, fields)]  # only a reordered header is fixable
+        return None, None, [header_problem(path, header, fields)]  # only a reordered header is fixable
     for i, row in enumerate(rows[1:], start=2):
         if len(row) != len(fields):
             return None, None, [problem(path, i, 1, "extra-cell" if len(row) > len(fields) else ("blank-row" if not row else "missing-cell"),

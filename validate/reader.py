@@ -76,7 +76,7 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
     return text, out
 
 
-def _syntax_error(text: str, path: str, exc: csv.Error) -> Problem:
+def syntax_problem(text: str, path: str, exc: csv.Error) -> Problem:
     """Locate a csv.Error at the line where the failing record starts (the error path, so a loop is fine)."""
     reader = csv.reader(io.StringIO(text), strict=True)
     start = 1
@@ -96,10 +96,10 @@ def parse(text: str, path: str, name: str, fields: list[str], primary_key: list[
     try:
         rows = list(csv.reader(io.StringIO(text), strict=True))
     except csv.Error as exc:
-        return None, [_syntax_error(text, path, exc)]
+        return None, [syntax_problem(text, path, exc)]
     header = rows[0]
     if header != fields:
-        return None, [_header_problem(path, header, fields)]
+        return None, [header_problem(path, header, fields)]
     # Row i starts after every line the earlier records used: one each, plus their embedded newlines.
     newlines = np.fromiter(map(str.count, map("\x1f".join, rows), repeat("\n")), dtype=np.int64, count=len(rows))
     starts = 1 + np.concatenate(([0], np.cumsum(newlines + 1)[:-1]))
@@ -209,7 +209,7 @@ def _sorted(table, keys: list[str], pc) -> bool:
     return True
 
 
-def _header_problem(path: str, header: list[str], fields: list[str]) -> Problem:
+def header_problem(path: str, header: list[str], fields: list[str]) -> Problem:
     dup = sorted({h for h in header if header.count(h) > 1})
     missing = [f for f in fields if f not in header]
     extra = [h for h in header if h not in fields]
