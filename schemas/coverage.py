@@ -78,13 +78,15 @@ def coverage_problems(ctx: Context, resources: list[dict]) -> list[Problem]:
     if sources is None or spans is None:
         return []  # the unreadable table is reported already; coverage would only repeat it
     texts = ctx.texts()
+    starts, ends = spans["start"].to_numpy(np.int64), spans["end"].to_numpy(np.int64)
+    by_source = spans.groupby("source_id", sort=False).indices  # one pass, not one scan per source
+    none = np.array([], dtype=np.int64)
     out = []
     for sid, path in zip(sources["source_id"], sources["text_path"]):
         if sid not in texts:
             continue
-        mine = spans[spans["source_id"] == sid]
-        text = texts[sid]
-        for start, end in uncovered(text, mine["start"].to_numpy(np.int64), mine["end"].to_numpy(np.int64)):
+        text, rows = texts[sid], by_source.get(sid, none)
+        for start, end in uncovered(text, starts[rows], ends[rows]):
             line = text.count("\n", 0, start) + 1
             col = start - (text.rfind("\n", 0, start) + 1) + 1
             out.append(problem(path, line, col, "uncovered-sentence", f"characters {start}..{end}: {text[start:end][:80]!r}"))
