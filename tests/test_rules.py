@@ -554,6 +554,17 @@ def archived_text_deleted(pkg):
     return {("data/sources.csv", 2, "text_path", "missing-file")}
 
 
+@case("encoding-error")
+def archived_text_not_utf8_with_a_matching_hash(pkg):
+    import hashlib
+
+    text = pkg.root / "data" / "sources" / "src-0a85bdf091dd711d.txt"
+    latin1 = text.read_bytes() + "café\n".encode("latin-1")  # 0xE9 is not UTF-8
+    text.write_bytes(latin1)
+    where = pkg.set("sources", "src-0a85bdf091dd711d", "text_sha256", hashlib.sha256(latin1).hexdigest())
+    return {(*where[:2], "text_path", "encoding-error")}
+
+
 @case("unsafe-path")
 def text_path_leaving_the_package(pkg):
     where = pkg.set("sources", "src-0a85bdf091dd711d", "text_path", "../../../etc/hostname")
