@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from validate.problems import Problem, problem
+from validate.problems import Problem, position, problem
 
 from .context import Context
 from .rule import as_int
@@ -87,7 +87,5 @@ def coverage_problems(ctx: Context, resources: list[dict]) -> list[Problem]:
             continue
         text, rows = texts[sid], by_source.get(sid, none)
         for start, end in uncovered(text, starts[rows], ends[rows]):
-            line = text.count("\n", 0, start) + 1
-            col = start - (text.rfind("\n", 0, start) + 1) + 1
-            out.append(problem(path, line, col, "uncovered-sentence", f"characters {start}..{end}: {text[start:end][:80]!r}"))
+            out.append(problem(path, *position(text, start), "uncovered-sentence", f"characters {start}..{end}: {text[start:end][:80]!r}"))
     return out

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, resolve
-from .problems import Problem, problem
+from .problems import Problem, position, problem
 
 DESCRIPTOR = "datapackage.json"
 TYPES = {"string", "integer", "number", "boolean", "date", "year"}
@@ -35,8 +35,7 @@ class Descriptor:
             if found < 0:
                 break
             pos = found
-        line = self.text.count("\n", 0, pos) + 1
-        return line, pos - (self.text.rfind("\n", 0, pos) + 1) + 1
+        return position(self.text, pos)
 
 
 def load(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Descriptor | None, list[Problem]]:
@@ -48,8 +47,7 @@ def load(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Descriptor | N
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        return None, [problem(DESCRIPTOR, line, 1, "encoding-error", f"byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8")]
+        return None, [problem(DESCRIPTOR, *position(raw, exc.start), "encoding-error", f"byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8")]
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -30,6 +30,12 @@ class Problem:
         return f"{self.path}:{self.line}:{self.column}: {self.code}: {self.message}"
 
 
+def position(data: str | bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column of an offset into text or bytes."""
+    newline = "\n" if isinstance(data, str) else b"\n"
+    return data.count(newline, 0, offset) + 1, offset - (data.rfind(newline, 0, offset) + 1) + 1
+
+
 def problem(path: str, line: int, column: str | int, code: str, detail: str) -> Problem:
     """A Problem whose message is the detail followed by the catalogue's advice."""
     return Problem(path, int(line), str(column), code, f"{detail}; {CODES[code][1]}")

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .canonical import canonical_rows, differing_lines, render
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes
-from .problems import Problem, problem
+from .problems import Problem, position, problem
 
 csv.field_size_limit(DEFAULT_MAX_BYTES)
 # Text cells as pandas strings: Python storage for small tables, where the per-call overhead of
@@ -43,11 +43,6 @@ class Table:
         return self.lines[np.asarray(index, dtype=np.int64)]
 
 
-def _where(text: str, pos: int) -> tuple[int, int]:
-    """1-based line and column of a character offset."""
-    return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
-
-
 def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
     """UTF-8 text with LF line endings, and the problems met on the way; None when it cannot be read."""
     out: list[Problem] = []
@@ -58,17 +53,14 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
         raw = raw[3:]
     nul = raw.find(b"\x00")
     if nul >= 0:
-        line = raw.count(b"\n", 0, nul) + 1
-        return None, out + [problem(path, line, nul - (raw.rfind(b"\n", 0, nul) + 1) + 1, "nul-byte", f"NUL byte at offset {nul}")]
+        return None, out + [problem(path, *position(raw, nul), "nul-byte", f"NUL byte at offset {nul}")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, out + [problem(path, line, col, "encoding-error", f"byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8")]
+        return None, out + [problem(path, *position(raw, exc.start), "encoding-error", f"byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8")]
     cr = text.find("\r")
     if cr >= 0:
-        line, col = _where(text, cr)
+        line, col = position(text, cr)
         # reported, not rewritten: csv reads CRLF rows, and a CR inside a quoted cell is data
         out.append(problem(path, line, col, "line-ending", "carriage return (CR) found; the canonical form uses LF only"))
     if text and not text.endswith("\n"):
