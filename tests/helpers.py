@@ -8,15 +8,8 @@ import io
 import json
 from pathlib import Path
 
-from validate.canonical import canonical_rows
+from validate.canonical import canonical_rows, render
 from validate.core import validate_package
-
-
-def _cell(value: str) -> str:
-    """Minimal quoting that, unlike csv.writer with an LF terminator, also quotes a bare CR."""
-    if any(c in value for c in ',"\n\r'):
-        return '"' + value.replace('"', '""') + '"'
-    return value
 
 
 def sentence_at(root: Path, phrase: str, source: str = "src-0a85bdf091dd711d") -> tuple[str, int, str]:
@@ -67,7 +60,7 @@ class Pkg:
         return list(csv.reader(io.StringIO(self.raw(name).decode("utf-8"))))
 
     def write_rows(self, name: str, rows: list[list[str]]) -> None:
-        self.write_raw(name, "".join(",".join(map(_cell, row)) + "\n" for row in rows).encode("utf-8"))
+        self.write_raw(name, render(rows).encode("utf-8"))  # canonical quoting, so the edit is the only difference
 
     def line_of(self, name: str, *key: str) -> int:
         """File line of the first row whose leading cells equal `key` (csv's own line count)."""

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import versioning as v
 from .descriptor import DESCRIPTOR
+from .docs import md_cell
 from .reader import TEXT
 
 
@@ -167,7 +168,7 @@ def render_text(d: PackageDiff) -> str:
 
 
 def _md(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", "⏎")
+    return md_cell(s, "⏎")  # a visible mark: a diff must show an added newline
 
 
 def render_markdown(d: PackageDiff) -> str:
