@@ -565,6 +565,18 @@ def archived_text_not_utf8_with_a_matching_hash(pkg):
     return {(*where[:2], "text_path", "encoding-error")}
 
 
+@case("file-too-large")
+def archived_text_over_the_size_limit(pkg):
+    import hashlib
+
+    text = pkg.root / "data" / "sources" / "src-0a85bdf091dd711d.txt"
+    padded = text.read_bytes() + b"\n" * 200_000  # blank lines: every quote and sentence is unchanged
+    text.write_bytes(padded)
+    where = pkg.set("sources", "src-0a85bdf091dd711d", "text_sha256", hashlib.sha256(padded).hexdigest())
+    pkg.limit = 100_000  # above every table and the descriptor, below the text
+    return {(*where[:2], "text_path", "file-too-large")}
+
+
 @case("unsafe-path")
 def text_path_leaving_the_package(pkg):
     where = pkg.set("sources", "src-0a85bdf091dd711d", "text_path", "../../../etc/hostname")
