@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
-.PHONY: validate test fmt diff docs dist site bench frictionless clean
+.PHONY: validate test fmt fmt-check diff bump docs docs-check dist site bench frictionless clean
 
 validate: $(STAMP)
 	$(BIN)/python -m validate .
@@ -18,10 +18,19 @@ test: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/python -m validate fmt .
 
-# Row-level changes since the latest release tag (else HEAD), and whether the version bump fits.
-BASE ?= $(shell git describe --tags --abbrev=0 --match 'v*' 2>/dev/null || echo HEAD)
+fmt-check: $(STAMP)
+	$(BIN)/python -m validate fmt --check .
+
+# Row-level changes since the last release (read from the history of datapackage.json, no tag
+# needed), and whether the version bump fits. BASE may be a version number or a git revision.
+BASE ?= release
 diff: $(STAMP)
 	$(BIN)/python -m validate diff $(BASE) . --check-version
+
+# Release the change: set the version the diff requires, draft the CHANGELOG section, record
+# retired ids, regenerate the generated files. Then edit the CHANGELOG prose and commit.
+bump: $(STAMP)
+	$(BIN)/python -m validate bump .
 
 # Downloads for researchers (validates first): zip, Parquet, SQLite, JSON, Stata, SHA256SUMS.
 dist: $(STAMP)
@@ -38,6 +47,9 @@ bench: $(STAMP)
 # Regenerate docs/codebook.md and the README's generated tables.
 docs: $(STAMP)
 	$(BIN)/python -m validate docs .
+
+docs-check: $(STAMP)
+	$(BIN)/python -m validate docs --check .
 
 # The reference implementation's view of the same package (also run by the test suite).
 frictionless: $(STAMP)

@@ -11,7 +11,7 @@ from validate.reader import TEXT
 
 from .context import Context
 from .fields import field_rules
-from .keys import cycle_rule, foreign_key_rules, primary_key_rule
+from .keys import cycle_rule, foreign_key_rules, primary_key_rule, retired_rule
 from .rule import CellRule, Rule
 from .rules import basis_rules, code_rules, edtf_rules, evidence_rules, mode_rule, source_rules, verbatim_rules
 
@@ -25,6 +25,8 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
     rules: list[Rule | CellRule] = field_rules(fields, pk, lines)
     rules.append(primary_key_rule(pk, lines))
     rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames)
+    if ctx.retired is not None and ctx.retired != res["name"]:
+        rules += retired_rule(pk, res["name"], ctx.frame(ctx.retired))
     for fk in schema.get("foreignKeys", []):
         if (fk["reference"].get("resource") or res["name"]) == res["name"] and len(fk["fields"]) == 1:
             rules.append(cycle_rule(fk, pk))

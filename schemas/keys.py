@@ -87,3 +87,21 @@ def cycle_rule(fk: dict, pk: list[str]) -> Rule:
         return [f"{child} {df.at[i, child]!r} leads back into a loop of parents" for i in idx]
 
     return Rule("parent-cycle", child, test, detail)
+
+
+def retired_rule(pk: list[str], own_name: str, retired: pd.DataFrame | None) -> list[Rule]:
+    """A released id that a later change removed is never used again, by any row of its table."""
+    if retired is None or len(pk) != 1 or not {"resource", "id"} <= set(retired.columns):
+        return []
+    mine = retired[retired["resource"] == own_name]
+    if not len(mine):
+        return []
+    when = dict(zip(mine["id"], mine["version"] if "version" in mine.columns else [""] * len(mine)))
+
+    def test(df):
+        return ~isin(df[pk[0]], mine["id"])
+
+    def detail(df, idx):
+        return [f"{pk[0]} {df.at[i, pk[0]]!r} was retired in version {when[df.at[i, pk[0]]]}; ids are never reused" for i in idx]
+
+    return [Rule("reused-id", pk[0], test, detail)]

@@ -88,6 +88,17 @@ class Pkg:
         row[col] = value
         return self.rel(name), self._write_sorted(name, rows, row), field
 
+    def key(self, name: str, index: int = 0) -> str | tuple:
+        """The primary key of the table's row `index` (in file order): tests pick rows from the data
+        instead of restating ids that a correction may change."""
+        pk = self.resource(self.descriptor(), name)["schema"]["primaryKey"]
+        rows = self.rows(name)
+        values = tuple(rows[1 + index][rows[0].index(f)] for f in pk)
+        return values[0] if len(values) == 1 else values
+
+    def version(self) -> str:
+        return self.descriptor()["version"]
+
     def get(self, name: str, key: str | tuple, field: str) -> str:
         key = (key,) if isinstance(key, str) else key
         rows = self.rows(name)

@@ -14,6 +14,8 @@ import pytest
 from helpers import Pkg
 from validate.cli import main
 from validate.diff import diff, version_problems
+from validate.release import next_version
+from validate.versioning import MAJOR, MINOR, PATCH
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "data/sources/src-0a85bdf091dd711d.txt"
@@ -24,49 +26,58 @@ def git(root: Path, *args: str) -> None:
                    check=True, capture_output=True)
 
 
+def commit_package(root: Path, message: str = "release") -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message)
+
+
 @pytest.fixture
 def repo(tmp_path) -> Pkg:
-    """The real package committed and tagged v0.1.0 in a fresh repository."""
-    shutil.copy(ROOT / "datapackage.json", tmp_path / "datapackage.json")
-    shutil.copy(ROOT / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
+    """The real package, with the files its generated docs and changelog live in, committed as a
+    release in a fresh repository (no tag: releases are read from the history of the descriptor)."""
+    for name in ["datapackage.json", "CHANGELOG.md", "README.md", "CITATION.cff"]:
+        shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
     git(tmp_path, "init", "-q")
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-qm", "release")
-    git(tmp_path, "tag", "v0.1.0")
+    commit_package(tmp_path)
     return Pkg(tmp_path)
 
 
-def bump(repo: Pkg, version: str, entry: str = "### Fixed\n- a correction.\n") -> None:
+def set_version(repo: Pkg, level: int, entry: str = "### Fixed\n- a correction.\n") -> str:
+    """Bump by hand to `level` above the committed version, with a CHANGELOG section; the new version."""
     d = repo.descriptor()
-    d["version"] = version
+    d["version"] = version = next_version(d["version"], level)
     repo.write_descriptor(d)
     log = (repo.root / "CHANGELOG.md").read_text(encoding="utf-8")
     head, rest = log.split("\n## ", 1)
     (repo.root / "CHANGELOG.md").write_text(f"{head}\n## [{version}] - 2026-11-26\n\n{entry}\n## {rest}", encoding="utf-8")
+    return version
 
 
 def test_one_cell_correction_is_one_changed_cell_and_requires_patch(repo):
-    old = repo.get("events", "ev-003", "summary")
-    repo.set("events", "ev-003", "summary", "India rejected the allegation as absurd.")
-    d = diff(repo.root, "v0.1.0")
+    key = repo.key("events", 2)
+    old = repo.get("events", key, "summary")
+    repo.set("events", key, "summary", "India rejected the allegation as absurd.")
+    d = diff(repo.root, "HEAD")
     assert d.descriptor == []
     assert [(t.name, t.added, t.removed, t.changed) for t in d.tables] == [
-        ("events", [], [], [("ev-003", "summary", old, "India rejected the allegation as absurd.")])]
-    assert d.required == 1  # PATCH
+        ("events", [], [], [(key, "summary", old, "India rejected the allegation as absurd.")])]
+    assert d.required == PATCH
 
 
 def test_added_row_requires_minor(repo):
     repo.append("event_roles", ["witness", "Saw the event without taking part."])
-    d = diff(repo.root, "v0.1.0")
+    d = diff(repo.root, "HEAD")
     assert [(t.name, t.added) for t in d.tables] == [("event_roles", ["witness"])]
-    assert d.required == 2  # MINOR
+    assert d.required == MINOR
 
 
 def test_removed_row_requires_major_and_says_ids_are_published(repo):
-    repo.delete("commitment_parties", ("cm-009", "india"))
-    d = diff(repo.root, "v0.1.0")
-    assert d.tables[0].removed == ["(cm-009, india, obligor)"] and d.required == 3
+    key = repo.key("commitment_parties", 0)
+    repo.delete("commitment_parties", key)
+    d = diff(repo.root, "HEAD")
+    assert d.tables[0].removed == [f"({', '.join(key)})"] and d.required == MAJOR
     assert "removing or re-using a published id is MAJOR" in version_problems(d, repo.root)[0]
 
 
@@ -85,7 +96,7 @@ def test_schema_changes_require_major(repo, change):
     else:
         fields[10]["constraints"] = {"required": True}
     repo.write_descriptor(d)
-    assert diff(repo.root, "v0.1.0").required == 3
+    assert diff(repo.root, "HEAD").required == MAJOR
 
 
 def test_loosened_constraint_requires_minor_and_a_new_description_patch(repo):
@@ -93,33 +104,38 @@ def test_loosened_constraint_requires_minor_and_a_new_description_patch(repo):
     fields = repo.resource(d, "sources")["schema"]["fields"]
     del fields[6]["constraints"]["pattern"]  # language
     repo.write_descriptor(d)
-    assert diff(repo.root, "v0.1.0").required == 2
+    assert diff(repo.root, "HEAD").required == MINOR
     fields[6]["constraints"]["pattern"] = "[a-z]{2}"
     fields[1]["description"] = "A clearer description."
     repo.write_descriptor(d)
-    assert diff(repo.root, "v0.1.0").required == 1
+    assert diff(repo.root, "HEAD").required == PATCH
 
 
 def test_check_version_fails_before_the_bump_and_passes_after(repo, capsys):
-    repo.set("events", "ev-003", "summary", "India rejected the allegation as absurd.")
-    assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 1
-    assert "requires a PATCH bump from 0.1.0, but the version is 0.1.0" in capsys.readouterr().err
+    released = repo.version()
+    repo.set("events", repo.key("events", 2), "summary", "India rejected the allegation as absurd.")
+    assert main(["diff", "release", str(repo.root), "--check-version"]) == 1
+    assert f"requires a PATCH bump from {released}, but the version is {released}" in capsys.readouterr().err
     d = repo.descriptor()
-    d["version"] = "0.1.1"
+    d["version"] = patched = next_version(released, PATCH)
     repo.write_descriptor(d)
-    assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 1
-    assert "CHANGELOG.md has no section '## [0.1.1]'" in capsys.readouterr().err
-    bump(repo, "0.1.1")
-    assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 0
+    assert main(["diff", "release", str(repo.root), "--check-version"]) == 1
+    assert f"CHANGELOG.md has no section '## [{patched}]'" in capsys.readouterr().err
+    d["version"] = released
+    repo.write_descriptor(d)
+    set_version(repo, PATCH)
+    assert main(["diff", "release", str(repo.root), "--check-version"]) == 0
 
 
 def test_a_bump_too_small_for_the_change_fails(repo, capsys):
     repo.append("event_roles", ["witness", "Saw the event without taking part."])
-    bump(repo, "0.1.1")
-    assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 1
+    released = repo.descriptor()
+    set_version(repo, PATCH)
+    assert main(["diff", "HEAD", str(repo.root), "--check-version"]) == 1
     assert "requires a MINOR bump" in capsys.readouterr().err
-    bump(repo, "0.2.0")
-    assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 0
+    repo.write_descriptor(released)
+    set_version(repo, MINOR)
+    assert main(["diff", "HEAD", str(repo.root), "--check-version"]) == 0
 
 
 def test_spreadsheet_resave_alone_is_no_change(repo):
@@ -127,27 +143,28 @@ def test_spreadsheet_resave_alone_is_no_change(repo):
     buf = io.StringIO()
     csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows([rows[0]] + rows[:0:-1])
     repo.write_raw("events", b"\xef\xbb\xbf" + buf.getvalue().encode())
-    d = diff(repo.root, "v0.1.0")
+    d = diff(repo.root, "HEAD")
     assert (d.tables, d.descriptor, d.required) == ([], [], 0)
 
 
 def test_diff_does_not_touch_the_working_tree(repo):
-    repo.set("events", "ev-003", "summary", "Changed.")
+    repo.set("events", repo.key("events"), "summary", "Changed.")
     before = {p: p.read_bytes() for p in repo.root.rglob("*") if p.is_file() and ".git" not in p.parts}
     status = subprocess.run(["git", "-C", str(repo.root), "status", "--porcelain"], capture_output=True, text=True).stdout
-    diff(repo.root, "v0.1.0")
+    diff(repo.root, "HEAD")
     assert {p: p.read_bytes() for p in repo.root.rglob("*") if p.is_file() and ".git" not in p.parts} == before
     assert subprocess.run(["git", "-C", str(repo.root), "status", "--porcelain"], capture_output=True, text=True).stdout == status
 
 
 def test_formats(repo, capsys):
-    repo.set("events", "ev-003", "summary", "a | b")
-    assert main(["diff", "v0.1.0", str(repo.root), "--format", "json"]) == 0
+    key = repo.key("events")
+    repo.set("events", key, "summary", "a | b")
+    assert main(["diff", "release", str(repo.root), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["required"] == "PATCH" and data["tables"][0]["changed"][0]["new"] == "a | b"
-    assert main(["diff", "v0.1.0", str(repo.root), "--format", "markdown"]) == 0
+    assert main(["diff", "release", str(repo.root), "--format", "markdown"]) == 0
     out = capsys.readouterr().out
-    assert "| `ev-003` | `summary` |" in out and "| a \\| b |" in out
+    assert f"| `{key}` | `summary` |" in out and "| a \\| b |" in out
 
 
 def test_unknown_revision_is_a_usage_error(repo, capsys):
@@ -157,26 +174,3 @@ def test_unknown_revision_is_a_usage_error(repo, capsys):
 
 def test_outside_a_repository_is_a_usage_error(pkg, capsys):
     assert main(["diff", "HEAD", str(pkg.root)]) == 2
-
-
-def test_contributor_path_from_spreadsheet_edit_to_green_check(repo, capsys):
-    """CONTRIBUTING.md's steps: edit in a spreadsheet, fmt, validate, diff, bump, check."""
-    rows = repo.rows("actors")
-    col = rows[0].index("description")
-    for r in rows:
-        if r[0] == "nathalie-drouin":
-            r[col] = "Described as Doval's Canadian counterpart; the article gives no title or office."
-    buf = io.StringIO()
-    csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows([rows[0]] + rows[:0:-1])
-    repo.write_raw("actors", b"\xef\xbb\xbf" + buf.getvalue().encode())
-    assert main([str(repo.root)]) == 1  # the spreadsheet's BOM and CRLF are rejected ...
-    assert main(["fmt", str(repo.root)]) == 0  # ... and repaired without touching a value
-    assert main([str(repo.root)]) == 0
-    d = diff(repo.root, "v0.1.0")
-    assert [(t.name, [(k, f) for k, f, _, _ in t.changed], t.added, t.removed) for t in d.tables] == [
-        ("actors", [("nathalie-drouin", "description")], [], [])]
-    assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 1
-    bump(repo, "0.1.1", "### Fixed\n- `actors` nathalie-drouin: description.\n")
-    capsys.readouterr()
-    assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 0
-    assert "Required version bump: PATCH" in capsys.readouterr().out

@@ -26,17 +26,21 @@ def test_changelog_has_a_section_for_the_current_version():
 def test_workflow_runs_the_tests_annotations_and_version_check():
     flow = yaml.safe_load((ROOT / ".github" / "workflows" / "validate.yml").read_text(encoding="utf-8"))
     commands = "\n".join(step.get("run", "") for step in flow["jobs"]["validate"]["steps"])
-    assert "make test" in commands and "--format github" in commands and "--check-version" in commands
+    assert ".ci/run" in commands and "--format github" in commands and "--check-version" in commands
 
 
-def test_pre_commit_hooks_run_fmt_check_and_the_validator():
+def test_pre_commit_hooks_go_through_make_so_that_a_fresh_clone_sets_itself_up():
     hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][0]["hooks"]
-    assert [h["entry"] for h in hooks] == [".venv/bin/python -m validate fmt --check", ".venv/bin/python -m validate"]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for hook in hooks:
+        command = hook["entry"].split()
+        assert command[0] == "make" and re.search(rf"^{command[-1]}: \$\(STAMP\)", makefile, re.M), hook["entry"]
+    assert {h["entry"].split()[-1] for h in hooks} == {"fmt-check", "validate", "docs-check"}
 
 
 def test_make_targets_and_ci_entry_point():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    for target in ["validate", "test", "fmt", "diff", "docs"]:
+    for target in ["validate", "test", "fmt", "diff", "bump", "docs"]:
         assert re.search(rf"^{target}: ", makefile, re.M), target
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -372,6 +372,13 @@ def duplicated_single_key(pkg):
     return {("data/event_roles.csv", line, "event_role", "duplicate-primary-key")}
 
 
+@case("reused-id")
+def retired_id_used_again(pkg):
+    key = pkg.key("events")
+    pkg.append("retired_ids", ["events", key, "1.0.0", "Removed as a duplicate."])
+    return {("data/events.csv", pkg.line_of("events", key), "event_id", "reused-id")}
+
+
 # A filled reference that exists nowhere, for every foreign key of the package; the row is
 # chosen so that no other rule is affected.
 DANGLING = [

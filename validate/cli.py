@@ -26,24 +26,21 @@ def check(path: Path, format: str = "text", max_bytes: int = DEFAULT_MAX_BYTES) 
 
 
 def docs(path: Path, check: bool = False) -> int:
-    """Regenerate docs/codebook.md, docs/timeline.svg and .png, and the README's generated tables
-    from datapackage.json, the data and the code catalogue. With --check, change nothing and exit 1 if any
-    generated file is stale."""
-    from .docs import generated
-    from .paths import write_atomic
+    """Regenerate docs/codebook.md, docs/timeline.svg and .png, CITATION.cff and the README's
+    generated tables from datapackage.json, the data, CHANGELOG.md and the code catalogue. With
+    --check, change nothing and exit 1 if any generated file is stale."""
+    from .docs import stale, write_generated
 
     if _valid_descriptor(path, "docs") is None:
         return 1
-    stale = []
-    for target, text in generated(path).items():
-        current = target.read_bytes() if target.exists() else None
-        if current != text:
-            stale.append(target.relative_to(path).as_posix())
-            if not check:
-                write_atomic(target, text)
-    for name in stale:
-        print(f"{name}: {'stale; run python -m validate docs' if check else 'written'}")
-    return 1 if check and stale else 0
+    if check:
+        names = sorted(p.relative_to(path).as_posix() for p in stale(path))
+        for name in names:
+            print(f"{name}: stale; run python -m validate docs (make docs)")
+        return 1 if names else 0
+    for name in write_generated(path):
+        print(f"{name}: written")
+    return 0
 
 
 def fmt(path: Path, check: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
@@ -70,31 +67,64 @@ def fmt(path: Path, check: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     return 0
 
 
-def diff(base: str, path: Path, format: str = "text", check_version: bool = False) -> int:
-    """Compare the package at git revision BASE with the working tree at PATH: per table, rows
-    added, removed and changed (keyed by primary key, each changed cell as old -> new), and
-    descriptor and schema changes, each classified by the Data Package Version recipe.
-    BASE is read through git; the working tree is not touched. With --check-version, exit 1
-    unless the version is semver, bumped at least as far as the change requires, and has a
-    CHANGELOG.md section."""
+def diff(base: str, path: Path, format: str = "text", check_version: bool = False, to: str | None = None) -> int:
+    """Compare the package at BASE with the working tree at PATH (or with the release or revision
+    TO): per table, rows added, removed and changed (keyed by primary key, each changed cell as
+    old -> new), and descriptor and schema changes, each classified by the Data Package Version
+    recipe. BASE is a released version number (0.1.0), `release` (the last release, read from the
+    history of datapackage.json: no tag needed) or any git revision; the working tree is not
+    touched. With --check-version, exit 1 unless the version is semver, bumped at least as far as
+    the change requires, has a CHANGELOG.md section, and no retired id is used again."""
     import csv
     import json
 
     from . import diff as differ
+    from .release import resolve
 
     try:
-        result = differ.diff(path, base)
+        rev = resolve(path, base)
+        result = differ.diff(path, rev, resolve(path, to) if to else None)
     except differ.GitError as exc:
         raise UsageError(str(exc)) from None
     except (csv.Error, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         print(f"python -m validate diff: cannot read the package ({type(exc).__name__}: {exc}); run python -m validate first", file=sys.stderr)
         return 1
+    if base != rev:
+        result.base = f"{base} ({rev[:12]})"
     sys.stdout.write(differ.RENDERERS[format](result))
     if check_version:
         problems = differ.version_problems(result, path)
         for text in problems:
             print(f"version: {text}", file=sys.stderr)
         return 1 if problems else 0
+    return 0
+
+
+def bump(path: Path, base: str = "release") -> int:
+    """Release the change in the working tree at PATH: set the version its row-level diff against
+    BASE (default: the last release) requires, draft the CHANGELOG.md section naming every added,
+    removed and corrected id for you to edit, record removed ids as retired, and regenerate the
+    generated files (codebook, README tables, CITATION.cff). Running it again changes nothing.
+    Afterwards: edit the CHANGELOG prose, run make test, commit everything in one commit."""
+    from .diff import GitError
+    from .release import bump as release
+
+    if _valid_descriptor(path, "bump") is None:
+        return 1
+    try:
+        result = release(path, base)
+    except GitError as exc:
+        raise UsageError(str(exc)) from None
+    if result.new is None:
+        print(f"No change since {base} ({result.base[:12]}, version {result.old}): nothing to release.")
+        return 0
+    from .versioning import LEVELS
+
+    print(f"{LEVELS[result.level]} change since {base} ({result.base[:12]}): version {result.old} -> {result.new}")
+    for name in result.written:
+        print(f"{name}: written")
+    if "CHANGELOG.md" in result.written:
+        print(f"Now edit the draft section '## [{result.new}]' in CHANGELOG.md: say why each change was made.")
     return 0
 
 
@@ -207,10 +237,16 @@ def _fmt_args(p: argparse.ArgumentParser) -> None:
 
 
 def _diff_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("base", metavar="BASE", help="git revision to compare with (a tag such as v0.1.0, a branch, a commit)")
+    p.add_argument("base", metavar="BASE", help="a released version (0.1.0), 'release' (the last release) or a git revision")
     _path(p)
+    p.add_argument("--to", default=None, metavar="TO", help="compare with this released version or revision instead of the working tree")
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="markdown fits a pull-request comment or $GITHUB_STEP_SUMMARY")
     p.add_argument("--check-version", action="store_true", help="exit 1 unless the version bump and CHANGELOG.md fit the change")
+
+
+def _bump_args(p: argparse.ArgumentParser) -> None:
+    _path(p)
+    p.add_argument("--base", default="release", help="the release to measure the change against (default: the last release)")
 
 
 def _export_args(p: argparse.ArgumentParser) -> None:
@@ -238,7 +274,7 @@ def _bench_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed of the synthetic packages")
 
 
-COMMANDS = {"check": (check, _check_args), "fmt": (fmt, _fmt_args), "diff": (diff, _diff_args), "export": (export, _export_args), "site": (site, _site_args), "synth": (synth, _synth_args), "bench": (bench, _bench_args), "docs": (docs, _docs_args)}
+COMMANDS = {"check": (check, _check_args), "fmt": (fmt, _fmt_args), "diff": (diff, _diff_args), "bump": (bump, _bump_args), "export": (export, _export_args), "site": (site, _site_args), "synth": (synth, _synth_args), "bench": (bench, _bench_args), "docs": (docs, _docs_args)}
 
 
 def parser(command: str) -> argparse.ArgumentParser:

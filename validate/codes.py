@@ -123,6 +123,10 @@ CODES: dict[str, tuple[str, str]] = {
         "two rows have the same primary key",
         "give each row its own key, or merge the duplicated rows",
     ),
+    "reused-id": (
+        "a row uses an id that an earlier release published and a later change removed",
+        "give the row the next unused id; a retired id keeps meaning the fact it was released for",
+    ),
     "dangling-foreign-key": (
         "a reference points to a row that does not exist",
         "use an id that exists in the referenced table, or add that row first",

@@ -10,6 +10,7 @@ from .descriptor import DESCRIPTOR, load
 from .paths import DEFAULT_MAX_BYTES
 from .problems import Problem, sort_problems
 from .reader import read_table
+from .retired import retired_resource
 
 
 def validate_package(root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES) -> list[Problem]:
@@ -22,7 +23,8 @@ def validate_package(root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES)
     for res in desc.resources:
         tables[res["name"]], found = read_table(root, res, max_bytes)
         problems += found
-    ctx = Context(root, {name: (t.frame if t else None) for name, t in tables.items()}, max_bytes)
+    retired = retired_resource(desc.resources)
+    ctx = Context(root, {name: (t.frame if t else None) for name, t in tables.items()}, max_bytes, retired["name"] if retired else None)
     for res in desc.resources:
         table = tables[res["name"]]
         if table is not None:

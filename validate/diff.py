@@ -44,6 +44,10 @@ class PackageDiff:
     version: object
     descriptor: list[tuple[int, str]]
     tables: list[TableDiff]
+    target: str = "the working tree"
+
+    def __bool__(self) -> bool:
+        return bool(self.descriptor or self.tables)
 
     def reasons(self) -> list[tuple[int, str]]:
         out = list(self.descriptor)
@@ -113,24 +117,35 @@ def table_diff(name: str, key: list[str], old: pd.DataFrame | None, new: pd.Data
     return out
 
 
-def diff(root: Path, base: str) -> PackageDiff:
+def diff(root: Path, base: str, to: str | None = None) -> PackageDiff:
+    """The package at revision `base` against the working tree (or against revision `to`)."""
     git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
+    if to is not None:
+        git(root, "rev-parse", "--verify", "--quiet", f"{to}^{{commit}}")
     old_raw = read_at(root, base, DESCRIPTOR)
     if old_raw is None:
         raise GitError(f"{DESCRIPTOR} does not exist at {base}")
-    old_desc = json.loads(old_raw)
-    new_desc = json.loads((root / DESCRIPTOR).read_text(encoding="utf-8"))
+    new_raw = read_at(root, to, DESCRIPTOR) if to is not None else (root / DESCRIPTOR).read_bytes()
+    if new_raw is None:
+        raise GitError(f"{DESCRIPTOR} does not exist at {to}")
+    old_desc, new_desc = json.loads(old_raw), json.loads(new_raw)
+
+    def new_bytes(path: str) -> bytes | None:
+        if to is not None:
+            return read_at(root, to, path)
+        return (root / path).read_bytes() if (root / path).is_file() else None
+
     olds = {r["name"]: r for r in old_desc.get("resources", [])}
     tables = []
     for res in new_desc.get("resources", []) + [r for n, r in olds.items() if n not in {x["name"] for x in new_desc.get("resources", [])}]:
         name, path = res["name"], res["path"]
-        new_path = root / path
-        new = frame(new_path.read_bytes()) if new_path.is_file() and res in new_desc.get("resources", []) else None
+        new = frame(new_bytes(path)) if res in new_desc.get("resources", []) else None
         old = frame(read_at(root, base, olds[name]["path"])) if name in olds else None
         td = table_diff(name, res["schema"]["primaryKey"], old, new)
         if td:
             tables.append(td)
-    return PackageDiff(base, old_desc.get("version"), new_desc.get("version"), v.descriptor_changes(old_desc, new_desc), tables)
+    return PackageDiff(base, old_desc.get("version"), new_desc.get("version"), v.descriptor_changes(old_desc, new_desc), tables,
+                       "the working tree" if to is None else to)
 
 
 def version_problems(d: PackageDiff, root: Path) -> list[str]:
@@ -148,11 +163,26 @@ def version_problems(d: PackageDiff, root: Path) -> list[str]:
         out.append(f"the change requires a {v.LEVELS[need]} bump from {d.base_version}, but the version is {d.version} ({reasons})")
     if new != old and not v.changelog_has(root, d.version):
         out.append(f"CHANGELOG.md has no section '## [{d.version}]'")
-    return out
+    return out + unrecorded_removals(d, root)
+
+
+def unrecorded_removals(d: PackageDiff, root: Path) -> list[str]:
+    """Removed ids that the package's retired-id table does not hold (make bump records them)."""
+    from .retired import retired_resource
+
+    desc = json.loads((root / DESCRIPTOR).read_text(encoding="utf-8"))
+    table = retired_resource(desc.get("resources", []))
+    if table is None:
+        return []
+    held = frame((root / table["path"]).read_bytes()) if (root / table["path"]).is_file() else None
+    have = set(zip(held["resource"], held["id"])) if held is not None and {"resource", "id"} <= set(held.columns) else set()
+    keyed = {r["name"] for r in desc["resources"] if len(r["schema"].get("primaryKey", [])) == 1}
+    missing = [(t.name, k) for t in d.tables if t.name in keyed and t.name != table["name"] for k in t.removed if (t.name, k) not in have]
+    return [f"{table['path']}: {name} id {key!r} was removed but is not recorded as retired; run make bump" for name, key in missing]
 
 
 def render_text(d: PackageDiff) -> str:
-    lines = [f"Changes from {d.base} (version {d.base_version}) to the working tree (version {d.version})", ""]
+    lines = [f"Changes from {d.base} (version {d.base_version}) to {d.target} (version {d.version})", ""]
     if d.descriptor:
         lines.append("Descriptor and schemas:")
         lines += [f"  {v.LEVELS[level]:5} {text}" for level, text in d.descriptor]

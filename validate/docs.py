@@ -121,8 +121,50 @@ def figures(root: Path) -> dict[Path, bytes]:
     return {root / "docs" / f"timeline.{fmt}": data for fmt, data in render(events.frame, types.frame).items()}
 
 
+CITATION_MESSAGE = "If you use this dataset, please cite it as below, and cite the source article separately."
+
+
+def citation(root: Path) -> str:
+    """CITATION.cff from the descriptor (title, version, licence, authors, keywords, abstract) and
+    the date of the version's CHANGELOG section: the version is written in one place only."""
+    import re
+
+    import yaml
+
+    desc, _ = load(root)
+    data = desc.data
+    log = root / "CHANGELOG.md"
+    dated = re.search(rf"^## \[{re.escape(str(data['version']))}\] - (\d{{4}}-\d{{2}}-\d{{2}})$",
+                      log.read_text(encoding="utf-8") if log.is_file() else "", re.M)
+    cff = {"cff-version": "1.2.0", "message": CITATION_MESSAGE, "type": "dataset", "title": data.get("title", ""),
+           "version": data["version"]}
+    if dated:
+        cff["date-released"] = dated.group(1)
+    cff["license"] = data["licenses"][0]["name"]
+    cff["authors"] = [{"name": c.get("title", "")} for c in data.get("contributors", [])]
+    cff["keywords"] = data.get("keywords", [])
+    cff["abstract"] = data.get("description", "")
+    head = "# Generated from datapackage.json and CHANGELOG.md by `python -m validate docs`; do not edit by hand.\n"
+    return head + yaml.safe_dump(cff, sort_keys=False, allow_unicode=True, width=100)
+
+
 def generated(root: Path) -> dict[Path, bytes]:
     """Every generated file and the bytes it should have."""
     current = (root / "README.md").read_text(encoding="utf-8")
-    texts = {root / "docs" / "codebook.md": codebook(root), root / "README.md": readme(root, current)}
+    texts = {root / "docs" / "codebook.md": codebook(root), root / "README.md": readme(root, current),
+             root / "CITATION.cff": citation(root)}
     return {path: text.encode("utf-8") for path, text in texts.items()} | figures(root)
+
+
+def stale(root: Path) -> dict[Path, bytes]:
+    """The generated files whose bytes differ from what they should be, with the right bytes."""
+    return {path: data for path, data in generated(root).items() if not path.is_file() or path.read_bytes() != data}
+
+
+def write_generated(root: Path) -> list[str]:
+    """Rewrite every stale generated file; the package-relative paths written."""
+    from .paths import write_all_atomic
+
+    todo = stale(root)
+    write_all_atomic(todo)
+    return sorted(p.relative_to(root).as_posix() for p in todo)

@@ -103,10 +103,11 @@ def synth(root: Path, out: Path, rows: int, seed: int = 0) -> dict[str, int]:
         (out / path).write_bytes(data)
         sources.append([f"src-{s:07d}", f"Synthetic source {s}", "", "", "2026-XX-XX", "outside-knowledge", "en", path,
                         hashlib.sha256(data).hexdigest(), "Synthetic text for benchmarks."])
-    exclusions = [[f["name"] for f in desc.resource("coverage_exclusions")["schema"]["fields"]]]
-
     tables = {"sources": sources, "actors": actors, "events": events, "event_actors": event_actors,
-              "commitments": commitments, "commitment_parties": parties, "coverage_exclusions": exclusions}
+              "commitments": commitments, "commitment_parties": parties}
+    for res in desc.resources:  # every other table that is not a vocabulary starts empty: reviewed lists, retired ids
+        if res["name"] not in tables and not res.get("vocabulary"):
+            tables[res["name"]] = [[f["name"] for f in res["schema"]["fields"]]]
     for name, table in tables.items():
         (out / "data" / f"{name}.csv").write_text(render(table), encoding="utf-8", newline="")
     return {name: len(table) - 1 for name, table in tables.items()}
