@@ -13,7 +13,8 @@ from .context import Context
 from .fields import field_rules
 from .keys import cycle_rule, foreign_key_rules, primary_key_rule, retired_rule
 from .rule import CellRule, Rule
-from .rules import basis_rules, code_rules, edtf_rules, evidence_rules, mode_rule, source_rules, verbatim_rules
+from .rules import (attribution_rules, basis_rules, code_rules, edtf_rules, evidence_rules, mode_rule, place_code_rules, source_rules,
+                    verbatim_rules)
 
 
 def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | CellRule]:
@@ -31,6 +32,7 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
         if (fk["reference"].get("resource") or res["name"]) == res["name"] and len(fk["fields"]) == 1:
             rules.append(cycle_rule(fk, pk))
     rules += edtf_rules(fields) + basis_rules(fields) + mode_rule(ctx, names) + code_rules(names)
+    rules += attribution_rules(fields) + place_code_rules(fields)
     if res["name"] == "sources":
         rules += source_rules(ctx, names)
     rules += evidence_rules(ctx, names) + verbatim_rules(ctx, fields)

@@ -241,3 +241,47 @@ def verbatim_rules(ctx: Context, fields: list[dict]) -> list[Rule]:
 
         rules.append(Rule("not-verbatim", name, test, detail))
     return rules
+
+
+def attribution_rules(fields: list[dict]) -> list[Rule]:
+    """A field declaring "assertedBy": {"attribution": A, "narration": N} names who asserts a fact:
+    it is empty exactly when field A says the source narrates the fact itself (value N)."""
+    names = {f["name"] for f in fields}
+    rules = []
+    for fld in fields:
+        decl = fld.get("assertedBy")
+        if not isinstance(decl, dict) or decl.get("attribution") not in names or not isinstance(decl.get("narration"), str):
+            continue
+        name, attribution, narration = fld["name"], decl["attribution"], decl["narration"]
+        rules.append(Rule(
+            "attribution-mismatch", name,
+            lambda df, n=name, a=attribution, v=narration: (df[n] == "") == (df[a] == v),
+            lambda df, idx, n=name, a=attribution, v=narration: [
+                f"{n} is {df.at[i, n]!r} but {a} is {df.at[i, a]!r}; {n} is empty exactly when {a} is {v!r}" for i in idx],
+        ))
+    return rules
+
+
+PLACE_CODES = ALPHA3 | frozenset(s.code for s in pycountry.subdivisions)
+
+
+def place_code_rules(fields: list[dict]) -> list[Rule]:
+    """Fields declaring "iso3166": true hold "; "-separated ISO 3166-1 alpha-3 or ISO 3166-2 codes."""
+    rules = []
+    for fld in fields:
+        if fld.get("iso3166") is not True:
+            continue
+        name = fld["name"]
+
+        def unknown(values: pd.Series) -> pd.Series:
+            codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+            bad = np.empty(len(uniques), dtype=object)
+            bad[:] = [tuple(p for p in v.split("; ") if p not in PLACE_CODES) if v else () for v in uniques]
+            return pd.Series(bad[codes] if len(codes) else [], index=values.index, dtype=object)
+
+        rules.append(Rule(
+            "unknown-place-code", name,
+            lambda df, n=name: unknown(df[n]).map(len) == 0,
+            lambda df, idx, n=name: [f"{n} {df.at[i, n]!r}: {', '.join(unknown(df.loc[[i], n]).iloc[0])} is not an ISO 3166-1 alpha-3 or ISO 3166-2 code" for i in idx],
+        ))
+    return rules

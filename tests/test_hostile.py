@@ -123,11 +123,12 @@ def test_validator_survives_byte_damage(pkg, table, mutations, capsys):
         pkg.write_raw(table, original)
 
 
-@pytest.mark.parametrize("table,expected", [
-    ("events", {"dangling-foreign-key", "uncovered-sentence"}),  # every event_actors and commitments row loses its event
-    ("coverage_exclusions", {"uncovered-sentence"}),  # the headline loses its exclusion
-    ("event_roles", {"dangling-foreign-key"}),
+@pytest.mark.parametrize("table,expected,possible", [
+    # every row citing an event loses it; a sentence only the events cited is no longer covered
+    ("events", {"dangling-foreign-key"}, {"uncovered-sentence"}),
+    ("coverage_exclusions", {"uncovered-sentence"}, set()),  # the headline loses its exclusion
+    ("event_roles", {"dangling-foreign-key"}, set()),
 ])
-def test_header_only_table_is_caught_by_what_depends_on_it(pkg, table, expected):
+def test_header_only_table_is_caught_by_what_depends_on_it(pkg, table, expected, possible):
     pkg.write_raw(table, pkg.raw(table).split(b"\n", 1)[0] + b"\n")
-    assert {p.code for p in validate_package(pkg.root)} == expected
+    assert expected <= {p.code for p in validate_package(pkg.root)} <= expected | possible

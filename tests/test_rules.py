@@ -372,6 +372,27 @@ def duplicated_single_key(pkg):
     return {("data/event_roles.csv", line, "event_role", "duplicate-primary-key")}
 
 
+@case("attribution-mismatch")
+def reported_claim_without_asserter(pkg):
+    key = next(r[0] for r in pkg.rows("commitments")[1:] if r[pkg.rows("commitments")[0].index("attribution")] == "reported")
+    where = pkg.set("commitments", key, "asserted_by", "")
+    return {(*where, "attribution-mismatch")}
+
+
+@case("attribution-mismatch")
+def narration_with_asserter(pkg):
+    key = next(r[0] for r in pkg.rows("events")[1:] if r[pkg.rows("events")[0].index("attribution")] == "narration")
+    where = pkg.set("events", key, "asserted_by", "india")
+    return {(*where, "attribution-mismatch")}
+
+
+@case("unknown-place-code")
+def place_code_that_iso_3166_does_not_have(pkg):
+    key = next(r[0] for r in pkg.rows("events")[1:] if r[pkg.rows("events")[0].index("location_code")])
+    where = pkg.set("events", key, "location_code", "CA-XX")
+    return {(*where, "unknown-place-code")}
+
+
 @case("reused-id")
 def retired_id_used_again(pkg):
     key = pkg.key("events")
@@ -381,6 +402,7 @@ def retired_id_used_again(pkg):
 
 # A filled reference that exists nowhere, for every foreign key of the package; the row is
 # chosen so that no other rule is affected.
+FIRST = None
 DANGLING = [
     ("sources", "src-0a85bdf091dd711d", "published_basis", "no-such-basis"),
     ("actors", "canada", "actor_type", "no-such-type"),
@@ -404,21 +426,68 @@ DANGLING = [
     ("commitment_parties", ("cm-001", "canada"), "role", "no-such-role"),
     ("coverage_exclusions", "src-0a85bdf091dd711d", "source_id", "src-missing"),
     ("event_modes", ("ACCUSE", "allege"), "event_type", "NO-SUCH-TYPE"),
+    # newer keys name no row: the test takes the table's first row (a correction may change any id)
+    ("events", FIRST, "location_code_basis", "no-such-basis"),
+    ("events", FIRST, "attribution", "no-such-attribution"),
+    ("events", FIRST, "asserted_by", "no-such-actor"),
+    ("commitments", FIRST, "attribution", "no-such-attribution"),
+    ("commitments", FIRST, "asserted_by", "no-such-actor"),
+    ("event_contexts", FIRST, "event_id", "ev-999"),
+    ("event_contexts", FIRST, "context", "no_such_context"),
+    ("event_links", FIRST, "event_id", "ev-999"),
+    ("event_links", FIRST, "related_event_id", "ev-999"),
+    ("event_links", FIRST, "relation", "no-such-relation"),
+    ("event_links", FIRST, "relation_basis", "no-such-basis"),
+    ("event_links", FIRST, "source_id", "src-missing"),
+    ("event_links", FIRST, "attribution", "no-such-attribution"),
+    ("event_links", FIRST, "asserted_by", "no-such-actor"),
+    ("event_counts", FIRST, "event_id", "ev-999"),
+    ("event_counts", FIRST, "actor_id", "no-such-actor"),
+    ("event_counts", FIRST, "count_basis", "no-such-basis"),
+    ("event_counts", FIRST, "source_id", "src-missing"),
+    ("event_counts", FIRST, "attribution", "no-such-attribution"),
+    ("event_counts", FIRST, "asserted_by", "no-such-actor"),
+    ("relationship_states", FIRST, "actor_id", "no-such-actor"),
+    ("relationship_states", FIRST, "other_actor_id", "no-such-actor"),
+    ("relationship_states", FIRST, "relationship_level", "no-such-level"),
+    ("relationship_states", FIRST, "date_basis", "no-such-basis"),
+    ("relationship_states", FIRST, "source_id", "src-missing"),
+    ("relationship_states", FIRST, "attribution", "no-such-attribution"),
+    ("relationship_states", FIRST, "asserted_by", "no-such-actor"),
 ]
 
 
-QUOTED = {"coverage_exclusions": "India, Canada agree", "events": "New Delhi rejected", "commitments": "“They agreed to a shared"}
+QUOTED = {"coverage_exclusions": "India, Canada agree", "commitments": "“They agreed to a shared"}
 
 
 @pytest.mark.parametrize("table,key,field,value", DANGLING, ids=[f"{t}.{f}" for t, _, f, _ in DANGLING])
 def test_dangling_reference_is_reported_for_every_foreign_key(pkg, table, key, field, value):
+    key = pkg.key(table) if key is FIRST else key
+    fields = [f["name"] for f in pkg.resource(pkg.descriptor(), table)["schema"]["fields"]]
+    before = {f: pkg.get(table, key, f) for f in fields if f in ("attribution", "quote")}
     where = pkg.set(table, key, field, value)
     expected = {(*where, "dangling-foreign-key")}
+    if field == "asserted_by" and before["attribution"] == "narration":  # a narrated fact names no asserter
+        expected.add((where[0], where[1], "asserted_by", "attribution-mismatch"))
+    if field == "attribution":  # no longer narration, so the empty asserter (or a filled one) disagrees
+        if pkg.get(table, key, "asserted_by") == "":
+            expected.add((where[0], where[1], "asserted_by", "attribution-mismatch"))
     if (table, field) == ("event_modes", "event_type"):  # the mode vanishes from ACCUSE, so ev-002's allege is orphaned
         expected.add(("data/events.csv", pkg.line_of("events", "ev-002"), "event_mode", "mode-type-mismatch"))
-    if field == "source_id" and table in ("coverage_exclusions", "events", "commitments"):  # the sentence loses its only citation
+    if field == "source_id" and table in QUOTED:  # the sentence loses its only citation
         expected.add((*sentence_at(pkg.root, QUOTED[table]), "uncovered-sentence"))
+    if field == "source_id" and table not in QUOTED:  # uncovered only if no other row cites the sentence
+        expected |= {k for k in pkg.validate() if k[3] == "uncovered-sentence" and before["quote"][:20] in _sentence(pkg, k)}
     assert pkg.validate() == expected
+
+
+def _sentence(pkg, key) -> str:
+    from schemas.coverage import sentences
+
+    text = (pkg.root / key[0]).read_text(encoding="utf-8")
+    lines = text.split("\n")
+    start = sum(len(x) + 1 for x in lines[: key[1] - 1]) + int(key[2]) - 1
+    return next(text[s:e] for s, e in sentences(text) if s == start)
 
 
 def test_dangling_cases_cover_every_foreign_key(pkg):
@@ -429,6 +498,7 @@ def test_dangling_cases_cover_every_foreign_key(pkg):
 @case("dangling-foreign-key")
 def event_actor_for_deleted_event(pkg):
     lines = [pkg.line_of("event_actors", "ev-014", a) for a in ("india", "mark-carney")]
+    pkg.write_rows("event_contexts", [r for r in pkg.rows("event_contexts") if r[0] != "ev-014"])
     pkg.delete("events", "ev-014")  # its sentence stays covered by Carney's actor row
     return {("data/event_actors.csv", n, "event_id", "dangling-foreign-key") for n in lines}
 
@@ -482,7 +552,10 @@ def start_after_end(pkg):
 
 @case("basis-mismatch")
 def stated_basis_for_an_empty_date(pkg):
-    where = pkg.set("events", "ev-001", "date_basis", "stated")
+    key = pkg.key("events")
+    for field in ("date", "date_start", "date_end", "date_text"):
+        pkg.set("events", key, field, "")
+    where = pkg.set("events", key, "date_basis", "stated")
     return {(*where, "basis-mismatch")}
 
 

@@ -127,6 +127,14 @@ CODES: dict[str, tuple[str, str]] = {
         "a row uses an id that an earlier release published and a later change removed",
         "give the row the next unused id; a retired id keeps meaning the fact it was released for",
     ),
+    "attribution-mismatch": (
+        "who asserts a fact disagrees with its attribution: an asserter on narration, or none on a reported claim",
+        "name the actor the source reports (asserted_by) exactly when attribution is reported; leave it empty for narration",
+    ),
+    "unknown-place-code": (
+        "a place code is not an ISO 3166-1 alpha-3 country code or an ISO 3166-2 subdivision code",
+        "use the ISO code of the place (IND, CAN, CA-BC), or the country's code when the source names no subdivision",
+    ),
     "dangling-foreign-key": (
         "a reference points to a row that does not exist",
         "use an id that exists in the referenced table, or add that row first",

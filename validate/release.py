@@ -119,7 +119,8 @@ def changelog_draft(d: PackageDiff, version: str, day: date) -> str:
         if t.added:
             groups["Added"].append(f"`{t.name}`: {', '.join(t.added)}.")
         if t.removed:
-            groups["Removed"].append(f"`{t.name}`: {', '.join(t.removed)} (ids retired, never reused).")
+            retired = " (ids retired, never reused)" if len(t.key) == 1 else ""
+            groups["Removed"].append(f"`{t.name}`: {', '.join(t.removed)}{retired}.")
         cells: dict[str, list[str]] = {}
         for key, fld, _, _ in t.changed:
             cells.setdefault(key, []).append(f"`{fld}`")

@@ -19,8 +19,8 @@ from .reader import read_table
 from schemas.rules import edtf_bounds
 
 DATES = [("2023", "in 2023", "stated"), ("2024-10", "in October 2024", "stated"), ("2026-XX-XX", "on Saturday", "outside-knowledge"),
-         ("2025-04/2026", "Since then", "outside-knowledge"), ("", "", "not-stated")]
-PLACES = ["Ottawa", "New Delhi", "British Columbia", ""]
+         ("[2025-04..2026-12]", "Since then", "outside-knowledge"), ("", "", "not-stated")]
+PLACES = {"Ottawa": "CAN", "New Delhi": "IND", "British Columbia": "CA-BC", "": ""}
 COUNTRIES = ["IND", "CAN", "USA", "GBR"]
 PER_SOURCE = 1000
 
@@ -72,27 +72,37 @@ def synth(root: Path, out: Path, rows: int, seed: int = 0) -> dict[str, int]:
         actors.append([f"actor-{k:07d}", f"Actor {k}", actor_types[k % len(actor_types)], country, "stated", parent,
                        f"Synthetic actor {k}."] + cite(f"Actor {k} is a synthetic Minister from {country}.", k % n_sources))
 
-    events = [[f["name"] for f in desc.resource("events")["schema"]["fields"]]]
+    event_fields = [f["name"] for f in desc.resource("events")["schema"]["fields"]]
+    events = [event_fields]
+    places = list(PLACES)
     event_actors = [["event_id", "actor_id", "role", "title_at_event"]]
     for i in range(rows):
         date, date_text, basis = DATES[rnd.randrange(len(DATES))]
         start, end = edtf_bounds(date) if date else ("", "")
         etype, mode = kinds[rnd.randrange(len(kinds))]
-        place = PLACES[rnd.randrange(len(PLACES))]
+        place = places[rnd.randrange(len(places))]
         words = " ".join(w for w in [f"Event {i} took place", f"in {place}" if place else "", date_text] if w) + "."
-        events.append([f"ev-{i:07d}", date, start, end, date_text, basis, etype, mode, cameo[rnd.randrange(len(cameo))],
-                       statuses[rnd.randrange(len(statuses))], place, f"Synthetic event {i}."] + cite(words, i // PER_SOURCE))
+        values = dict(zip(["event_id", "date", "date_start", "date_end", "date_text", "date_basis", "event_type", "event_mode", "cameo_code",
+                           "status", "location", "location_code", "location_code_basis", "summary", "attribution"],
+                          [f"ev-{i:07d}", date, start, end, date_text, basis, etype, mode, cameo[rnd.randrange(len(cameo))],
+                           statuses[rnd.randrange(len(statuses))], place, PLACES[place], "stated" if place else "not-stated",
+                           f"Synthetic event {i}.", "narration"]))
+        values.update(zip(["source_id", "quote", "char_start", "char_end"], cite(words, i // PER_SOURCE)))
+        events.append([values.get(f, "") for f in event_fields])
         a, b = sorted(rnd.sample(range(n_actors), 2))
         event_actors.append([f"ev-{i:07d}", f"actor-{a:07d}", "actor", "Minister"])
         event_actors.append([f"ev-{i:07d}", f"actor-{b:07d}", "recipient", ""])
 
-    commitments = [[f["name"] for f in desc.resource("commitments")["schema"]["fields"]]]
+    commitment_fields = [f["name"] for f in desc.resource("commitments")["schema"]["fields"]]
+    commitments = [commitment_fields]
     parties = [["commitment_id", "actor_id", "role"]]
     for j in range(rows // 2):
         event = rnd.randrange(rows)
-        commitments.append([f"cm-{j:07d}", f"ev-{event:07d}", commitment_types[j % len(commitment_types)], f"Synthetic commitment {j}.",
-                            "security", commitment_statuses[j % len(commitment_statuses)], "in line with domestic laws"]
-                           + cite(f"Commitment {j} binds both sides in line with domestic laws.", event // PER_SOURCE))
+        values = dict(zip(["commitment_id", "event_id", "commitment_type", "description", "topic", "status", "conditions", "attribution"],
+                          [f"cm-{j:07d}", f"ev-{event:07d}", commitment_types[j % len(commitment_types)], f"Synthetic commitment {j}.",
+                           "security", commitment_statuses[j % len(commitment_statuses)], "in line with domestic laws", "narration"]))
+        values.update(zip(["source_id", "quote", "char_start", "char_end"], cite(f"Commitment {j} binds both sides in line with domestic laws.", event // PER_SOURCE)))
+        commitments.append([values.get(f, "") for f in commitment_fields])
         for a in sorted(rnd.sample(range(n_actors), 2)):
             parties.append([f"cm-{j:07d}", f"actor-{a:07d}", "obligor"])
 
