@@ -397,6 +397,7 @@ DANGLING = [
     ("commitment_parties", ("cm-001", "canada"), "role", "no-such-role"),
     ("coverage_exclusions", "src-0a85bdf091dd711d", "source_id", "src-missing"),
     ("event_modes", ("ACCUSE", "allege"), "event_type", "NO-SUCH-TYPE"),
+    ("cameo_plover", "2042", "plover_type", "NO-SUCH-TYPE"),  # a code no event uses
 ]
 
 
@@ -575,6 +576,46 @@ def archived_text_over_the_size_limit(pkg):
     where = pkg.set("sources", "src-0a85bdf091dd711d", "text_sha256", hashlib.sha256(padded).hexdigest())
     pkg.limit = 100_000  # above every table and the descriptor, below the text
     return {(*where[:2], "text_path", "file-too-large")}
+
+
+def derived_from(pkg):
+    d = pkg.descriptor()
+    return d, next(r for r in d["resources"] if "derivedFrom" in r)
+
+
+@case("source-hash-mismatch")
+def archived_crosswalk_edited(pkg):
+    d, res = derived_from(pkg)
+    archived = pkg.root / res["derivedFrom"]["path"]
+    archived.write_bytes(archived.read_bytes().replace(b"Make a visit", b"Make a vist", 1))
+    line, col = json_line((pkg.root / "datapackage.json").read_text(), '"resources"', f'"name": "{res["name"]}"', '"derivedFrom"', '"sha256"')
+    return {("datapackage.json", line, col, "source-hash-mismatch")}
+
+
+@case("missing-file")
+def archived_crosswalk_deleted(pkg):
+    d, res = derived_from(pkg)
+    (pkg.root / res["derivedFrom"]["path"]).unlink()
+    line, col = json_line((pkg.root / "datapackage.json").read_text(), '"resources"', f'"name": "{res["name"]}"', '"derivedFrom"', '"path"')
+    return {("datapackage.json", line, col, "missing-file")}
+
+
+@case("unsafe-path")
+def archived_crosswalk_outside_the_package(pkg):
+    d, res = derived_from(pkg)
+    res["derivedFrom"]["path"] = "../../shared/reference/plover/CAMEO2PLOVER-2021.txt"
+    text = pkg.write_descriptor(d)
+    line, col = json_line(text, '"resources"', f'"name": "{res["name"]}"', '"derivedFrom"', '"path"')
+    return {("datapackage.json", line, col, "unsafe-path")}
+
+
+@case("descriptor-error")
+def derived_from_an_unknown_parser(pkg):
+    d, res = derived_from(pkg)
+    res["derivedFrom"]["parser"] = "guess"
+    text = pkg.write_descriptor(d)
+    line, col = json_line(text, '"resources"', f'"name": "{res["name"]}"', '"derivedFrom"')
+    return {("datapackage.json", line, col, "descriptor-error")}
 
 
 @case("unsafe-path")

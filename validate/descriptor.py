@@ -15,6 +15,7 @@ TYPES = {"string", "integer", "number", "boolean", "date", "year"}
 CONSTRAINTS = {"required", "unique", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum"}
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
@@ -132,7 +133,20 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
                 out += err("descriptor-error", f"field {fname!r} has an invalid pattern ({exc})", f'"name": "{fname}"')
         if "enum" in cons and not (isinstance(cons["enum"], list) and all(isinstance(v, str) for v in cons["enum"])):
             out += err("descriptor-error", f"field {fname!r}: enum must be a list of strings", f'"name": "{fname}"')
-    return out
+    return out + _check_derived(res, err)
+
+
+def _check_derived(res: dict, err) -> list[Problem]:
+    """`derivedFrom` names the archived text a table is derived from, its SHA-256 and the parser."""
+    from .crosswalk import PARSERS
+
+    if "derivedFrom" not in res:
+        return []
+    spec = res["derivedFrom"]
+    if (isinstance(spec, dict) and isinstance(spec.get("path"), str) and isinstance(spec.get("sha256"), str)
+            and SHA256.fullmatch(spec["sha256"]) and spec.get("parser") in PARSERS):
+        return []
+    return err("descriptor-error", f"derivedFrom must be an object with 'path', a lowercase hex 'sha256' and a 'parser' among {sorted(PARSERS)}", '"derivedFrom"')
 
 
 def _check_keys(desc: Descriptor, res: dict) -> list[Problem]:

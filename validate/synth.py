@@ -23,6 +23,7 @@ DATES = [("2023", "in 2023", "stated"), ("2024-10", "in October 2024", "stated")
 PLACES = ["Ottawa", "New Delhi", "British Columbia", ""]
 COUNTRIES = ["IND", "CAN", "USA", "GBR"]
 PER_SOURCE = 1000
+GENERATED = {"sources", "actors", "events", "event_actors", "commitments", "commitment_parties", "coverage_exclusions"}
 
 
 def _vocab(root: Path, desc, name: str, *fields: str) -> list:
@@ -41,8 +42,11 @@ def synth(root: Path, out: Path, rows: int, seed: int = 0) -> dict[str, int]:
     (out / "data" / "sources").mkdir(parents=True)
     shutil.copy(root / DESCRIPTOR, out / DESCRIPTOR)
     for res in desc.resources:
-        if res.get("vocabulary"):
+        if res["name"] not in GENERATED:  # vocabularies, reviewed tables and derived tables are copied
             shutil.copy(root / res["path"], out / res["path"])
+        if "derivedFrom" in res:
+            (out / res["derivedFrom"]["path"]).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(root / res["derivedFrom"]["path"], out / res["derivedFrom"]["path"])
 
     modes = _vocab(root, desc, "event_modes", "event_type", "event_mode")
     types = [t for t in _vocab(root, desc, "event_types", "event_type")]
