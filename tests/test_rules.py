@@ -408,8 +408,9 @@ QUOTED = {"coverage_exclusions": "India, Canada agree", "events": "New Delhi rej
 def test_dangling_reference_is_reported_for_every_foreign_key(pkg, table, key, field, value):
     where = pkg.set(table, key, field, value)
     expected = {(*where, "dangling-foreign-key")}
-    if (table, field) == ("event_modes", "event_type"):  # the mode vanishes from ACCUSE, so ev-002's allege is orphaned
-        expected.add(("data/events.csv", pkg.line_of("events", "ev-002"), "event_mode", "mode-type-mismatch"))
+    if (table, field) == ("event_modes", "event_type"):  # the mode vanishes from ACCUSE, so every allegation's mode is orphaned
+        alleged = [r[0] for r in pkg.rows("events")[1:] if r[6:8] == ["ACCUSE", "allege"]]
+        expected |= {("data/events.csv", pkg.line_of("events", e), "event_mode", "mode-type-mismatch") for e in alleged}
     if field == "source_id" and table in ("coverage_exclusions", "events", "commitments"):  # the sentence loses its only citation
         expected.add((*sentence_at(pkg.root, QUOTED[table]), "uncovered-sentence"))
     assert pkg.validate() == expected
@@ -422,7 +423,7 @@ def test_dangling_cases_cover_every_foreign_key(pkg):
 
 @case("dangling-foreign-key")
 def event_actor_for_deleted_event(pkg):
-    lines = [pkg.line_of("event_actors", "ev-014", a) for a in ("india", "mark-carney")]
+    lines = [pkg.line_of("event_actors", *r[:3]) for r in pkg.rows("event_actors")[1:] if r[0] == "ev-014"]
     pkg.delete("events", "ev-014")  # its sentence stays covered by Carney's actor row
     return {("data/event_actors.csv", n, "event_id", "dangling-foreign-key") for n in lines}
 
