@@ -301,7 +301,7 @@ def language_not_a_code(pkg):
 def trailing_newline_does_not_slip_past_the_pattern(pkg):
     # Python's re '$' accepts a trailing newline; the patterns must match the whole cell
     where = pkg.set("events", "ev-009", "cameo_code", "042\n")
-    return {(*where, "pattern-mismatch"), (*where, "whitespace"), (*where, "dangling-foreign-key")}
+    return {(*where, "pattern-mismatch"), (*where, "whitespace"), (*where, "dangling-foreign-key"), (*where, "crosswalk-mismatch")}
 
 
 @case("not-in-vocabulary")
@@ -398,6 +398,8 @@ DANGLING = [
     ("coverage_exclusions", "src-0a85bdf091dd711d", "source_id", "src-missing"),
     ("event_modes", ("ACCUSE", "allege"), "event_type", "NO-SUCH-TYPE"),
     ("cameo_plover", "2042", "plover_type", "NO-SUCH-TYPE"),  # a code no event uses
+    ("crosswalk_deviations", ("010", "STATEMENT"), "cameo_code", "999"),
+    ("crosswalk_deviations", ("016", "REJECT"), "event_type", "NO-SUCH-TYPE"),
 ]
 
 
@@ -411,6 +413,11 @@ def test_dangling_reference_is_reported_for_every_foreign_key(pkg, table, key, f
     if (table, field) == ("event_modes", "event_type"):  # the mode vanishes from ACCUSE, so every allegation's mode is orphaned
         alleged = [r[0] for r in pkg.rows("events")[1:] if r[6:8] == ["ACCUSE", "allege"]]
         expected |= {("data/events.csv", pkg.line_of("events", e), "event_mode", "mode-type-mismatch") for e in alleged}
+    if table == "crosswalk_deviations":  # the events coded under the deviation are no longer excused
+        unexcused = [r[0] for r in pkg.rows("events")[1:] if r[8] == key[0]]
+        expected |= {("data/events.csv", pkg.line_of("events", e), "cameo_code", "crosswalk-mismatch") for e in unexcused}
+    if (table, field) in (("events", "cameo_code"), ("events", "event_type")):  # ev-003's coding is no longer the reviewed one
+        expected.add((*where[:2], "cameo_code", "crosswalk-mismatch"))
     if field == "source_id" and table in ("coverage_exclusions", "events", "commitments"):  # the sentence loses its only citation
         expected.add((*sentence_at(pkg.root, QUOTED[table]), "uncovered-sentence"))
     assert pkg.validate() == expected
@@ -490,7 +497,49 @@ def country_without_basis(pkg):
 @case("mode-type-mismatch")
 def expel_is_not_a_consult_mode(pkg):
     where = pkg.set("events", "ev-009", "event_mode", "expel")
-    return {(*where, "mode-type-mismatch")}
+    return {(*where, "mode-type-mismatch"), (*where[:2], "cameo_code", "crosswalk-mismatch")}  # 042 is a visit in the crosswalk
+
+
+@case("crosswalk-mismatch")
+def cameo_code_whose_crosswalk_mode_differs(pkg):
+    where = pkg.set("events", "ev-010", "cameo_code", "042")  # the crosswalk makes 042 a CONSULT/visit; ev-010 has no mode
+    return {(*where, "crosswalk-mismatch")}
+
+
+@case("crosswalk-mismatch")
+def reviewed_deviation_removed(pkg):
+    expelled = next(r for r in pkg.rows("events")[1:] if r[7] == "expel")  # CAMEO 161, which the crosswalk makes withdraw
+    pkg.delete("crosswalk_deviations", (expelled[8], expelled[6]))
+    return {("data/events.csv", pkg.line_of("events", expelled[0]), "cameo_code", "crosswalk-mismatch")}
+
+
+@case("crosswalk-mismatch")
+def code_absent_from_the_crosswalk_without_a_deviation(pkg):
+    statement = next(r for r in pkg.rows("events")[1:] if r[6] == "STATEMENT")  # CAMEO 010: PLOVER drops 01x
+    pkg.delete("crosswalk_deviations", (statement[8], statement[6]))
+    return {("data/events.csv", pkg.line_of("events", statement[0]), "cameo_code", "crosswalk-mismatch")}
+
+
+def test_crosswalk_rule_is_switched_on_by_the_declaration_not_by_names(pkg):
+    pkg.set("events", "ev-010", "cameo_code", "042")
+    d = pkg.descriptor()
+    del pkg.resource(d, "events")["crosswalk"]
+    pkg.write_descriptor(d)
+    assert pkg.validate() == set()
+
+
+@pytest.mark.parametrize("patch", [
+    {"fields": ["cameo_code"]},  # a code alone maps nothing
+    {"reference": {"resource": "cameo_plover", "fields": ["cameo_code", "no_such_field", "plover_mode"]}},
+    {"reference": {"resource": "no_such_table", "fields": ["cameo_code", "plover_type", "plover_mode"]}},
+    {"deviations": "crosswalk_deviations"},
+])
+def test_malformed_crosswalk_declaration_is_a_descriptor_error(pkg, patch):
+    d = pkg.descriptor()
+    pkg.resource(d, "events")["crosswalk"].update(patch)
+    text = pkg.write_descriptor(d)
+    line, col = json_line(text, '"resources"', '"name": "events"', '"crosswalk"')
+    assert pkg.validate() == {("datapackage.json", line, col, "descriptor-error")}
 
 
 # -- identifiers ------------------------------------------------------------------------------
@@ -667,11 +716,11 @@ def test_every_code_in_the_catalogue_has_a_case():
 
 
 def test_problem_messages_carry_value_and_advice(pkg):
-    pkg.set("events", "ev-009", "event_mode", "expel")
+    pkg.set("events", "ev-007", "event_mode", "expel")  # no CAMEO code: the crosswalk does not apply
     from validate.core import validate_package
 
     (p,) = validate_package(pkg.root)
-    assert "'expel'" in p.message and "'CONSULT'" in p.message and CODES[p.code][1] in p.message
+    assert "'expel'" in p.message and "'ELECTION'" in p.message and CODES[p.code][1] in p.message
     assert p.format().startswith(f"data/events.csv:{p.line}:event_mode: mode-type-mismatch: ")
 
 

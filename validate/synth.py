@@ -52,6 +52,16 @@ def synth(root: Path, out: Path, rows: int, seed: int = 0) -> dict[str, int]:
     types = [t for t in _vocab(root, desc, "event_types", "event_type")]
     kinds = [(t, "") for t in types] + modes
     cameo = _vocab(root, desc, "cameo_codes", "cameo_code")
+    # (CAMEO code, type, mode) combinations: any, or where the events declare a crosswalk, only those
+    # the crosswalk or a reviewed deviation allows (plus every kind without a code)
+    codings = [(c, t, m) for c in cameo for t, m in kinds]
+    crosswalk = desc.resource("events").get("crosswalk")
+    if crosswalk:
+        allowed = _vocab(root, desc, crosswalk["reference"]["resource"], *crosswalk["reference"]["fields"])
+        if "deviations" in crosswalk:
+            allowed += _vocab(root, desc, crosswalk["deviations"]["resource"], *crosswalk["deviations"]["fields"])
+        known = set(kinds)
+        codings = [(c, t, m) for c, t, m in allowed if c in set(cameo) and (t, m) in known] + [("", t, m) for t, m in kinds]
     statuses = _vocab(root, desc, "event_statuses", "event_status")
     actor_types = _vocab(root, desc, "actor_types", "actor_type")
     commitment_types = _vocab(root, desc, "commitment_types", "commitment_type")
@@ -81,10 +91,10 @@ def synth(root: Path, out: Path, rows: int, seed: int = 0) -> dict[str, int]:
     for i in range(rows):
         date, date_text, basis = DATES[rnd.randrange(len(DATES))]
         start, end = edtf_bounds(date) if date else ("", "")
-        etype, mode = kinds[rnd.randrange(len(kinds))]
+        code, etype, mode = codings[rnd.randrange(len(codings))]
         place = PLACES[rnd.randrange(len(PLACES))]
         words = " ".join(w for w in [f"Event {i} took place", f"in {place}" if place else "", date_text] if w) + "."
-        events.append([f"ev-{i:07d}", date, start, end, date_text, basis, etype, mode, cameo[rnd.randrange(len(cameo))],
+        events.append([f"ev-{i:07d}", date, start, end, date_text, basis, etype, mode, code,
                        statuses[rnd.randrange(len(statuses))], place, f"Synthetic event {i}."] + cite(words, i // PER_SOURCE))
         a, b = sorted(rnd.sample(range(n_actors), 2))
         event_actors.append([f"ev-{i:07d}", f"actor-{a:07d}", "actor", "Minister"])
