@@ -13,8 +13,8 @@ from .context import Context
 from .fields import field_rules
 from .keys import cycle_rule, foreign_key_rules, primary_key_rule, retired_rule
 from .rule import CellRule, Rule
-from .rules import (attribution_rules, basis_rules, code_rules, edtf_rules, evidence_rules, mode_rule, place_code_rules, source_rules,
-                    verbatim_rules)
+from .rules import (attribution_rules, basis_rules, code_rules, crosswalk_rule, edtf_rules, evidence_rules, mode_rule, place_code_rules,
+                    source_rules, verbatim_rules)
 
 
 def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | CellRule]:
@@ -31,7 +31,7 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
     for fk in schema.get("foreignKeys", []):
         if (fk["reference"].get("resource") or res["name"]) == res["name"] and len(fk["fields"]) == 1:
             rules.append(cycle_rule(fk, pk))
-    rules += edtf_rules(fields) + basis_rules(fields) + mode_rule(ctx, names) + code_rules(names)
+    rules += edtf_rules(fields) + basis_rules(fields) + mode_rule(ctx, names) + crosswalk_rule(ctx, res) + code_rules(names)
     rules += attribution_rules(fields) + place_code_rules(fields)
     if res["name"] == "sources":
         rules += source_rules(ctx, names)

@@ -1,5 +1,5 @@
-"""Rules Table Schema cannot state: EDTF dates and their bounds, value bases, PLOVER modes,
-ISO codes, archived texts and evidence spans.
+"""Rules Table Schema cannot state: EDTF dates and their bounds, value bases, PLOVER modes, the
+CAMEO-PLOVER crosswalk, ISO codes, archived texts and evidence spans.
 
 Rules attach by field names and descriptor properties, so a new table with evidence
 columns or an EDTF field is checked without new code.
@@ -111,6 +111,39 @@ def mode_rule(ctx: Context, names: set[str]) -> list[Rule]:
         return [f"event_mode {df.at[i, 'event_mode']!r} is not a mode of {df.at[i, 'event_type']!r}" for i in idx]
 
     return [Rule("mode-type-mismatch", "event_mode", test, detail)]
+
+
+def crosswalk_rule(ctx: Context, res: dict) -> list[Rule]:
+    """Declared by a resource's "crosswalk": each row's (code, type, mode) fields equal the reference
+    table's row for that code, or are listed in the declared deviations table. A code the reference
+    lacks (CAMEO 01x, 02x) must therefore be listed as a deviation; an empty code is not checked."""
+    decl = res.get("crosswalk")
+    if decl is None:
+        return []
+    own, ref_name, ref_fields = decl["fields"], decl["reference"]["resource"], decl["reference"]["fields"]
+    dev_decl = decl.get("deviations")
+    ref = ctx.frame(ref_name)
+    dev = ctx.frame(dev_decl["resource"]) if dev_decl else None
+    if ref is None or (dev_decl and dev is None):
+        return []  # an unreadable table is reported on its own
+    key = own[0]
+
+    def test(df):
+        ok = ~present(df[key]) | keys_in(df, own, ref, ref_fields)
+        return ok | keys_in(df, own, dev, dev_decl["fields"]) if dev_decl else ok
+
+    def detail(df, idx):
+        mapped = {row[0]: row[1:] for row in zip(*(ref[f] for f in ref_fields))}
+        show = lambda values: ", ".join(v or "(none)" for v in values)  # noqa: E731
+        where = f" and {dev_decl['resource']} lists no deviation for it" if dev_decl else ""
+        out = []
+        for i in idx:
+            code, got = df.at[i, key], [df.at[i, f] for f in own[1:]]
+            says = f"maps {key} {code!r} to {show(mapped[code])}" if code in mapped else f"has no {key} {code!r}"
+            out.append(f"{ref_name} {says}, but the row has {show(got)}{where}")
+        return out
+
+    return [Rule("crosswalk-mismatch", key, test, detail)]
 
 
 ALPHA3 = frozenset(c.alpha_3 for c in pycountry.countries)

@@ -43,7 +43,7 @@ def test_valid_package_exits_0(run):
 
 
 def test_invalid_package_exits_1_with_located_lines(pkg, run):
-    pkg.set("events", "ev-009", "event_mode", "expel")
+    pkg.set("events", "ev-007", "event_mode", "expel")  # no CAMEO code: the crosswalk does not apply
     pkg.set("actors", "india", "country", "XIN")
     out = run(str(pkg.root))
     lines = out.stdout.splitlines()

@@ -102,6 +102,9 @@ def test_zip_is_a_data_package_frictionless_can_validate(dist, tmp_path):
         zf.extractall(tmp_path)
     report = Package(str(tmp_path / "datapackage.json")).validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type"])
+    from validate.core import validate_package
+
+    assert [p.format() for p in validate_package(tmp_path)] == [], "the zip must hold every archived text the rules read"
 
 
 def test_sha256sums_cover_every_file(dist):

@@ -301,7 +301,7 @@ def language_not_a_code(pkg):
 def trailing_newline_does_not_slip_past_the_pattern(pkg):
     # Python's re '$' accepts a trailing newline; the patterns must match the whole cell
     where = pkg.set("events", "ev-009", "cameo_code", "042\n")
-    return {(*where, "pattern-mismatch"), (*where, "whitespace"), (*where, "dangling-foreign-key")}
+    return {(*where, "pattern-mismatch"), (*where, "whitespace"), (*where, "dangling-foreign-key"), (*where, "crosswalk-mismatch")}
 
 
 @case("not-in-vocabulary")
@@ -454,6 +454,9 @@ DANGLING = [
     ("relationship_states", FIRST, "source_id", "src-missing"),
     ("relationship_states", FIRST, "attribution", "no-such-attribution"),
     ("relationship_states", FIRST, "asserted_by", "no-such-actor"),
+    ("cameo_plover", "2042", "plover_type", "NO-SUCH-TYPE"),  # a code no event uses
+    ("crosswalk_deviations", ("010", "STATEMENT"), "cameo_code", "999"),
+    ("crosswalk_deviations", ("016", "REJECT"), "event_type", "NO-SUCH-TYPE"),
 ]
 
 
@@ -472,8 +475,14 @@ def test_dangling_reference_is_reported_for_every_foreign_key(pkg, table, key, f
     if field == "attribution":  # no longer narration, so the empty asserter (or a filled one) disagrees
         if pkg.get(table, key, "asserted_by") == "":
             expected.add((where[0], where[1], "asserted_by", "attribution-mismatch"))
-    if (table, field) == ("event_modes", "event_type"):  # the mode vanishes from ACCUSE, so ev-002's allege is orphaned
-        expected.add(("data/events.csv", pkg.line_of("events", "ev-002"), "event_mode", "mode-type-mismatch"))
+    if (table, field) == ("event_modes", "event_type"):  # the mode vanishes from ACCUSE, so every allegation's mode is orphaned
+        alleged = [r[0] for r in pkg.rows("events")[1:] if r[6:8] == ["ACCUSE", "allege"]]
+        expected |= {("data/events.csv", pkg.line_of("events", e), "event_mode", "mode-type-mismatch") for e in alleged}
+    if table == "crosswalk_deviations":  # the events coded under the deviation are no longer excused
+        unexcused = [r[0] for r in pkg.rows("events")[1:] if r[8] == key[0]]
+        expected |= {("data/events.csv", pkg.line_of("events", e), "cameo_code", "crosswalk-mismatch") for e in unexcused}
+    if (table, field) in (("events", "cameo_code"), ("events", "event_type")):  # ev-003's coding is no longer the reviewed one
+        expected.add((*where[:2], "cameo_code", "crosswalk-mismatch"))
     if field == "source_id" and table in QUOTED:  # the sentence loses its only citation
         expected.add((*sentence_at(pkg.root, QUOTED[table]), "uncovered-sentence"))
     if field == "source_id" and table not in QUOTED:  # uncovered only if no other row cites the sentence
@@ -497,7 +506,7 @@ def test_dangling_cases_cover_every_foreign_key(pkg):
 
 @case("dangling-foreign-key")
 def event_actor_for_deleted_event(pkg):
-    lines = [pkg.line_of("event_actors", "ev-014", a) for a in ("india", "mark-carney")]
+    lines = [pkg.line_of("event_actors", *r[:3]) for r in pkg.rows("event_actors")[1:] if r[0] == "ev-014"]
     pkg.write_rows("event_contexts", [r for r in pkg.rows("event_contexts") if r[0] != "ev-014"])
     pkg.delete("events", "ev-014")  # its sentence stays covered by Carney's actor row
     return {("data/event_actors.csv", n, "event_id", "dangling-foreign-key") for n in lines}
@@ -568,7 +577,49 @@ def country_without_basis(pkg):
 @case("mode-type-mismatch")
 def expel_is_not_a_consult_mode(pkg):
     where = pkg.set("events", "ev-009", "event_mode", "expel")
-    return {(*where, "mode-type-mismatch")}
+    return {(*where, "mode-type-mismatch"), (*where[:2], "cameo_code", "crosswalk-mismatch")}  # 042 is a visit in the crosswalk
+
+
+@case("crosswalk-mismatch")
+def cameo_code_whose_crosswalk_mode_differs(pkg):
+    where = pkg.set("events", "ev-010", "cameo_code", "042")  # the crosswalk makes 042 a CONSULT/visit; ev-010 has no mode
+    return {(*where, "crosswalk-mismatch")}
+
+
+@case("crosswalk-mismatch")
+def reviewed_deviation_removed(pkg):
+    expelled = next(r for r in pkg.rows("events")[1:] if r[7] == "expel")  # CAMEO 161, which the crosswalk makes withdraw
+    pkg.delete("crosswalk_deviations", (expelled[8], expelled[6]))
+    return {("data/events.csv", pkg.line_of("events", expelled[0]), "cameo_code", "crosswalk-mismatch")}
+
+
+@case("crosswalk-mismatch")
+def code_absent_from_the_crosswalk_without_a_deviation(pkg):
+    statement = next(r for r in pkg.rows("events")[1:] if r[6] == "STATEMENT")  # CAMEO 010: PLOVER drops 01x
+    pkg.delete("crosswalk_deviations", (statement[8], statement[6]))
+    return {("data/events.csv", pkg.line_of("events", statement[0]), "cameo_code", "crosswalk-mismatch")}
+
+
+def test_crosswalk_rule_is_switched_on_by_the_declaration_not_by_names(pkg):
+    pkg.set("events", "ev-010", "cameo_code", "042")
+    d = pkg.descriptor()
+    del pkg.resource(d, "events")["crosswalk"]
+    pkg.write_descriptor(d)
+    assert pkg.validate() == set()
+
+
+@pytest.mark.parametrize("patch", [
+    {"fields": ["cameo_code"]},  # a code alone maps nothing
+    {"reference": {"resource": "cameo_plover", "fields": ["cameo_code", "no_such_field", "plover_mode"]}},
+    {"reference": {"resource": "no_such_table", "fields": ["cameo_code", "plover_type", "plover_mode"]}},
+    {"deviations": "crosswalk_deviations"},
+])
+def test_malformed_crosswalk_declaration_is_a_descriptor_error(pkg, patch):
+    d = pkg.descriptor()
+    pkg.resource(d, "events")["crosswalk"].update(patch)
+    text = pkg.write_descriptor(d)
+    line, col = json_line(text, '"resources"', '"name": "events"', '"crosswalk"')
+    assert pkg.validate() == {("datapackage.json", line, col, "descriptor-error")}
 
 
 # -- identifiers ------------------------------------------------------------------------------
@@ -657,6 +708,46 @@ def archived_text_over_the_size_limit(pkg):
     return {(*where[:2], "text_path", "file-too-large")}
 
 
+def derived_from(pkg):
+    d = pkg.descriptor()
+    return d, next(r for r in d["resources"] if "derivedFrom" in r)
+
+
+@case("source-hash-mismatch")
+def archived_crosswalk_edited(pkg):
+    d, res = derived_from(pkg)
+    archived = pkg.root / res["derivedFrom"]["path"]
+    archived.write_bytes(archived.read_bytes().replace(b"Make a visit", b"Make a vist", 1))
+    line, col = json_line((pkg.root / "datapackage.json").read_text(), '"resources"', f'"name": "{res["name"]}"', '"derivedFrom"', '"sha256"')
+    return {("datapackage.json", line, col, "source-hash-mismatch")}
+
+
+@case("missing-file")
+def archived_crosswalk_deleted(pkg):
+    d, res = derived_from(pkg)
+    (pkg.root / res["derivedFrom"]["path"]).unlink()
+    line, col = json_line((pkg.root / "datapackage.json").read_text(), '"resources"', f'"name": "{res["name"]}"', '"derivedFrom"', '"path"')
+    return {("datapackage.json", line, col, "missing-file")}
+
+
+@case("unsafe-path")
+def archived_crosswalk_outside_the_package(pkg):
+    d, res = derived_from(pkg)
+    res["derivedFrom"]["path"] = "../../shared/reference/plover/CAMEO2PLOVER-2021.txt"
+    text = pkg.write_descriptor(d)
+    line, col = json_line(text, '"resources"', f'"name": "{res["name"]}"', '"derivedFrom"', '"path"')
+    return {("datapackage.json", line, col, "unsafe-path")}
+
+
+@case("descriptor-error")
+def derived_from_an_unknown_parser(pkg):
+    d, res = derived_from(pkg)
+    res["derivedFrom"]["parser"] = "guess"
+    text = pkg.write_descriptor(d)
+    line, col = json_line(text, '"resources"', f'"name": "{res["name"]}"', '"derivedFrom"')
+    return {("datapackage.json", line, col, "descriptor-error")}
+
+
 @case("unsafe-path")
 def text_path_leaving_the_package(pkg):
     where = pkg.set("sources", "src-0a85bdf091dd711d", "text_path", "../../../etc/hostname")
@@ -705,11 +796,11 @@ def test_every_code_in_the_catalogue_has_a_case():
 
 
 def test_problem_messages_carry_value_and_advice(pkg):
-    pkg.set("events", "ev-009", "event_mode", "expel")
+    pkg.set("events", "ev-007", "event_mode", "expel")  # no CAMEO code: the crosswalk does not apply
     from validate.core import validate_package
 
     (p,) = validate_package(pkg.root)
-    assert "'expel'" in p.message and "'CONSULT'" in p.message and CODES[p.code][1] in p.message
+    assert "'expel'" in p.message and "'ELECTION'" in p.message and CODES[p.code][1] in p.message
     assert p.format().startswith(f"data/events.csv:{p.line}:event_mode: mode-type-mismatch: ")
 
 

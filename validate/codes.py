@@ -164,6 +164,10 @@ CODES: dict[str, tuple[str, str]] = {
         "the event mode does not belong to the event type",
         "pick a mode listed for this type in event_modes.csv, or leave it empty",
     ),
+    "crosswalk-mismatch": (
+        "the event's PLOVER type and mode are not what the CAMEO-PLOVER crosswalk gives for its CAMEO code",
+        "use the crosswalk's type and mode (cameo_plover.csv), a CAMEO code whose mapping fits, or add a reviewed row with its reason to crosswalk_deviations.csv",
+    ),
     # Identifiers
     "unknown-country": (
         "a country code is not an ISO 3166-1 alpha-3 code",

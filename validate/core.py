@@ -1,10 +1,10 @@
-"""Validating a whole package: descriptor, tables, cross-table rules, evidence, coverage."""
+"""Validating a whole package: descriptor, tables, cross-table rules, evidence, archived texts, coverage."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from schemas import Context, check_table, coverage_problems
+from schemas import Context, archive_problems, check_table, coverage_problems
 
 from .descriptor import DESCRIPTOR, load
 from .paths import DEFAULT_MAX_BYTES
@@ -29,5 +29,6 @@ def validate_package(root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES)
         table = tables[res["name"]]
         if table is not None:
             problems += check_table(res, table.frame, table.lines, ctx)
+    problems += archive_problems(ctx, desc)
     problems += coverage_problems(ctx, desc.resources)
     return sort_problems(problems, [DESCRIPTOR] + [r["path"] for r in desc.resources])

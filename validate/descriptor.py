@@ -15,6 +15,7 @@ TYPES = {"string", "integer", "number", "boolean", "date", "year"}
 CONSTRAINTS = {"required", "unique", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum"}
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
@@ -68,6 +69,7 @@ def load(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Descriptor | N
             desc.resources.append(res)
     for res in desc.resources:
         problems += _check_keys(desc, res)
+        problems += _check_crosswalk(desc, res)
     problems += _check_undeclared(root, desc)
     if problems:
         return None, problems
@@ -132,7 +134,20 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
                 out += err("descriptor-error", f"field {fname!r} has an invalid pattern ({exc})", f'"name": "{fname}"')
         if "enum" in cons and not (isinstance(cons["enum"], list) and all(isinstance(v, str) for v in cons["enum"])):
             out += err("descriptor-error", f"field {fname!r}: enum must be a list of strings", f'"name": "{fname}"')
-    return out
+    return out + _check_derived(res, err)
+
+
+def _check_derived(res: dict, err) -> list[Problem]:
+    """`derivedFrom` names the archived text a table is derived from, its SHA-256 and the parser."""
+    from .crosswalk import PARSERS
+
+    if "derivedFrom" not in res:
+        return []
+    spec = res["derivedFrom"]
+    if (isinstance(spec, dict) and isinstance(spec.get("path"), str) and isinstance(spec.get("sha256"), str)
+            and SHA256.fullmatch(spec["sha256"]) and spec.get("parser") in PARSERS):
+        return []
+    return err("descriptor-error", f"derivedFrom must be an object with 'path', a lowercase hex 'sha256' and a 'parser' among {sorted(PARSERS)}", '"derivedFrom"')
 
 
 def _check_keys(desc: Descriptor, res: dict) -> list[Problem]:
@@ -189,3 +204,29 @@ def _check_undeclared(root: Path, desc: Descriptor) -> list[Problem]:
         for path in sorted(p.relative_to(root).as_posix() for p in (root / "data").glob("*.csv"))
         if path not in declared
     ]
+
+
+def _check_crosswalk(desc: Descriptor, res: dict) -> list[Problem]:
+    """`crosswalk`: {"fields": [code, type, mode...], "reference": {"resource", "fields"}, optional
+    "deviations": {"resource", "fields"}}; every list names fields of its resource, all as long."""
+    if "crosswalk" not in res:
+        return []
+    decl, name = res["crosswalk"], res["name"]
+    parts = [("", decl.get("fields") if isinstance(decl, dict) else None, name)]
+    for part in ("reference", "deviations"):
+        sub = decl.get(part) if isinstance(decl, dict) else None
+        if part == "deviations" and sub is None:
+            continue
+        parts.append((part, sub.get("fields") if isinstance(sub, dict) else None, sub.get("resource") if isinstance(sub, dict) else None))
+    for part, fields, target_name in parts:
+        target = desc.resource(target_name) if isinstance(target_name, str) else None
+        if target is None and isinstance(target_name, str) and target_name in desc.names:
+            continue  # the target resource is broken and reported on its own
+        ok = (target is not None and isinstance(fields, list) and len(fields) == len(parts[0][1] or []) >= 2
+              and all(isinstance(f, str) for f in fields) and set(fields) <= {f["name"] for f in target["schema"]["fields"]})
+        if not ok:
+            line, col = desc.locate('"resources"', f'"name": "{name}"', '"crosswalk"')
+            what = f"crosswalk {part}" if part else "crosswalk fields"
+            return [problem(DESCRIPTOR, line, col, "descriptor-error",
+                            f"resource {name!r}: {what} must name an existing resource and at least two of its fields, as many as the crosswalk's own 'fields'")]
+    return []

@@ -1,5 +1,6 @@
-"""Generated documentation: the codebook (from datapackage.json and the vocabulary tables) and the
-README's table of problem codes (from validate/codes.py). Never edit the generated text by hand."""
+"""Generated files: the codebook (from datapackage.json and the vocabulary tables), the README's
+table of problem codes (from validate/codes.py), and the tables derived from archived reference
+texts (validate/crosswalk.py). Never edit the generated text by hand."""
 
 from __future__ import annotations
 
@@ -148,11 +149,19 @@ def citation(root: Path) -> str:
     return head + yaml.safe_dump(cff, sort_keys=False, allow_unicode=True, width=100)
 
 
+def derived(root: Path) -> dict[Path, str]:
+    """Every table derived from an archived text (a resource's derivedFrom) and its canonical text."""
+    from .crosswalk import derived_table
+
+    desc, _ = load(root)
+    return {root / res["path"]: derived_table(root, res) for res in desc.resources if "derivedFrom" in res}
+
+
 def generated(root: Path) -> dict[Path, bytes]:
     """Every generated file and the bytes it should have."""
     current = (root / "README.md").read_text(encoding="utf-8")
-    texts = {root / "docs" / "codebook.md": codebook(root), root / "README.md": readme(root, current),
-             root / "CITATION.cff": citation(root)}
+    texts = derived(root) | {root / "docs" / "codebook.md": codebook(root), root / "README.md": readme(root, current),
+                             root / "CITATION.cff": citation(root)}
     return {path: text.encode("utf-8") for path, text in texts.items()} | figures(root)
 
 

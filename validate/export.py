@@ -55,6 +55,7 @@ def write_zip(root: Path, desc: Descriptor, target: Path) -> None:
     """The whole package, reproducibly: fixed timestamps, sorted entries."""
     names = [DESCRIPTOR] + [r["path"] for r in desc.resources]
     names += sorted(p.relative_to(root).as_posix() for p in (root / "data" / "sources").glob("*.txt"))
+    names += sorted(r["derivedFrom"]["path"] for r in desc.resources if "derivedFrom" in r)  # archived under their own licence
     names += [n for n in ZIP_EXTRA if (root / n).is_file()]
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name in names:

@@ -23,6 +23,7 @@ DATES = [("2023", "in 2023", "stated"), ("2024-10", "in October 2024", "stated")
 PLACES = {"Ottawa": "CAN", "New Delhi": "IND", "British Columbia": "CA-BC", "": ""}
 COUNTRIES = ["IND", "CAN", "USA", "GBR"]
 PER_SOURCE = 1000
+GENERATED = {"sources", "actors", "events", "event_actors", "commitments", "commitment_parties", "coverage_exclusions"}
 
 
 def _vocab(root: Path, desc, name: str, *fields: str) -> list:
@@ -41,13 +42,26 @@ def synth(root: Path, out: Path, rows: int, seed: int = 0) -> dict[str, int]:
     (out / "data" / "sources").mkdir(parents=True)
     shutil.copy(root / DESCRIPTOR, out / DESCRIPTOR)
     for res in desc.resources:
-        if res.get("vocabulary"):
+        if res["name"] not in GENERATED:  # vocabularies, reviewed tables and derived tables are copied
             shutil.copy(root / res["path"], out / res["path"])
+        if "derivedFrom" in res:
+            (out / res["derivedFrom"]["path"]).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(root / res["derivedFrom"]["path"], out / res["derivedFrom"]["path"])
 
     modes = _vocab(root, desc, "event_modes", "event_type", "event_mode")
     types = [t for t in _vocab(root, desc, "event_types", "event_type")]
     kinds = [(t, "") for t in types] + modes
     cameo = _vocab(root, desc, "cameo_codes", "cameo_code")
+    # (CAMEO code, type, mode) combinations: any, or where the events declare a crosswalk, only those
+    # the crosswalk or a reviewed deviation allows (plus every kind without a code)
+    codings = [(c, t, m) for c in cameo for t, m in kinds]
+    crosswalk = desc.resource("events").get("crosswalk")
+    if crosswalk:
+        allowed = _vocab(root, desc, crosswalk["reference"]["resource"], *crosswalk["reference"]["fields"])
+        if "deviations" in crosswalk:
+            allowed += _vocab(root, desc, crosswalk["deviations"]["resource"], *crosswalk["deviations"]["fields"])
+        known = set(kinds)
+        codings = [(c, t, m) for c, t, m in allowed if c in set(cameo) and (t, m) in known] + [("", t, m) for t, m in kinds]
     statuses = _vocab(root, desc, "event_statuses", "event_status")
     actor_types = _vocab(root, desc, "actor_types", "actor_type")
     commitment_types = _vocab(root, desc, "commitment_types", "commitment_type")
@@ -79,12 +93,12 @@ def synth(root: Path, out: Path, rows: int, seed: int = 0) -> dict[str, int]:
     for i in range(rows):
         date, date_text, basis = DATES[rnd.randrange(len(DATES))]
         start, end = edtf_bounds(date) if date else ("", "")
-        etype, mode = kinds[rnd.randrange(len(kinds))]
+        code, etype, mode = codings[rnd.randrange(len(codings))]
         place = places[rnd.randrange(len(places))]
         words = " ".join(w for w in [f"Event {i} took place", f"in {place}" if place else "", date_text] if w) + "."
         values = dict(zip(["event_id", "date", "date_start", "date_end", "date_text", "date_basis", "event_type", "event_mode", "cameo_code",
                            "status", "location", "location_code", "location_code_basis", "summary", "attribution"],
-                          [f"ev-{i:07d}", date, start, end, date_text, basis, etype, mode, cameo[rnd.randrange(len(cameo))],
+                          [f"ev-{i:07d}", date, start, end, date_text, basis, etype, mode, code,
                            statuses[rnd.randrange(len(statuses))], place, PLACES[place], "stated" if place else "not-stated",
                            f"Synthetic event {i}.", "narration"]))
         values.update(zip(["source_id", "quote", "char_start", "char_end"], cite(words, i // PER_SOURCE)))
@@ -115,8 +129,9 @@ def synth(root: Path, out: Path, rows: int, seed: int = 0) -> dict[str, int]:
                         hashlib.sha256(data).hexdigest(), "Synthetic text for benchmarks."])
     tables = {"sources": sources, "actors": actors, "events": events, "event_actors": event_actors,
               "commitments": commitments, "commitment_parties": parties}
-    for res in desc.resources:  # every other table that is not a vocabulary starts empty: reviewed lists, retired ids
-        if res["name"] not in tables and not res.get("vocabulary"):
+    for res in desc.resources:  # a copied table that refers to the real facts (links, counts, exclusions) starts empty
+        targets = {fk["reference"]["resource"] or res["name"] for fk in res["schema"].get("foreignKeys", [])}
+        if res["name"] not in tables and targets & set(tables):
             tables[res["name"]] = [[f["name"] for f in res["schema"]["fields"]]]
     for name, table in tables.items():
         (out / "data" / f"{name}.csv").write_text(render(table), encoding="utf-8", newline="")
