@@ -16,6 +16,11 @@ from validate.cli import main
 from validate.diff import diff, version_problems
 
 ROOT = Path(__file__).resolve().parent.parent
+# the bumps are computed from the package's own version, so a release does not break these tests
+VERSION = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
+_MAJOR, _MINOR, _PATCH = (int(x) for x in VERSION.split("-")[0].split("+")[0].split("."))
+PATCH_UP = f"{_MAJOR}.{_MINOR}.{_PATCH + 1}"
+MINOR_UP = f"{_MAJOR}.{_MINOR + 1}.0"
 SOURCE = "data/sources/src-0a85bdf091dd711d.txt"
 
 
@@ -103,22 +108,22 @@ def test_loosened_constraint_requires_minor_and_a_new_description_patch(repo):
 def test_check_version_fails_before_the_bump_and_passes_after(repo, capsys):
     repo.set("events", "ev-003", "summary", "India rejected the allegation as absurd.")
     assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 1
-    assert "requires a PATCH bump from 0.1.0, but the version is 0.1.0" in capsys.readouterr().err
+    assert f"requires a PATCH bump from {VERSION}, but the version is {VERSION}" in capsys.readouterr().err
     d = repo.descriptor()
-    d["version"] = "0.1.1"
+    d["version"] = PATCH_UP
     repo.write_descriptor(d)
     assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 1
-    assert "CHANGELOG.md has no section '## [0.1.1]'" in capsys.readouterr().err
-    bump(repo, "0.1.1")
+    assert f"CHANGELOG.md has no section '## [{PATCH_UP}]'" in capsys.readouterr().err
+    bump(repo, PATCH_UP)
     assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 0
 
 
 def test_a_bump_too_small_for_the_change_fails(repo, capsys):
     repo.append("event_roles", ["witness", "Saw the event without taking part."])
-    bump(repo, "0.1.1")
+    bump(repo, PATCH_UP)
     assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 1
     assert "requires a MINOR bump" in capsys.readouterr().err
-    bump(repo, "0.2.0")
+    bump(repo, MINOR_UP)
     assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 0
 
 
@@ -176,7 +181,7 @@ def test_contributor_path_from_spreadsheet_edit_to_green_check(repo, capsys):
     assert [(t.name, [(k, f) for k, f, _, _ in t.changed], t.added, t.removed) for t in d.tables] == [
         ("actors", [("nathalie-drouin", "description")], [], [])]
     assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 1
-    bump(repo, "0.1.1", "### Fixed\n- `actors` nathalie-drouin: description.\n")
+    bump(repo, PATCH_UP, "### Fixed\n- `actors` nathalie-drouin: description.\n")
     capsys.readouterr()
     assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 0
     assert "Required version bump: PATCH" in capsys.readouterr().out

@@ -444,7 +444,7 @@ DANGLING = [
     ("actors", "canada", "source_id", "src-missing"),
     ("events", "ev-005", "date_basis", "no-such-basis"),
     ("events", "ev-003", "event_type", "NO-SUCH-TYPE"),
-    ("events", "ev-003", "cameo_code", "999"),
+    ("events", "ev-003", "cameo_code", "2099"),  # fits the pattern, names no code
     ("events", "ev-003", "status", "no-such-status"),
     ("events", "ev-003", "source_id", "src-missing"),
     ("event_actors", ("ev-003", "canada"), "event_id", "ev-999"),
