@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
-.PHONY: validate test fmt diff docs dist site bench frictionless clean
+.PHONY: validate test fmt diff docs dist site bench frictionless workbook import-workbook clean
 
 validate: $(STAMP)
 	$(BIN)/python -m validate .
@@ -17,6 +17,15 @@ test: $(STAMP)
 # Rewrite tables into canonical form (sorted rows, minimal quoting, LF); changes no value.
 fmt: $(STAMP)
 	$(BIN)/python -m validate fmt .
+
+# Edit in a spreadsheet without damage: every cell text, drop-downs of codes. FILE is the workbook.
+FILE ?= workbook.xlsx
+workbook: $(STAMP)
+	$(BIN)/python -m validate workbook . --out $(FILE)
+
+# The edited workbook back into canonical CSVs (nothing is written unless the result is valid).
+import-workbook: $(STAMP)
+	$(BIN)/python -m validate import-workbook $(FILE) .
 
 # Row-level changes since the latest release tag (else HEAD), and whether the version bump fits.
 BASE ?= $(shell git describe --tags --abbrev=0 --match 'v*' 2>/dev/null || echo HEAD)
