@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
-.PHONY: validate test fmt fmt-check diff bump docs docs-check dist site bench frictionless clean
+.PHONY: validate test fmt fmt-check diff bump docs docs-check workbook import-workbook dist site bench frictionless clean
 
 validate: $(STAMP)
 	$(BIN)/python -m validate .
@@ -17,6 +17,16 @@ test: $(STAMP)
 # Rewrite tables into canonical form (sorted rows, minimal quoting, LF); changes no value.
 fmt: $(STAMP)
 	$(BIN)/python -m validate fmt .
+
+# Edit in a spreadsheet without damage: every cell text, drop-downs of codes. FILE is the workbook.
+FILE ?= workbook.xlsx
+workbook: $(STAMP)
+	$(BIN)/python -m validate workbook . --out $(FILE)
+
+# The edited workbook back into canonical CSVs (nothing is written unless the result is valid).
+import-workbook: $(STAMP)
+	$(BIN)/python -m validate import-workbook $(FILE) .
+
 
 fmt-check: $(STAMP)
 	$(BIN)/python -m validate fmt --check .

@@ -38,7 +38,7 @@ def test_fmt_restores_the_canonical_bytes_after_a_spreadsheet_resave(pkg):
     for name in ["events", "actors", "event_actors", "commitments"]:
         pkg.write_raw(name, spreadsheet_resave(pkg.raw(name), seed=len(name)))
     assert {p.code for p in fmt.check(pkg.root)} == {"not-canonical"}
-    written, problems = fmt.apply(pkg.root)
+    written, problems, _ = fmt.apply(pkg.root)
     assert problems == [] and written == ["data/actors.csv", "data/commitments.csv", "data/event_actors.csv", "data/events.csv"]
     assert snapshot(pkg.root) == before
 
@@ -48,7 +48,7 @@ def test_fmt_reorders_a_permuted_header_with_its_columns(pkg):
     rows = pkg.rows("actors")
     order = list(reversed(range(len(rows[0]))))
     pkg.write_rows("actors", [[r[i] for i in order] for r in rows])
-    assert fmt.apply(pkg.root) == (["data/actors.csv"], [])
+    assert fmt.apply(pkg.root) == (["data/actors.csv"], [], [])
     assert pkg.raw("actors") == before
 
 
@@ -76,7 +76,7 @@ def test_fmt_on_a_broken_file_fails_and_leaves_it_untouched(pkg, damage):
     pkg.write_raw("events", spreadsheet_resave(pkg.raw("events"), seed=2))
     pkg.write_raw("actors", pkg.raw("actors") + damage + b"\n")
     before = snapshot(pkg.root)
-    written, problems = fmt.apply(pkg.root)
+    written, problems, _ = fmt.apply(pkg.root)
     assert written == [] and problems
     assert snapshot(pkg.root) == before
 
@@ -104,7 +104,7 @@ def test_a_failure_while_writing_leaves_every_file_as_it_was(pkg, monkeypatch):
 def test_formatting_twice_changes_nothing_the_second_time(pkg):
     pkg.write_raw("events", spreadsheet_resave(pkg.raw("events"), seed=4))
     assert fmt.apply(pkg.root)[0] == ["data/events.csv"]
-    assert fmt.apply(pkg.root) == ([], [])
+    assert fmt.apply(pkg.root) == ([], [], [])
 
 
 CELL = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12) | st.sampled_from(

@@ -139,12 +139,31 @@ def version_not_semver(pkg):
 # -- bytes and CSV structure ------------------------------------------------------------------
 
 @case("encoding-error")
-def latin1_byte_in_table(pkg):
+def byte_that_no_encoding_explains(pkg):
     raw = pkg.raw("actors")
+    pos = raw.index(b"Ajit Doval")
+    pkg.write_raw("actors", raw[:pos] + b"\x81" + raw[pos + 1:])  # 0x81 is neither UTF-8 nor Windows-1252
+    line = raw.count(b"\n", 0, pos) + 1
+    return {("data/actors.csv", line, str(pos - raw.rfind(b"\n", 0, pos)), "encoding-error")}
+
+
+@case("spreadsheet-encoding")
+def latin1_byte_in_a_utf8_table(pkg):
+    raw = pkg.raw("actors")
+    assert any(b > 127 for b in raw), "the table must hold UTF-8 text for the mix to be visible"
     pos = raw.index(b"Ajit Doval")
     pkg.write_raw("actors", raw[:pos] + b"\xe9" + raw[pos + 1:])
     line = raw.count(b"\n", 0, pos) + 1
-    return {("data/actors.csv", line, str(pos - raw.rfind(b"\n", 0, pos)), "encoding-error")}
+    return {("data/actors.csv", line, str(pos - raw.rfind(b"\n", 0, pos)), "spreadsheet-encoding")}
+
+
+@case("spreadsheet-encoding")
+def table_saved_as_windows_1252(pkg):
+    text = pkg.raw("actors").decode("utf-8")
+    pkg.write_raw("actors", text.encode("cp1252"))
+    pos = next(i for i, c in enumerate(text) if ord(c) > 127)
+    line = text.count("\n", 0, pos) + 1
+    return {("data/actors.csv", line, str(pos - text.rfind("\n", 0, pos)), "spreadsheet-encoding")}
 
 
 @case("encoding-error")
@@ -316,6 +335,49 @@ def negative_offset(pkg):
     return {(*where, "out-of-range"), (*where[:2], "char_end", "evidence-out-of-range")}
 
 
+# -- spreadsheet damage ----------------------------------------------------------------------
+
+def zero_led(pkg, table: str, field: str) -> tuple[str, str]:
+    """The key and value of the first row whose `field` starts with a zero (read from the data)."""
+    rows = pkg.rows(table)
+    col = rows[0].index(field)
+    row = next(r for r in rows[1:] if r[col].startswith("0"))
+    return row[0], row[col]
+
+
+@case("lost-leading-zeros")
+def code_lost_its_leading_zero(pkg):
+    key, code = zero_led(pkg, "events", "cameo_code")
+    where = pkg.set("events", key, "cameo_code", code.lstrip("0"))
+    return {(*where, "lost-leading-zeros")}  # not also pattern-mismatch and dangling-foreign-key
+
+
+@case("lost-leading-zeros")
+def vocabulary_code_lost_its_leading_zero(pkg):
+    _, code = zero_led(pkg, "cameo_codes", "cameo_code")
+    where = pkg.set("cameo_codes", code, "cameo_code", code.lstrip("0"))
+    return {(*where, "lost-leading-zeros")}  # the events that name the code do not dangle on top
+
+
+@case("locale-date")
+def iso_date_rewritten_month_first(pkg):
+    rows = pkg.rows("events")
+    i = rows[0].index("date_start")
+    key, iso = next((r[0], r[i]) for r in rows[1:] if r[i])
+    y, m, d = iso.split("-")
+    where = pkg.set("events", key, "date_start", f"{int(m)}/{int(d)}/{y}")
+    return {(*where, "locale-date")}  # not also type-error and date-bounds-mismatch
+
+
+@case("locale-date")
+def edtf_date_rewritten_by_a_spreadsheet(pkg):
+    rows = pkg.rows("events")
+    i = rows[0].index("date")
+    key = next(r[0] for r in rows[1:] if r[i])
+    where = pkg.set("events", key, "date", "10/1/2024")
+    return {(*where, "locale-date")}  # not also invalid-edtf
+
+
 # -- text hygiene -----------------------------------------------------------------------------
 
 @case("whitespace")
@@ -411,7 +473,7 @@ DANGLING = [
     ("actors", "canada", "source_id", "src-missing"),
     ("events", "ev-005", "date_basis", "no-such-basis"),
     ("events", "ev-003", "event_type", "NO-SUCH-TYPE"),
-    ("events", "ev-003", "cameo_code", "999"),
+    ("events", "ev-003", "cameo_code", "2099"),  # fits the pattern, names no code
     ("events", "ev-003", "status", "no-such-status"),
     ("events", "ev-003", "source_id", "src-missing"),
     ("event_actors", ("ev-003", "canada"), "event_id", "ev-999"),
@@ -455,7 +517,7 @@ DANGLING = [
     ("relationship_states", FIRST, "attribution", "no-such-attribution"),
     ("relationship_states", FIRST, "asserted_by", "no-such-actor"),
     ("cameo_plover", "2042", "plover_type", "NO-SUCH-TYPE"),  # a code no event uses
-    ("crosswalk_deviations", ("010", "STATEMENT"), "cameo_code", "999"),
+    ("crosswalk_deviations", ("010", "STATEMENT"), "cameo_code", "2099"),  # fits the pattern, names no code
     ("crosswalk_deviations", ("016", "REJECT"), "event_type", "NO-SUCH-TYPE"),
 ]
 

@@ -51,21 +51,26 @@ def docs(path: Path, check: bool = False) -> int:
 
 def fmt(path: Path, check: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
     """Rewrite every table of the package at PATH into canonical form: UTF-8 without BOM, LF,
-    header in schema order, rows sorted by primary key, minimal quoting, final newline. No value
-    changes. The result is validated before any file is replaced, and each file is replaced
-    atomically; if anything but layout is wrong, nothing is written. With --check, write
-    nothing and list each file and line that differs (exit 1 if any)."""
+    header in schema order, rows sorted by primary key, minimal quoting, final newline. Values
+    change only to undo what a spreadsheet did on save, where exactly one repair fits: leading
+    zeros a code lost (16 -> 016), locale dates (10/31/2024 -> 2024-10-31), a file re-encoded
+    as Windows-1252; each repaired cell is listed as path:line:field: field old -> new. The
+    result is validated before any file is replaced, and each file is replaced atomically; if
+    anything else is wrong, or a damaged cell has more than one possible repair, nothing is
+    written. With --check, write nothing and list each file and line that differs (exit 1 if any)."""
     from . import fmt as formatter
 
     if check:
         problems = formatter.check(path, max_bytes)
         sys.stdout.write(RENDERERS["text"](problems) if problems else "canonical: nothing to format\n")
         return 1 if problems else 0
-    written, problems = formatter.apply(path, max_bytes)
+    written, problems, repaired = formatter.apply(path, max_bytes)
     if problems:
         sys.stdout.write(RENDERERS["text"](problems))
         print("python -m validate fmt: nothing was written; fix the problems above first", file=sys.stderr)
         return 1
+    for note in repaired:
+        print(f"{note}: repaired")
     for name in written:
         print(f"{name}: formatted")
     if not written:
@@ -203,6 +208,55 @@ def bench(path: Path, sizes: str = "10000,100000,1000000", work: Path | None = N
     return 0 if all(r.exit_code == 0 for r in runs) else 1
 
 
+def workbook(path: Path, out: Path | None = None) -> int:
+    """Validate the package at PATH, then write its tables as one .xlsx workbook to OUT (default
+    PATH/workbook.xlsx) for editing in a spreadsheet: one sheet per table, every cell stored as
+    text (so 016 and 2024-10 stay as they are), a drop-down list of the referenced codes in every
+    column with a foreign key, each field's title and description as a comment on its header,
+    and the header row frozen. Bring the edits back with import-workbook."""
+    from .workbook import export
+
+    desc = _valid_descriptor(path, "workbook")
+    if desc is None:
+        return 1
+    print(export(path, desc, out if out is not None else path / "workbook.xlsx").as_posix())
+    return 0
+
+
+def import_workbook(file: Path, path: Path) -> int:
+    """Write the sheets of the workbook FILE (made by the workbook command, then edited) back
+    into the canonical CSVs of the package at PATH. A cell that became a number or a date in the
+    spreadsheet is turned back into text where exactly one value fits (016 from 16, as fmt does)
+    and listed; anything else is reported at its sheet and cell as FILE:SHEET!CELL:field: code:
+    message. All or nothing: the package with the workbook's tables is validated first, and
+    nothing is written unless it is valid. Then run validate and diff."""
+    from .descriptor import load
+    from .workbook import WorkbookError, import_workbook as run
+
+    if not file.is_file():
+        raise UsageError(f"{file} is not a file; make one with python -m validate workbook (make workbook)")
+    desc, problems = load(path)
+    if desc is None:
+        sys.stdout.write(RENDERERS["text"](problems))
+        return 1
+    try:
+        written, notes, problems = run(path, desc, file, file.name)
+    except WorkbookError as exc:
+        raise UsageError(str(exc)) from None
+    if problems:
+        for p in problems:
+            print(p if isinstance(p, str) else p.format())
+        print(f"python -m validate import-workbook: nothing was written; fix the cells above in {file.name} first", file=sys.stderr)
+        return 1
+    for note in notes:
+        print(f"{note}: repaired")
+    for name in written:
+        print(f"{name}: written")
+    if not written:
+        print("no change: the workbook holds the package as it is")
+    return 0
+
+
 def _valid_descriptor(path: Path, command: str):
     """The descriptor of the package at PATH if the package is valid; else print why and return None.
     Commands that write call this first, so that nothing is written from invalid data."""
@@ -280,7 +334,18 @@ def _bench_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed of the synthetic packages")
 
 
-COMMANDS = {"check": (check, _check_args), "fmt": (fmt, _fmt_args), "diff": (diff, _diff_args), "bump": (bump, _bump_args), "export": (export, _export_args), "site": (site, _site_args), "synth": (synth, _synth_args), "bench": (bench, _bench_args), "docs": (docs, _docs_args)}
+def _workbook_args(p: argparse.ArgumentParser) -> None:
+    _path(p)
+    p.add_argument("--out", type=Path, default=None, help="workbook to write (default: PATH/workbook.xlsx)")
+
+
+def _import_workbook_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path, metavar="FILE", help="the edited .xlsx workbook")
+    _path(p)
+
+
+COMMANDS = {"check": (check, _check_args), "fmt": (fmt, _fmt_args), "diff": (diff, _diff_args), "bump": (bump, _bump_args), "export": (export, _export_args), "site": (site, _site_args), "synth": (synth, _synth_args), "bench": (bench, _bench_args), "docs": (docs, _docs_args),
+            "workbook": (workbook, _workbook_args), "import-workbook": (import_workbook, _import_workbook_args)}
 
 
 def parser(command: str) -> argparse.ArgumentParser:

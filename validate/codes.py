@@ -36,6 +36,10 @@ CODES: dict[str, tuple[str, str]] = {
         "the file is not valid UTF-8",
         "save the file as UTF-8 (not UTF-16, Latin-1 or Windows-1252)",
     ),
+    "spreadsheet-encoding": (
+        "the file is not UTF-8 but reads as Windows-1252 or Latin-1: a spreadsheet likely re-encoded it on save",
+        "run 'make fmt', which re-encodes it as UTF-8 when every byte reads as Windows-1252 and the result is valid; or save as UTF-8",
+    ),
     "bom": (
         "the file starts with a byte-order mark",
         "save as UTF-8 without BOM, or run 'make fmt'",
@@ -104,6 +108,14 @@ CODES: dict[str, tuple[str, str]] = {
     "out-of-range": (
         "a value is outside the field's minimum, maximum or length limits",
         "correct the value to lie within the field's limits",
+    ),
+    "lost-leading-zeros": (
+        "a digits-only value fits its field's pattern or referenced codes once its leading zeros are restored: a spreadsheet dropped them",
+        "run 'make fmt', which restores the zeros where exactly one value fits; edit in 'make workbook' to keep them",
+    ),
+    "locale-date": (
+        "a date is in a spreadsheet's locale format (10/1/2024) instead of ISO 8601 or EDTF",
+        "run 'make fmt', which rewrites it where only one date fits, or write it as YYYY-MM-DD (EDTF at the source's precision)",
     ),
     # Text hygiene
     "whitespace": (

@@ -8,9 +8,10 @@ from schemas import Context, archive_problems, check_table, coverage_problems
 
 from .descriptor import DESCRIPTOR, load
 from .paths import DEFAULT_MAX_BYTES
-from .problems import Problem, sort_problems
+from .problems import Problem, problem, sort_problems
 from .reader import read_table
 from .retired import retired_resource
+from .spreadsheet import SUPERSEDES, damage
 
 
 def validate_package(root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES) -> list[Problem]:
@@ -31,4 +32,18 @@ def validate_package(root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES)
             problems += check_table(res, table.frame, table.lines, ctx)
     problems += archive_problems(ctx, desc)
     problems += coverage_problems(ctx, desc.resources)
+    problems = _spreadsheet(problems, desc.resources, tables)
     return sort_problems(problems, [DESCRIPTOR] + [r["path"] for r in desc.resources])
+
+
+def _spreadsheet(problems: list[Problem], resources: list[dict], tables: dict) -> list[Problem]:
+    """Add the cells a spreadsheet damaged, and drop what those cells merely break: the same cell's
+    pattern or type error, and references to a code whose zeros were lost."""
+    cells, cascades = damage(resources, tables)
+    if not cells:
+        return problems
+    hidden = {(c.path, c.line, c.field): SUPERSEDES[c.code] for c in cells}
+    kept = [p for p in problems
+            if p.code not in hidden.get((p.path, p.line, p.column), ())
+            and not (p.code == "dangling-foreign-key" and (p.path, p.line, p.column) in cascades)]
+    return kept + [problem(c.path, c.line, c.field, c.code, c.detail) for c in cells]

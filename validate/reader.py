@@ -19,6 +19,7 @@ import pandas as pd
 from .canonical import canonical_rows, differing_lines, render
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes
 from .problems import Problem, position, problem
+from .spreadsheet import FILE_ENCODING, cp1252_text
 
 csv.field_size_limit(DEFAULT_MAX_BYTES)
 # Text cells as pandas strings: Python storage for small tables, where the per-call overhead of
@@ -57,7 +58,18 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, out + [problem(path, *position(raw, exc.start), "encoding-error", f"byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8")]
+        where = position(raw, exc.start)
+        legacy = cp1252_text(raw)
+        if legacy is None:
+            return None, out + [problem(path, *where, "encoding-error", f"byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8")]
+        text, lossless = legacy
+        char = bytes([raw[exc.start]]).decode("cp1252")
+        if not lossless:
+            return None, out + [problem(path, *where, "spreadsheet-encoding",
+                                        f"byte {raw[exc.start]:#04x} at offset {exc.start} is {FILE_ENCODING} {char!r}, but the file also holds "
+                                        f"UTF-8: it mixes two encodings; re-type the characters from here in a UTF-8 editor")]
+        out.append(problem(path, *where, "spreadsheet-encoding",
+                           f"byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8; the whole file reads as {FILE_ENCODING} ({char!r} here)"))
     cr = text.find("\r")
     if cr >= 0:
         line, col = position(text, cr)

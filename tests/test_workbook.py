@@ -1,0 +1,99 @@
+"""The workbook path: export as text cells with drop-downs, edit, import back all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from validate.cli import main
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "data").rglob("*")) if p.is_file()}
+
+
+def export(pkg) -> Path:
+    out = pkg.root / "book.xlsx"
+    assert main(["workbook", str(pkg.root), "--out", str(out)]) == 0
+    return out
+
+
+def cell_of(ws, key: str, field: str):
+    header = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == key)
+    return row[header.index(field)]
+
+
+def test_every_cell_is_text_with_comments_drop_downs_and_a_frozen_header(pkg):
+    wb = load_workbook(export(pkg))
+    d = pkg.descriptor()
+    assert wb.sheetnames == [r["name"] for r in d["resources"]]
+    for res in d["resources"]:
+        ws = wb[res["name"]]
+        rows = pkg.rows(res["name"])
+        assert [[c.value or "" for c in r] for r in ws.iter_rows(max_row=len(rows))] == rows
+        assert all(c.data_type == "s" and c.number_format == "@" for r in ws.iter_rows(max_row=len(rows)) for c in r if c.value)
+        assert ws.freeze_panes == "A2"
+        fields = res["schema"]["fields"]
+        assert all(ws.cell(1, i + 1).comment is not None for i, f in enumerate(fields) if f.get("description"))
+        lists = {str(dv.sqref).split(":")[0].rstrip("0123456789") for dv in ws.data_validations.dataValidation}
+        single = [fk["fields"][0] for fk in res["schema"].get("foreignKeys", []) if len(fk["fields"]) == 1]
+        letters = {f: ws.cell(1, [x["name"] for x in fields].index(f) + 1).column_letter for f in single}
+        assert set(letters.values()) <= lists
+
+
+def test_import_of_an_unedited_workbook_changes_nothing(pkg, capsys):
+    before = snapshot(pkg.root)
+    assert main(["import-workbook", str(export(pkg)), str(pkg.root)]) == 0
+    assert snapshot(pkg.root) == before
+
+
+def test_an_edit_lands_in_canonical_form_and_a_code_typed_as_a_number_is_repaired(pkg, capsys):
+    book = export(pkg)
+    wb = load_workbook(book)
+    ws = wb["events"]
+    rows = pkg.rows("events")
+    i = rows[0].index("cameo_code")
+    key, code = next((r[0], r[i]) for r in rows[1:] if r[i].startswith("0"))
+    cell_of(ws, key, "cameo_code").value = int(code)  # what typing 016 into a General cell gives
+    cell_of(ws, key, "summary").value = "Edited in a spreadsheet."
+    wb.save(book)
+    capsys.readouterr()
+    assert main(["import-workbook", str(book), str(pkg.root)]) == 0
+    out = capsys.readouterr().out
+    assert f"book.xlsx:events!{cell_of(ws, key, 'cameo_code').coordinate}:cameo_code: '{int(code)}' -> '{code}': repaired" in out
+    assert pkg.get("events", key, "cameo_code") == code and pkg.get("events", key, "summary") == "Edited in a spreadsheet."
+    assert main([str(pkg.root)]) == 0 and main(["fmt", str(pkg.root), "--check"]) == 0
+
+
+def test_a_cell_that_became_a_date_or_an_invalid_value_is_reported_at_its_cell_and_nothing_is_written(pkg, capsys):
+    book = export(pkg)
+    wb = load_workbook(book)
+    ws = wb["events"]
+    rows = pkg.rows("events")
+    i = rows[0].index("date")
+    key = next(r[0] for r in rows[1:] if r[i])
+    date_cell = cell_of(ws, key, "date")
+    date_cell.value = dt.datetime(2024, 10, 1)
+    wb.save(book)
+    before = snapshot(pkg.root)
+    capsys.readouterr()
+    assert main(["import-workbook", str(book), str(pkg.root)]) == 1
+    assert capsys.readouterr().out.startswith(f"book.xlsx:events!{date_cell.coordinate}:date: locale-date: ")
+    date_cell.value = rows[[r[0] for r in rows].index(key)][i]
+    other = rows[1][0] if rows[1][0] != key else rows[2][0]
+    mode = cell_of(ws, other, "event_mode")
+    mode.value = "no-such-mode"
+    wb.save(book)
+    assert main(["import-workbook", str(book), str(pkg.root)]) == 1
+    assert f"book.xlsx:events!{mode.coordinate}:event_mode: mode-type-mismatch: " in capsys.readouterr().out
+    assert snapshot(pkg.root) == before
+
+
+def test_a_file_that_is_not_a_workbook_is_a_usage_error(pkg, capsys):
+    bad = pkg.root / "book.xlsx"
+    bad.write_bytes(b"not a zip")
+    assert main(["import-workbook", str(bad), str(pkg.root)]) == 2
+    assert "cannot be read as an .xlsx workbook" in capsys.readouterr().err

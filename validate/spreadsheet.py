@@ -1,0 +1,339 @@
+"""What a spreadsheet does to a CSV on save, recognised and, where only one answer fits, undone.
+
+Three kinds of damage, each decided from what the descriptor declares, never from a field's name:
+
+- lost leading zeros: a digits-only value in a field with a pattern or a single-field foreign key
+  (`16`) that fits once zeros are put back (`016`). The candidates are checked against every
+  pattern linked to the field (its own, and those of the fields a foreign key joins it to, so a
+  vocabulary's codes must fit the pattern of the fields that reference them) and against the
+  referenced codes, whose own lost zeros are restored first: when the vocabulary is damaged too,
+  the pattern decides.
+- locale dates: `10/1/2024` in a field of type date or marked "edtf".
+- re-encoding: a file that is not UTF-8 but reads as Windows-1252 (which covers Latin-1's letters).
+
+A repair is made only when it is unique and loses nothing: exactly one candidate fits. Otherwise the
+cell is reported with the choice a person has to make.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+DIGITS = re.compile(r"[1-9][0-9]*")  # a spreadsheet strips every leading zero, so what is left starts 1-9
+MAX_ZEROS = 8
+LOCALE_DATE = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})")
+FILE_ENCODING = "Windows-1252"
+
+
+# -- lost leading zeros -------------------------------------------------------------------------
+
+@dataclass
+class Link:
+    """What decides a field's values: the patterns linked to it and the codes it references."""
+
+    patterns: list[str] = field(default_factory=list)
+    target: tuple[str, str] | None = None  # (resource, field) of a single-field foreign key
+
+    @property
+    def active(self) -> bool:
+        return bool(self.patterns or self.target)
+
+
+def links(resources: list[dict]) -> dict[tuple[str, str], Link]:
+    """(resource, field) -> Link for every field with a pattern or a single-field foreign key, or
+    referenced by one. Patterns flow both ways along a foreign key: a reference must equal a code,
+    so both sides must fit both patterns."""
+    out: dict[tuple[str, str], Link] = {}
+    own: dict[tuple[str, str], str] = {}
+    for res in resources:
+        for fld in res["schema"]["fields"]:
+            pattern = fld.get("constraints", {}).get("pattern")
+            if pattern:
+                own[(res["name"], fld["name"])] = pattern
+                out.setdefault((res["name"], fld["name"]), Link()).patterns.append(pattern)
+    for res in resources:
+        for fk in res["schema"].get("foreignKeys", []):
+            if len(fk["fields"]) != 1:
+                continue
+            mine = (res["name"], fk["fields"][0])
+            theirs = (fk["reference"].get("resource") or res["name"], fk["reference"]["fields"][0])
+            out.setdefault(mine, Link()).target = theirs
+            for a, b in ((mine, theirs), (theirs, mine)):
+                if b in own and own[b] not in out.setdefault(a, Link()).patterns:
+                    out[a].patterns.append(own[b])
+    return out
+
+
+def fits(value: str, patterns: list[str]) -> bool:
+    return all(re.fullmatch(p, value) for p in patterns)
+
+
+def zero_candidates(value: str, patterns: list[str], codes: set[str] | None) -> list[str]:
+    """The values `value` may have been before a spreadsheet stripped its leading zeros: each fits
+    every pattern and, given the referenced codes, is one of them. Empty when `value` is not
+    damage of that kind: not digits, or already fitting."""
+    if not DIGITS.fullmatch(value) or not (patterns or codes is not None):
+        return []
+    if fits(value, patterns) and (codes is None or value in codes):
+        return []
+    out = []
+    for k in range(1, MAX_ZEROS + 1):
+        padded = "0" * k + value
+        if fits(padded, patterns) and (codes is None or padded in codes):
+            out.append(padded)
+    return out
+
+
+def restored_codes(values, patterns: list[str]) -> set[str]:
+    """What a vocabulary's codes may have been: a code that lost its zeros stands for every value
+    its linked patterns allow it to have been (one, when the pattern decides); others as they are."""
+    out = set()
+    for v in values:
+        out.update((zero_candidates(v, patterns, None) if patterns else []) or [v])
+    return out
+
+
+# -- locale dates -------------------------------------------------------------------------------
+
+def date_candidates(value: str) -> list[tuple[str, str]]:
+    """(ISO date, reading) for each calendar date a locale-formatted value can be: month first
+    and/or day first. Empty when the value is not in a locale format."""
+    m = LOCALE_DATE.fullmatch(value)
+    if not m:
+        return []
+    a, b, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    out: list[tuple[str, str]] = []
+    for month, day, reading in ((a, b, "month first"), (b, a, "day first")):
+        try:
+            iso = date(year, month, day).isoformat()
+        except ValueError:
+            continue
+        if iso not in [c for c, _ in out]:
+            out.append((iso, reading))
+    return out
+
+
+def is_date_field(fld: dict) -> bool:
+    return fld.get("type") == "date" or bool(fld.get("edtf"))
+
+
+# -- re-encoding --------------------------------------------------------------------------------
+
+def cp1252_text(raw: bytes) -> tuple[str, bool] | None:
+    """(text, lossless) when `raw` is not UTF-8 but every byte reads as Windows-1252; None otherwise.
+    Not lossless when the file also holds valid multi-byte UTF-8: then it mixes two encodings and
+    decoding it all as Windows-1252 would garble the UTF-8 part."""
+    try:
+        raw.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    mixed = any(ord(c) > 127 for c in raw.decode("utf-8", errors="ignore"))
+    return text, not mixed
+
+
+# -- repairs of whole tables --------------------------------------------------------------------
+
+@dataclass
+class Cell:
+    path: str
+    line: int
+    field: str
+    old: str
+    new: str | None  # None: refused
+    code: str
+    detail: str
+    choices: tuple[str, ...] = ()
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.field}: {self.field} {self.old!r} -> {self.new!r}"
+
+
+@dataclass
+class Sheet:
+    """One table being repaired: rows in schema order (header excluded) and the line of each row."""
+
+    res: dict
+    rows: list[list[str]]
+    lines: list[int]
+
+    @property
+    def fields(self) -> list[str]:
+        return [f["name"] for f in self.res["schema"]["fields"]]
+
+    def column(self, name: str) -> list[str]:
+        i = self.fields.index(name)
+        return [r[i] for r in self.rows]
+
+
+def plan_cells(resources: list[dict], sheets: dict[str, Sheet], values=None) -> list[Cell]:
+    """Every cell damaged by a spreadsheet, with its repair or None where no unique repair exists.
+    `values(resource, field)` gives a whole column of a referenced table (default: from `sheets`),
+    so that `sheets` may hold only the rows worth a look."""
+    if values is None:
+        def values(resource, name):
+            sheet = sheets.get(resource)
+            return sheet.column(name) if sheet is not None and name in sheet.fields else None
+    return _zero_cells(resources, sheets, values) + _date_cells(resources, sheets)
+
+
+def _zero_cells(resources: list[dict], sheets: dict[str, Sheet], values) -> list[Cell]:
+    out = []
+    linked = links(resources)
+    cache: dict[tuple[str, str], set[str] | None] = {}
+
+    def codes_of(target):
+        if target not in cache:
+            column = values(*target)
+            cache[target] = None if column is None else restored_codes(column, linked.get(target, Link()).patterns)
+        return cache[target]
+    for res in resources:
+        sheet = sheets.get(res["name"])
+        if sheet is None:
+            continue
+        for i, name in enumerate(sheet.fields):
+            link = linked.get((res["name"], name))
+            if link is None or not link.active:
+                continue
+            for row, line in zip(sheet.rows, sheet.lines):
+                value = row[i]
+                if not DIGITS.fullmatch(value):
+                    continue
+                codes = codes_of(link.target) if link.target else None
+                found = zero_candidates(value, link.patterns, codes)
+                if not found:
+                    continue
+                what = " and ".join(filter(None, [
+                    f"fits {' and '.join(repr(p) for p in link.patterns)}" if link.patterns else "",
+                    f"is a {link.target[1]} in {link.target[0]}" if codes is not None else "",
+                ]))
+                if len(found) == 1:
+                    detail = f"{name} is {value!r}; {found[0]!r} {what}: a spreadsheet dropped its leading zero"
+                    out.append(Cell(res["path"], line, name, value, found[0], "lost-leading-zeros", detail, tuple(found)))
+                else:
+                    detail = f"{name} is {value!r}; each of {', '.join(map(repr, found))} {what}: choose the one that was meant"
+                    out.append(Cell(res["path"], line, name, value, None, "lost-leading-zeros", detail, tuple(found)))
+    return out
+
+
+def _date_cells(resources: list[dict], sheets: dict[str, Sheet]) -> list[Cell]:
+    out = []
+    for res in resources:
+        sheet = sheets.get(res["name"])
+        if sheet is None:
+            continue
+        fields = res["schema"]["fields"]
+        names = sheet.fields
+        dated = [f for f in fields if is_date_field(f)]
+        if not dated:
+            continue
+        # a spreadsheet writes every date of a file in one locale: a date that can only be read one
+        # way tells how to read the others
+        readings = {r for f in dated for v in sheet.column(f["name"]) if len(c := date_candidates(v)) == 1 and v != c[0][0]
+                    for _, r in c}
+        convention = next(iter(readings)) if len(readings) == 1 else None
+        found: dict[tuple[int, str], tuple[str, list[tuple[str, str]]]] = {}
+        for f in dated:
+            for idx, value in enumerate(sheet.column(f["name"])):
+                cands = date_candidates(value)
+                if cands:
+                    found[(idx, f["name"])] = (value, cands)
+
+        def resolved(idx: int, name: str) -> str | None:
+            """The repaired ISO value of a cell, or its own value when it is not damaged."""
+            if (idx, name) not in found:
+                return sheet.rows[idx][names.index(name)]
+            _, cands = found[(idx, name)]
+            if len(cands) == 1:
+                return cands[0][0]
+            chosen = [iso for iso, r in cands if r == convention]
+            return chosen[0] if len(chosen) == 1 else None
+
+        for (idx, name), (value, cands) in found.items():
+            line = sheet.lines[idx]
+            fld = next(f for f in fields if f["name"] == name)
+            new = resolved(idx, name)
+            if new is None:
+                choice = " or ".join(f"{iso} ({r})" for iso, r in cands)
+                detail = f"{name} is {value!r}, a spreadsheet's locale date: it is {choice}; write the one that was meant"
+            elif fld.get("edtf"):
+                # EDTF keeps the precision the source supports; a spreadsheet turns 2024-10 into a day.
+                # The row's own bounds tell whether the date was one day.
+                bounds = [f"{name}_start", f"{name}_end"]
+                if all(b in names for b in bounds) and all(resolved(idx, b) == new for b in bounds):
+                    detail = f"{name} is {value!r}, a spreadsheet's locale date for {new}"
+                else:
+                    detail = (f"{name} is {value!r}, a spreadsheet's locale date; it may have been {new}, {new[:7]} or {new[:4]}: "
+                              "write the EDTF date at the precision the source gives")
+                    new = None
+            else:
+                detail = f"{name} is {value!r}, a spreadsheet's locale date for {new}"
+            out.append(Cell(res["path"], line, name, value, new, "locale-date", detail))
+    return out
+
+
+# -- the validator's view -----------------------------------------------------------------------
+
+# A cell a spreadsheet damaged is reported once, as that damage, not also as what it breaks.
+SUPERSEDES = {
+    "lost-leading-zeros": {"pattern-mismatch", "dangling-foreign-key", "crosswalk-mismatch"},
+    "locale-date": {"type-error", "invalid-edtf", "pattern-mismatch", "date-bounds-mismatch"},
+}
+
+
+def suspect_rows(res: dict, frame, linked: dict) -> "np.ndarray":
+    """Indices of rows with a digits-only value in a linked field or a locale date in a date field:
+    a vectorised filter, so that only these rows are looked at one by one."""
+    import numpy as np
+
+    mask = np.zeros(len(frame), dtype=bool)
+    for fld in res["schema"]["fields"]:
+        name = fld["name"]
+        link = linked.get((res["name"], name))
+        if link is not None and link.active:
+            mask |= frame[name].str.fullmatch(DIGITS.pattern).fillna(False).to_numpy(dtype=bool)
+        if is_date_field(fld):
+            mask |= frame[name].str.fullmatch(LOCALE_DATE.pattern).fillna(False).to_numpy(dtype=bool)
+    return np.flatnonzero(mask)
+
+
+def damage(resources: list[dict], tables: dict) -> tuple[list[Cell], set[tuple[str, int, str]]]:
+    """Spreadsheet damage in read tables (name -> reader.Table or None), and the (path, line, field)
+    of intact references that only dangle because the code they name lost its zeros."""
+    linked = links(resources)
+    sheets = {}
+    for res in resources:
+        table = tables.get(res["name"])
+        if table is None:
+            continue
+        idx = suspect_rows(res, table.frame, linked)
+        if len(idx):
+            sub = table.frame.iloc[idx]
+            sheets[res["name"]] = Sheet(res, sub.to_numpy(dtype=object).tolist(), table.lines[idx].tolist())
+
+    def values(resource, name):
+        table = tables.get(resource)
+        return table.frame[name].tolist() if table is not None and name in table.frame.columns else None
+
+    cells = plan_cells(resources, sheets, values)
+    cascades: set[tuple[str, int, str]] = set()
+    restored = {}
+    by_path = {r["path"]: r["name"] for r in resources}
+    for c in cells:
+        if c.code == "lost-leading-zeros":
+            restored.setdefault((by_path[c.path], c.field), set()).update(c.choices)
+    if restored:
+        for res in resources:
+            table = tables.get(res["name"])
+            if table is None:
+                continue
+            for (mine, theirs) in ((k, v.target) for k, v in linked.items() if k[0] == res["name"] and v.target in restored):
+                hit = table.frame[mine[1]].isin(restored[theirs]).to_numpy(dtype=bool)
+                cascades |= {(res["path"], int(line), mine[1]) for line in table.lines[hit]}
+    return cells, cascades

@@ -1,0 +1,246 @@
+"""A lossless spreadsheet path: the package as one .xlsx workbook, and an edited workbook back into
+canonical CSVs.
+
+Every cell is written as text with the text number format "@", so a spreadsheet keeps `016` and
+`2024-10` as they are; a field that references another table gets a drop-down list of that table's
+codes, and each header cell carries the field's title and description as a comment. On the way
+back, a cell that became a number or a date anyway is turned back into text where exactly one
+value fits (the same rules as fmt) and otherwise reported at its sheet and cell, as
+`workbook.xlsx:events!I7:cameo_code: code: message`. Nothing is written unless the whole
+package, with the workbook's tables, is valid.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .canonical import canonical_rows, render
+from .descriptor import DESCRIPTOR, Descriptor
+from .paths import write_all_atomic
+from .spreadsheet import Sheet, is_date_field, plan_cells
+
+SPARE_ROWS = 200  # rows below the data that keep the text format and the drop-down lists, for new rows
+TEXT = "@"
+
+
+def _rows(root: Path, res: dict) -> list[list[str]]:
+    return list(csv.reader(io.StringIO((root / res["path"]).read_text(encoding="utf-8"), newline=""), strict=True))
+
+
+def export(root: Path, desc: Descriptor, out: Path) -> Path:
+    """Write the (valid) package's tables to `out` as one workbook, one sheet per resource."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    sizes = {res["name"]: len(_rows(root, res)) - 1 for res in desc.resources}
+    for res in desc.resources:
+        ws = wb.create_sheet(res["name"])
+        fields = res["schema"]["fields"]
+        rows = _rows(root, res)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                cell = ws.cell(r, c)
+                cell.value = value
+                cell.data_type = "s"  # never a formula, a number or a date, whatever the text looks like
+                cell.number_format = TEXT
+        last = len(rows) + SPARE_ROWS
+        for c, fld in enumerate(fields, start=1):
+            letter = get_column_letter(c)
+            note = "\n\n".join(filter(None, [fld.get("title"), fld.get("description"), f"example: {fld['example']}" if fld.get("example") else ""]))
+            if note:
+                ws.cell(1, c).comment = Comment(note, "datapackage.json", width=320, height=160)
+            for r in range(len(rows) + 1, last + 1):
+                ws.cell(r, c).number_format = TEXT  # typed-in new rows stay text too
+            ws.column_dimensions[letter].width = max(10, min(60, len(fld["name"]) + 4))
+        for fk in res["schema"].get("foreignKeys", []):
+            if len(fk["fields"]) != 1:
+                continue
+            target = fk["reference"].get("resource") or res["name"]
+            tres = desc.resource(target)
+            col = [f["name"] for f in tres["schema"]["fields"]].index(fk["reference"]["fields"][0]) + 1
+            own = get_column_letter([f["name"] for f in fields].index(fk["fields"][0]) + 1)
+            tl = get_column_letter(col)
+            source = f"{quote_sheetname(target)}!${tl}$2:${tl}${max(2, sizes[target] + 1)}"
+            dv = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=True,
+                                errorTitle="Not a code", error=f"Use a {fk['reference']['fields'][0]} from the sheet {target}")
+            dv.add(f"{own}2:{own}{last}")
+            ws.add_data_validation(dv)
+        for c, fld in enumerate(fields, start=1):
+            enum = fld.get("constraints", {}).get("enum")
+            if enum and sum(len(v) + 1 for v in enum) < 250 and not any("," in v for v in enum):
+                letter = get_column_letter(c)
+                dv = DataValidation(type="list", formula1='"' + ",".join(enum) + '"', allow_blank=True)
+                dv.add(f"{letter}2:{letter}{last}")
+                ws.add_data_validation(dv)
+        ws.freeze_panes = "A2"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    wb.save(buf)
+    write_all_atomic({out: buf.getvalue()})
+    return out
+
+
+@dataclass
+class Located:
+    """A problem in the workbook: file, sheet and cell, field, code and message."""
+
+    where: str
+    field: str
+    code: str
+    message: str
+
+    def format(self) -> str:
+        return f"{self.where}:{self.field}: {self.code}: {self.message}"
+
+
+class WorkbookError(Exception):
+    """The file is not a workbook that can be read at all."""
+
+
+def _text(value, fld: dict) -> tuple[str | None, str | None]:
+    """(text, None) for a cell value, or (None, why) when it cannot be turned back into text losslessly."""
+    if value is None:
+        return "", None
+    if isinstance(value, str):
+        return value, None
+    if isinstance(value, bool):
+        return None, f"became the boolean {value}; type the text that was meant"
+    if isinstance(value, int):
+        return str(value), None  # a code that lost its zeros is found and repaired by the spreadsheet rules
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 2**53:
+            return str(int(value)), None
+        return None, f"became the number {value!r}; type it as text (format the cell as Text first)"
+    if isinstance(value, (dt.datetime, dt.date)):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        exact = not isinstance(value, dt.datetime) or value.time() == dt.time(0)
+        if fld.get("type") == "date" and exact:
+            return day.isoformat(), None
+        if fld.get("edtf"):
+            return None, (f"became the date {day.isoformat()}; the EDTF value may have been {day.isoformat()}, {day.isoformat()[:7]} "
+                          f"or {day.year}: type the one the source supports, as text")
+        return None, f"became the date {value.isoformat()}; type the text that was meant"
+    return None, f"holds a {type(value).__name__}; type the text that was meant"
+
+
+def read(file: Path, desc: Descriptor, label: str) -> tuple[dict[str, Sheet], list[Located], dict[str, list[str]]]:
+    """The workbook's sheets as tables (rows in schema order, each row's line is its sheet row),
+    the cells that could not be read back, and per resource the column letter of each field."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    try:
+        wb = load_workbook(file, data_only=False)
+    except Exception as exc:  # a zip that is not a workbook raises several kinds of errors
+        raise WorkbookError(f"{label} cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    sheets: dict[str, Sheet] = {}
+    problems: list[Located] = []
+    letters: dict[str, list[str]] = {}
+    for res in desc.resources:
+        name, fields = res["name"], res["schema"]["fields"]
+        names = [f["name"] for f in fields]
+        if name not in wb.sheetnames:
+            problems.append(Located(f"{label}:{name}!A1", "", "missing-file", f"the workbook has no sheet {name!r}; export it again with make workbook"))
+            continue
+        ws = wb[name]
+        rows = list(ws.iter_rows(values_only=True))
+        header = [("" if v is None else str(v)) for v in (rows[0] if rows else ())]
+        while header and header[-1] == "":
+            header.pop()
+        if sorted(header) != sorted(names):
+            problems.append(Located(f"{label}:{name}!A1", "", "header-mismatch",
+                                    f"header {','.join(header)!r}; expected the fields {','.join(names)!r} (datapackage.json)"))
+            continue
+        cols = [header.index(n) for n in names]
+        letters[name] = [get_column_letter(i + 1) for i in cols]
+        body, lines = [], []
+        for r, row in enumerate(rows[1:], start=2):
+            if all(v is None or v == "" for v in row):
+                continue  # blank rows (the spare formatted rows) are not data
+            row = list(row) + [None] * (len(header) - len(row))
+            extra = [i for i, v in enumerate(row[len(header):], start=len(header)) if v not in (None, "")]
+            if extra:
+                problems.append(Located(f"{label}:{name}!{get_column_letter(extra[0] + 1)}{r}", "", "extra-cell", "a value right of the last field"))
+            out = []
+            for fld, i in zip(fields, cols):
+                text, why = _text(row[i], fld)
+                if why is not None:
+                    code = "locale-date" if isinstance(row[i], (dt.date, dt.datetime)) else "type-error"
+                    problems.append(Located(f"{label}:{name}!{get_column_letter(i + 1)}{r}", fld["name"], code, f"{fld['name']} {why}"))
+                    text = ""
+                out.append(text)
+            body.append(out)
+            lines.append(r)
+        sheets[name] = Sheet(res, body, lines)
+    return sheets, problems, letters
+
+
+def import_workbook(root: Path, desc: Descriptor, file: Path, label: str) -> tuple[list[str], list[str], list[Located | str]]:
+    """(CSV paths written, repair notes, problems). All or nothing: the workbook's tables are
+    repaired, put in canonical form and validated with the rest of the package in a scratch copy;
+    only if that copy is valid are the CSVs replaced, each by an atomic rename."""
+    from .core import validate_package
+
+    sheets, problems, letters = read(file, desc, label)
+    if problems:
+        return [], [], problems
+    cells = plan_cells(desc.resources, sheets)
+    by_path = {res["path"]: res["name"] for res in desc.resources}
+
+    def where(path: str, line: int, field: str) -> str:
+        name = by_path[path]
+        return f"{label}:{name}!{letters[name][sheets[name].fields.index(field)]}{line}"
+
+    problems += [Located(where(c.path, c.line, c.field), c.field, c.code, c.detail) for c in cells if c.new is None]
+    if problems:
+        return [], [], problems
+    notes = [f"{where(c.path, c.line, c.field)}:{c.field}: {c.old!r} -> {c.new!r}" for c in cells]
+    fixes = {(c.path, c.line, c.field): c.new for c in cells}
+    texts: dict[str, str] = {}
+    origin: dict[str, dict[int, int]] = {}  # path -> canonical line -> sheet row
+    for res in desc.resources:
+        sheet = sheets[res["name"]]
+        fields = sheet.fields
+        for row, line in zip(sheet.rows, sheet.lines):
+            for i, f in enumerate(fields):
+                row[i] = fixes.get((res["path"], line, f), row[i])
+        pk = [fields.index(k) for k in res["schema"]["primaryKey"]]
+        order = sorted(range(len(sheet.rows)), key=lambda i: tuple(sheet.rows[i][k] for k in pk))  # stable, as canonical_rows
+        texts[res["path"]] = render(canonical_rows(fields, sheet.rows, fields, res["schema"]["primaryKey"]))
+        lines, line = {}, 2
+        for i in order:
+            lines[line] = sheet.lines[i]
+            line += 1 + sum(c.count("\n") for c in sheet.rows[i])
+        origin[res["path"]] = lines
+    with tempfile.TemporaryDirectory(prefix="import-workbook-") as scratch:
+        scratch = Path(scratch)
+        shutil.copy2(root / DESCRIPTOR, scratch / DESCRIPTOR)
+        shutil.copytree(root / "data", scratch / "data", symlinks=True)
+        for path, text in texts.items():
+            (scratch / path).write_text(text, encoding="utf-8", newline="")
+        found = validate_package(scratch)
+    if found:
+        out: list[Located | str] = []
+        for p in found:
+            row = origin.get(p.path, {}).get(p.line)
+            name = by_path.get(p.path)
+            if row is not None and p.column in sheets[name].fields:
+                out.append(Located(where(p.path, row, p.column), p.column, p.code, p.message))
+            elif row is not None:
+                out.append(Located(f"{label}:{name}!A{row}", p.column, p.code, p.message))
+            else:
+                out.append(p.format())
+        return [], [], out
+    changed = {root / path: text for path, text in texts.items() if (root / path).read_bytes() != text.encode("utf-8")}
+    write_all_atomic(changed)
+    return sorted(p.relative_to(root).as_posix() for p in changed), notes, []
