@@ -26,8 +26,9 @@ def check(path: Path, format: str = "text", max_bytes: int = DEFAULT_MAX_BYTES) 
 
 
 def docs(path: Path, check: bool = False) -> int:
-    """Regenerate docs/codebook.md, docs/timeline.svg and .png, CITATION.cff and the README's
-    generated tables from datapackage.json, the data, CHANGELOG.md and the code catalogue. With
+    """Regenerate docs/codebook.md, docs/timeline.svg and .png, docs/agreement.md (when
+    docs/agreement/ holds a second coding), CITATION.cff and the README's generated tables from
+    datapackage.json, the data, docs/agreement/, CHANGELOG.md and the code catalogue. With
     --check, change nothing and exit 1 if any generated file is stale."""
     from .docs import stale, write_generated
 
