@@ -158,15 +158,20 @@ def test_a_correction_that_settles_a_disagreement_keeps_its_resolution_as_settle
     assert f"| {unit} | {field} | {res[(unit, field)][0]} |" in settled
 
 
-def test_a_resolution_for_an_unknown_unit_field_or_decision_is_an_error(coded):
+def test_a_resolution_for_an_unknown_unit_field_or_decision_is_an_error(coded, capsys):
     path = coded.root / agreement.RESOLUTIONS
     good = path.read_text(encoding="utf-8")
     unit = second_rows(coded.root)[0]["unit"]
     for row, message in [("No such unit,date,package,x", "is not a unit"), (f"{unit},colour,package,x", "is not one of"),
                          (f"{unit},date,maybe,x", "decision 'maybe'")]:
         path.write_text(good + row + "\n", encoding="utf-8")
-        with pytest.raises(ValueError, match=message):
+        with pytest.raises(agreement.AgreementError, match=message):
             agreement.report(coded.root)
+    before = (coded.root / agreement.PAGE).read_bytes()
+    assert main(["docs", str(coded.root)]) == 1
+    err = capsys.readouterr().err
+    assert "resolutions.csv:" in err and "internal error" not in err
+    assert (coded.root / agreement.PAGE).read_bytes() == before, "nothing is written from a bad resolutions file"
 
 
 def test_unmapped_actor_names_are_compared_as_written(coded):

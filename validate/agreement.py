@@ -41,6 +41,10 @@ DECISIONS = {
 }
 
 
+class AgreementError(ValueError):
+    """An input in docs/agreement/ that cannot be used as it is; the message says where and why."""
+
+
 # -- statistics ----------------------------------------------------------------------------------
 
 def cohen_kappa(a: list[str], b: list[str]) -> float | None:
@@ -147,7 +151,12 @@ def compare(root: Path) -> Agreement:
         frames[name] = table.frame
     units = _csv(root, SECOND)
     if not units:
-        raise ValueError(f"{SECOND.as_posix()} is missing or empty")
+        raise AgreementError(f"{SECOND.as_posix()} is missing or empty")
+    for i, u in enumerate(units, start=2):
+        if not all((u.get(c) or "").isdigit() for c in ("char_start", "char_end")) or not u.get("unit"):
+            raise AgreementError(f"{SECOND.as_posix()}:{i}: a unit needs a name and whole-number char_start and char_end")
+    if len({u["unit"] for u in units}) < len(units):
+        raise AgreementError(f"{SECOND.as_posix()}: unit names must be unique (resolutions are keyed by them)")
 
     # The coded text: the archived source whose text holds the most of the coder's quotes at their offsets.
     best, held, holds = None, -1, set()
@@ -157,7 +166,7 @@ def compare(root: Path) -> Agreement:
         if len(ok) > held:
             best, held, holds = src.source_id, len(ok), set(ok)
     if held <= 0:
-        raise ValueError(f"no quote of {SECOND.as_posix()} is found at its offsets in any archived text")
+        raise AgreementError(f"no quote of {SECOND.as_posix()} is found at its offsets in any archived text")
     events = frames["events"][frames["events"]["source_id"] == best]
 
     ids = set(frames["actors"]["actor_id"])
@@ -208,13 +217,13 @@ def resolutions(root: Path, unit_names: set[str]) -> dict[tuple[str, str], tuple
     for i, r in enumerate(_csv(root, RESOLUTIONS), start=2):
         where = f"{RESOLUTIONS.as_posix()}:{i}"
         if r.get("unit") not in unit_names:
-            raise ValueError(f"{where}: unit {r.get('unit')!r} is not a unit of {SECOND.as_posix()}")
+            raise AgreementError(f"{where}: unit {r.get('unit')!r} is not a unit of {SECOND.as_posix()}")
         if r.get("field") not in FIELDS:
-            raise ValueError(f"{where}: field {r.get('field')!r} is not one of {', '.join(FIELDS)}")
+            raise AgreementError(f"{where}: field {r.get('field')!r} is not one of {', '.join(FIELDS)}")
         if r.get("decision") not in DECISIONS:
-            raise ValueError(f"{where}: decision {r.get('decision')!r} is not one of {', '.join(DECISIONS)}")
+            raise AgreementError(f"{where}: decision {r.get('decision')!r} is not one of {', '.join(DECISIONS)}")
         if (r["unit"], r["field"]) in out:
-            raise ValueError(f"{where}: a second resolution for ({r['unit']}, {r['field']})")
+            raise AgreementError(f"{where}: a second resolution for ({r['unit']}, {r['field']})")
         out[(r["unit"], r["field"])] = (r["decision"], r.get("resolution", "").strip())
     return out
 
