@@ -45,6 +45,9 @@ class AgreementError(ValueError):
     """An input in docs/agreement/ that cannot be used as it is; the message says where and why."""
 
 
+Span = tuple[int, int]  # half-open [char_start, char_end) in one text
+
+
 # -- statistics ----------------------------------------------------------------------------------
 
 def cohen_kappa(a: list[str], b: list[str]) -> float | None:
@@ -59,7 +62,7 @@ def cohen_kappa(a: list[str], b: list[str]) -> float | None:
     return None if chance == 1 else (observed - chance) / (1 - chance)
 
 
-def jaccard(a: tuple[int, int], b: tuple[int, int]) -> float:
+def jaccard(a: Span, b: Span) -> float:
     """Overlap of two half-open spans as a share of their union (0 when they do not overlap)."""
     inter = min(a[1], b[1]) - max(a[0], b[0])
     if inter <= 0:
@@ -67,7 +70,7 @@ def jaccard(a: tuple[int, int], b: tuple[int, int]) -> float:
     return inter / (max(a[1], b[1]) - min(a[0], b[0]))
 
 
-def match_spans(left: dict[str, tuple[int, int]], right: dict[str, tuple[int, int]]) -> tuple[list[tuple[str, str, float]], list[str], list[str]]:
+def match_spans(left: dict[str, Span], right: dict[str, Span]) -> tuple[list[tuple[str, str, float]], list[str], list[str]]:
     """One-to-one matching of spans by overlap: pairs are taken best first (largest share of their
     union, then longest overlap, then earliest), each key at most once; spans that overlap nothing
     still free stay unmatched. Returns (pairs as (left, right, jaccard), unmatched left, unmatched right)."""
