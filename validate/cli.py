@@ -26,10 +26,12 @@ def check(path: Path, format: str = "text", max_bytes: int = DEFAULT_MAX_BYTES) 
 
 
 def docs(path: Path, check: bool = False) -> int:
-    """Regenerate docs/codebook.md, docs/timeline.svg and .png, CITATION.cff, the README's generated
-    tables, and every table derived from an archived text (such as data/cameo_plover.csv) from
-    datapackage.json, the data, CHANGELOG.md and the code catalogue. With --check, change nothing
-    and exit 1 if any generated file is stale."""
+    """Regenerate docs/codebook.md, docs/timeline.svg and .png, docs/agreement.md (when
+    docs/agreement/ holds a second coding), CITATION.cff, the README's generated tables, and every
+    table derived from an archived text (such as data/cameo_plover.csv) from datapackage.json, the
+    data, docs/agreement/, CHANGELOG.md and the code catalogue. With --check, change nothing and
+    exit 1 if any generated file is stale."""
+    from .agreement import AgreementError
     from .crosswalk import CrosswalkError
     from .docs import stale, write_generated
 
@@ -41,11 +43,15 @@ def docs(path: Path, check: bool = False) -> int:
             for name in names:
                 print(f"{name}: stale; run python -m validate docs (make docs)")
             return 1 if names else 0
-        for name in write_generated(path):
-            print(f"{name}: written")
+        written = write_generated(path)
     except CrosswalkError as exc:
         print(f"python -m validate docs: cannot derive a table from its archived text: {exc}; nothing was written", file=sys.stderr)
         return 1
+    except AgreementError as exc:  # a reviewed input (resolutions, actor map, second coding) to fix by hand
+        print(f"python -m validate docs: {exc}", file=sys.stderr)
+        return 1
+    for name in written:
+        print(f"{name}: written")
     return 0
 
 

@@ -1,6 +1,7 @@
 """Generated files: the codebook (from datapackage.json and the vocabulary tables), the README's
-table of problem codes (from validate/codes.py), and the tables derived from archived reference
-texts (validate/crosswalk.py). Never edit the generated text by hand."""
+table of problem codes (from validate/codes.py), the tables derived from archived reference texts
+(validate/crosswalk.py) and the inter-coder agreement page (from docs/agreement/ and the data).
+Never edit the generated text by hand."""
 
 from __future__ import annotations
 
@@ -162,6 +163,10 @@ def generated(root: Path) -> dict[Path, bytes]:
     current = (root / "README.md").read_text(encoding="utf-8")
     texts = derived(root) | {root / "docs" / "codebook.md": codebook(root), root / "README.md": readme(root, current),
                              root / "CITATION.cff": citation(root)}
+    from . import agreement
+
+    if (root / agreement.SECOND).is_file():  # a package without a second coding has no agreement page
+        texts[root / agreement.PAGE] = agreement.report(root)
     return {path: text.encode("utf-8") for path, text in texts.items()} | figures(root)
 
 
