@@ -7,20 +7,21 @@ import re
 import numpy as np
 import pandas as pd
 
-from .rule import CellRule, Rule, as_int, isin, present
+from .rule import INT64, CellRule, Rule, as_int, isin, present, wide_ints
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
 # Spreadsheets evaluate cells starting with these (OWASP CSV injection).
 FORMULA_START = r"[=+\-@\t\r]"
 # Zero-width and bidirectional controls (U+200B..U+200F, U+202A..U+202E, U+2066..U+2069), BOM, C0/C1 controls but tab/LF.
+NUMBER = r"(?:[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|INF|-INF)"
 INVISIBLE = "[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f]"
 
 
 def valid_type(type_: str, s: pd.Series) -> pd.Series:
     if type_ == "integer":
         return s.str.fullmatch(r"[+-]?[0-9]+")
-    if type_ == "number":
-        return pd.to_numeric(s, errors="coerce").notna() | s.isin(["NaN", "INF", "-INF"])
+    if type_ == "number":  # Table Schema's lexical form, not whatever pandas would coerce (' 1', 'infinity')
+        return s.str.fullmatch(NUMBER)
     if type_ == "boolean":
         return isin(s, TRUE_FALSE)
     if type_ == "date":
@@ -32,9 +33,20 @@ def valid_type(type_: str, s: pd.Series) -> pd.Series:
 
 
 def _bounded(type_: str, s: pd.Series, bound, above: bool) -> pd.Series:
-    values = as_int(s) if type_ == "integer" else pd.to_numeric(s, errors="coerce")
-    ok = values >= bound if above else values <= bound
-    return ok.fillna(True).astype(bool)
+    values = as_int(s) if type_ == "integer" else pd.to_numeric(s.where(s.str.fullmatch(NUMBER)), errors="coerce")
+    ok = (values >= bound if above else values <= bound).fillna(True).astype(bool)
+    if type_ == "integer":  # integers wider than 64 bits, compared exactly
+        for i, v in wide_ints(s).items():
+            ok[i] = v >= bound if above else v <= bound
+    return ok
+
+
+def _fits_int64(s: pd.Series) -> pd.Series:
+    """Every export format (Parquet, SQLite, Stata, Arrow) stores integers in 64 bits."""
+    ok = pd.Series(True, index=s.index)
+    for i, v in wide_ints(s).items():
+        ok[i] = INT64[0] <= v <= INT64[1]
+    return ok
 
 
 def _invisible(name: str, value: str) -> str:
@@ -63,6 +75,8 @@ def _field_cells(fld: dict, primary_key: list[str]) -> dict[str, tuple]:
         allowed = cons["enum"]
         add("not-in-vocabulary", lambda s: ~present(s) | isin(s, allowed), lambda v: f"{name} is {v!r}; allowed: {', '.join(allowed)}")
     limits = []
+    if type_ == "integer":
+        limits.append((_fits_int64, "the 64-bit integer range"))
     for key, above in (("minimum", True), ("maximum", False)):
         if key in cons:
             limits.append((lambda s, b=cons[key], a=above: _bounded(type_, s, b, a), f"{key} {cons[key]}"))
@@ -72,7 +86,7 @@ def _field_cells(fld: dict, primary_key: list[str]) -> dict[str, tuple]:
     if limits:
         tests = [t for t, _ in limits]
         add("out-of-range", lambda s: pd.Series(np.logical_and.reduce([t(s) for t in tests]), index=s.index),
-            lambda v: f"{name} is {v!r}, outside {' and '.join(d for _, d in limits)}")
+            lambda v: f"{name} is {v!r}, outside {' and '.join(d for t, d in limits if not t(pd.Series([v], dtype='string')).iloc[0])}")
     if type_ == "string":
         add("whitespace", lambda s: s == s.str.strip(), lambda v: f"{name} is {v!r}")
         add("formula-injection", lambda s: ~s.str.match(FORMULA_START), lambda v: f"{name} starts with {v[:1]!r}: {v[:40]!r}")

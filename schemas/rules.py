@@ -23,6 +23,7 @@ from .rule import Rule, as_int, isin, keys_in, present
 
 EVIDENCE = ("source_id", "quote", "char_start", "char_end")
 NOT_STATED = "not-stated"
+INTEGER = r"[+-]?[0-9]+"
 
 
 @lru_cache(maxsize=None)
@@ -166,7 +167,9 @@ def evidence_rules(ctx: Context, names: set[str]) -> list[Rule]:
         texts = ctx.texts()
         start, end = as_int(df["char_start"]), as_int(df["char_end"])
         length = df["source_id"].map({sid: len(t) for sid, t in texts.items()}).astype("Float64")
-        known = start.notna() & end.notna() & length.notna()
+        # an integer too wide for 64 bits is known (and outside any text), not skipped as a type error
+        integer = df["char_start"].str.fullmatch(INTEGER) & df["char_end"].str.fullmatch(INTEGER)
+        known = integer.astype(bool) & length.notna()
         inside = known & (start >= 0) & (start < end) & (end <= length)
         return texts, start, end, known.astype(bool), inside.fillna(False).astype(bool)
 

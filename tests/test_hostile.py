@@ -131,3 +131,65 @@ def test_validator_survives_byte_damage(pkg, table, mutations, capsys):
 def test_header_only_table_is_caught_by_what_depends_on_it(pkg, table, expected):
     pkg.write_raw(table, pkg.raw(table).split(b"\n", 1)[0] + b"\n")
     assert {p.code for p in validate_package(pkg.root)} == expected
+
+
+# -- integers: signs, width, limits ----------------------------------------------------------
+
+def _first(pkg, table):
+    rows = pkg.rows(table)
+    return rows[1][0], rows[1][rows[0].index("char_start")]
+
+
+def test_integer_with_a_plus_sign_is_an_integer(pkg, tmp_path_factory):
+    key, start = _first(pkg, "commitments")
+    pkg.set("commitments", key, "char_start", "+" + start)
+    assert pkg.validate() == set()
+    out = tmp_path_factory.mktemp("dist") / "dist"
+    assert main(["export", str(pkg.root), "--out", str(out)]) == 0
+
+
+def test_integer_wider_than_64_bits_is_out_of_range_and_outside_the_text(pkg):
+    key, _ = _first(pkg, "commitments")
+    path, line, _ = pkg.set("commitments", key, "char_start", "12345678901234567890")
+    found = {k for k in pkg.validate() if k[0] == path}
+    assert found == {(path, line, "char_start", "out-of-range"), (path, line, "char_end", "evidence-out-of-range")}
+
+
+@pytest.mark.parametrize("bound,value,inside", [("maximum", 10**25, False), ("maximum", -(10**25), True), ("minimum", -(10**25), False)])
+def test_limits_compare_integers_beyond_64_bits_exactly(pkg, bound, value, inside):
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "commitments")["schema"]["fields"] if f["name"] == "char_start")
+    fld["constraints"] = {"required": True, bound: 10**24 if bound == "maximum" else -(10**24)}
+    pkg.write_descriptor(d)
+    key, _ = _first(pkg, "commitments")
+    path, line, field = pkg.set("commitments", key, "char_start", str(value))
+    problems = [p for p in validate_package(pkg.root) if p.key == (path, line, field, "out-of-range")]
+    assert len(problems) == 1 and (bound in problems[0].message) == (not inside)
+
+
+@pytest.mark.parametrize("value", [" 1", "infinity", "1_000", "0x10"])
+def test_number_takes_table_schema_lexical_form_only(pkg, value):
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "actors")["schema"]["fields"] if f["name"] == "description")
+    fld["type"] = "number"
+    pkg.write_descriptor(d)
+    rows = pkg.rows("actors")
+    col = rows[0].index("description")
+    for r in rows[1:]:
+        r[col] = "1.5"
+    pkg.write_rows("actors", rows)
+    path, line, field = pkg.set("actors", rows[1][0], "description", value)
+    assert (path, line, field, "type-error") in pkg.validate()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.from_regex(r"\A[+-]?0{0,3}[0-9]{1,25}\Z"))
+def test_any_integer_offset_is_answered(pkg, value, capsys):
+    key, _ = _first(pkg, "commitments")
+    original = pkg.raw("commitments")
+    try:
+        pkg.set("commitments", key, "char_start", value)
+        assert main([str(pkg.root)]) in (0, 1)
+        assert "internal error" not in capsys.readouterr().err
+    finally:
+        pkg.write_raw("commitments", original)

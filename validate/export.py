@@ -36,6 +36,8 @@ def arrow_table(res: dict, frame) -> pa.Table:
             columns[f["name"]] = pc.is_in(text, value_set=pa.array(["true", "True", "TRUE", "1"]))
         elif typ == pa.date32():
             columns[f["name"]] = text.cast(pa.timestamp("s")).cast(pa.date32())
+        elif typ == pa.int64():  # Table Schema allows a leading '+', Arrow's parser does not
+            columns[f["name"]] = pc.replace_substring_regex(text, r"^\+", "").cast(typ)
         else:
             columns[f["name"]] = text.cast(typ)
     schema = pa.schema([pa.field(f["name"], columns[f["name"]].type, metadata={"title": f.get("title", ""), "description": f.get("description", "")})
