@@ -180,3 +180,28 @@ def test_contributor_path_from_spreadsheet_edit_to_green_check(repo, capsys):
     capsys.readouterr()
     assert main(["diff", "v0.1.0", str(repo.root), "--check-version"]) == 0
     assert "Required version bump: PATCH" in capsys.readouterr().out
+
+
+def test_primary_key_written_as_a_string_is_one_field(repo, capsys):
+    key = repo.rows("events")[1][0]
+    repo.set("events", key, "location", "Ottawa")
+    d = repo.descriptor()
+    repo.resource(d, "events")["schema"]["primaryKey"] = "event_id"
+    repo.write_descriptor(d)
+    result = diff(repo.root, "v0.1.0")
+    events = next(t for t in result.tables if t.name == "events")
+    assert [c[:2] for c in events.changed] == [(key, "location")] and not events.added and not events.removed
+    assert main(["diff", "v0.1.0", str(repo.root)]) == 0
+    assert "internal error" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["[]", "null", '{"resources": "x"}', '{"name": "x"}'])
+def test_base_whose_descriptor_is_not_a_package_is_reported_located(repo, text, capsys):
+    (repo.root / "datapackage.json").write_text(text)
+    git(repo.root, "commit", "-qam", "broken")
+    git(repo.root, "tag", "broken")
+    shutil.copy(ROOT / "datapackage.json", repo.root / "datapackage.json")
+    assert main(["diff", "broken", str(repo.root)]) == 1
+    out = capsys.readouterr()
+    assert "internal error" not in out.err and "at broken" in out.err
+    assert out.out.startswith("datapackage.json:1:") and ": descriptor-error: " in out.out

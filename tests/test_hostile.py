@@ -193,3 +193,31 @@ def test_any_integer_offset_is_answered(pkg, value, capsys):
         assert "internal error" not in capsys.readouterr().err
     finally:
         pkg.write_raw("commitments", original)
+
+
+# -- descriptor shapes ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["[1, 2]", "null", '"x"', "3", '{"name": "x"}', '{"resorces": [{"name": "events"}]}',
+                                  '{"resources": null}', '{"resources": {}}', '{"resources": [null, 1, "x", []]}'])
+def test_descriptor_of_another_shape_is_a_located_descriptor_error(pkg, text, capsys):
+    (pkg.root / "datapackage.json").write_text(text)
+    assert main([str(pkg.root)]) == 1
+    out = capsys.readouterr()
+    assert "internal error" not in out.err
+    assert {p.code for p in validate_package(pkg.root)} <= {"descriptor-error", "invalid-version"}
+    assert all(p.path == "datapackage.json" and p.line >= 1 for p in validate_package(pkg.root))
+
+
+@pytest.mark.parametrize("where,key,value", [("field", "type", ["string"]), ("field", "type", {"x": 1}),
+                                              ("resource", "path", ["data/events.csv"]), ("resource", "path", {"a": 1})])
+def test_descriptor_value_of_another_type_is_located(pkg, where, key, value):
+    d = pkg.descriptor()
+    res = pkg.resource(d, "events")
+    (res["schema"]["fields"][0] if where == "field" else res)[key] = value
+    text = pkg.write_descriptor(d)
+    needles = ['"resources"', '"name": "events"'] + (['"name": "event_id"'] if where == "field" else ['"path"'])
+    pos = 0
+    for n in needles:
+        pos = text.index(n, pos)
+    line, col = text.count("\n", 0, pos) + 1, str(pos - text.rfind("\n", 0, pos))
+    assert pkg.validate() == {("datapackage.json", line, col, "descriptor-error")}

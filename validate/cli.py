@@ -86,6 +86,10 @@ def diff(base: str, path: Path, format: str = "text", check_version: bool = Fals
         result = differ.diff(path, base)
     except differ.GitError as exc:
         raise UsageError(str(exc)) from None
+    except differ.DescriptorProblems as exc:
+        sys.stdout.write(RENDERERS["text"](exc.problems))
+        print(f"python -m validate diff: {exc}; nothing to compare", file=sys.stderr)
+        return 1
     except (csv.Error, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         print(f"python -m validate diff: cannot read the package ({type(exc).__name__}: {exc}); run python -m validate first", file=sys.stderr)
         return 1

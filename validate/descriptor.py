@@ -44,6 +44,12 @@ def load(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Descriptor | N
         raw = read_bytes(root, DESCRIPTOR, max_bytes)
     except PathRefused as exc:
         return None, [problem(DESCRIPTOR, 1, 1, exc.code, exc.detail)]
+    return parse_descriptor(raw, root)
+
+
+def parse_descriptor(raw: bytes, root: Path, files: bool = True) -> tuple[Descriptor | None, list[Problem]]:
+    """Check descriptor bytes (from the package, or from a git revision with files=False, which
+    skips the look for CSVs in data/ that no resource names)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -54,10 +60,11 @@ def load(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Descriptor | N
         return None, [problem(DESCRIPTOR, exc.lineno, exc.colno, "invalid-json", exc.msg)]
     except RecursionError:
         return None, [problem(DESCRIPTOR, 1, 1, "invalid-json", "nesting is too deep")]
+    if not isinstance(data, dict) or not isinstance(data.get("resources"), list) or not data["resources"]:
+        where = position(text, text.find('"resources"')) if isinstance(data, dict) and '"resources"' in text else (1, 1)
+        return None, [problem(DESCRIPTOR, *where, "descriptor-error", "the top level must be an object with a non-empty 'resources' list")]
     desc = Descriptor(data, text)
     desc.names = {r["name"] for r in data["resources"] if isinstance(r, dict) and isinstance(r.get("name"), str)}
-    if not isinstance(data, dict) or not isinstance(data.get("resources"), list) or not data["resources"]:
-        return None, [problem(DESCRIPTOR, 1, 1, "descriptor-error", "the top level must be an object with a non-empty 'resources' list")]
     problems = _check_version(desc)
     names: set[str] = set()
     for i, res in enumerate(data["resources"]):
@@ -68,7 +75,8 @@ def load(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Descriptor | N
             desc.resources.append(res)
     for res in desc.resources:
         problems += _check_keys(desc, res)
-    problems += _check_undeclared(root, desc)
+    if files:
+        problems += _check_undeclared(root, desc)
     if problems:
         return None, problems
     return desc, []
@@ -84,7 +92,7 @@ def _check_version(desc: Descriptor) -> list[Problem]:
 
 def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: set[str]) -> list[Problem]:
     if not isinstance(res, dict) or not isinstance(res.get("name"), str):
-        return [problem(DESCRIPTOR, 1, 1, "descriptor-error", f"resource {i + 1} has no string 'name'")]
+        return [problem(DESCRIPTOR, *desc.locate('"resources"'), "descriptor-error", f"resource {i + 1} has no string 'name'")]
     name = res["name"]
     line, col = desc.locate('"resources"', f'"name": "{name}"')
 
@@ -113,7 +121,7 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
             out += err("descriptor-error", f"field name {fname!r} is missing, not snake_case or repeated")
             continue
         seen.add(fname)
-        if fld.get("type", "string") not in TYPES:
+        if not isinstance(fld.get("type", "string"), str) or fld.get("type", "string") not in TYPES:
             out += err("descriptor-error", f"field {fname!r} has type {fld.get('type')!r}; supported: {', '.join(sorted(TYPES))}", f'"name": "{fname}"')
         cons = fld.get("constraints", {})
         if not isinstance(cons, dict) or set(cons) - CONSTRAINTS:
@@ -182,7 +190,7 @@ def _check_undeclared(root: Path, desc: Descriptor) -> list[Problem]:
     """A CSV in data/ that no resource names is data nobody validates."""
     named = [res for res in desc.data["resources"] if isinstance(res, dict)]
     # a resource whose path is wrong is reported once, not again for the file it should name
-    declared = {res.get("path") for res in named} | {f"data/{res.get('name')}.csv" for res in named}
+    declared = {res.get("path") for res in named if isinstance(res.get("path"), str)} | {f"data/{res.get('name')}.csv" for res in named}
     line, col = desc.locate('"resources"')
     return [
         problem(DESCRIPTOR, line, col, "descriptor-error", f"{path} is not described by any resource")

@@ -16,13 +16,21 @@ from pathlib import Path
 import pandas as pd
 
 from . import versioning as v
-from .descriptor import DESCRIPTOR
+from .descriptor import DESCRIPTOR, load, parse_descriptor
 from .docs import md_cell
 from .reader import TEXT
 
 
 class GitError(Exception):
     """git is missing, PATH is not in a repository, or BASE is not a revision."""
+
+
+class DescriptorProblems(Exception):
+    """A descriptor (at BASE or in the working tree) that does not describe a package: nothing to compare."""
+
+    def __init__(self, which: str, problems: list):
+        super().__init__(f"{which} is not a usable data package descriptor")
+        self.problems = problems
 
 
 @dataclass
@@ -118,8 +126,14 @@ def diff(root: Path, base: str) -> PackageDiff:
     old_raw = read_at(root, base, DESCRIPTOR)
     if old_raw is None:
         raise GitError(f"{DESCRIPTOR} does not exist at {base}")
-    old_desc = json.loads(old_raw)
-    new_desc = json.loads((root / DESCRIPTOR).read_text(encoding="utf-8"))
+    old_parsed, problems = parse_descriptor(old_raw, root, files=False)
+    if old_parsed is None:
+        raise DescriptorProblems(f"{DESCRIPTOR} at {base}", problems)
+    new_parsed, problems = load(root)
+    if new_parsed is None:
+        raise DescriptorProblems(f"{DESCRIPTOR} in the working tree", problems)
+    # the checked descriptors: every resource well-formed, keys normalised to lists of fields
+    old_desc, new_desc = old_parsed.data, new_parsed.data
     olds = {r["name"]: r for r in old_desc.get("resources", [])}
     tables = []
     for res in new_desc.get("resources", []) + [r for n, r in olds.items() if n not in {x["name"] for x in new_desc.get("resources", [])}]:
