@@ -127,3 +127,17 @@ def test_invalid_package_exports_nothing_and_keeps_the_old_downloads(pkg, capsys
     assert "nothing was written" in capsys.readouterr().err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert [p.name for p in pkg.root.iterdir() if p.name.startswith(".dist")] == []
+
+
+def test_resource_named_like_a_view_is_exported_as_its_table(pkg, tmp_path):
+    d = pkg.descriptor()
+    d["resources"].append({"name": "event_participants", "path": "data/event_participants.csv",
+                           "schema": {"fields": [{"name": "code", "type": "string"}], "primaryKey": ["code"]}})
+    pkg.write_descriptor(d)
+    pkg.path("event_participants").write_text("code\nx\n")
+    assert pkg.validate() == set()
+    assert main(["export", str(pkg.root), "--out", str(tmp_path / "dist")]) == 0
+    db = next((tmp_path / "dist").glob("*.sqlite"))
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT type FROM sqlite_master WHERE name = 'event_participants'").fetchall() == [("table",)]
+        assert con.execute("SELECT code FROM event_participants").fetchall() == [("x",)]
