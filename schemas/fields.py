@@ -7,6 +7,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from validate.patterns import fullmatch
+
 from .rule import INT64, CellRule, Rule, as_int, isin, present, wide_ints
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
@@ -69,7 +71,7 @@ def _field_cells(fld: dict, primary_key: list[str]) -> dict[str, tuple]:
         add("type-error", lambda s: ~present(s) | valid_type(type_, s), lambda v: f"{name} is {v!r}, not a valid {type_}")
     if "pattern" in cons:
         pattern, example = cons["pattern"], fld.get("example", "")
-        add("pattern-mismatch", lambda s: ~present(s) | s.str.fullmatch(pattern),
+        add("pattern-mismatch", lambda s: ~present(s) | fullmatch(s, pattern),
             lambda v: f"{name} is {v!r}, which does not match {pattern!r} (example: {example!r})")
     if "enum" in cons:
         allowed = cons["enum"]

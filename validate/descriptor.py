@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .patterns import pattern_error
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, resolve
 from .problems import Problem, position, problem
 
@@ -134,10 +135,9 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
             out += err("descriptor-error", f"field {fname!r}: constraints {wrong} have values of the wrong type", f'"name": "{fname}"')
             continue
         if "pattern" in cons:
-            try:
-                re.compile(cons["pattern"])
-            except (re.error, TypeError) as exc:
-                out += err("descriptor-error", f"field {fname!r} has an invalid pattern ({exc})", f'"name": "{fname}"')
+            why = pattern_error(cons["pattern"])
+            if why is not None:
+                out += err("descriptor-error", f"field {fname!r} has a pattern RE2 cannot use ({why})", f'"name": "{fname}"')
         if "enum" in cons and not (isinstance(cons["enum"], list) and all(isinstance(v, str) for v in cons["enum"])):
             out += err("descriptor-error", f"field {fname!r}: enum must be a list of strings", f'"name": "{fname}"')
     return out
