@@ -4,7 +4,11 @@ exception, never a hang."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -221,3 +225,73 @@ def test_descriptor_value_of_another_type_is_located(pkg, where, key, value):
         pos = text.index(n, pos)
     line, col = text.count("\n", 0, pos) + 1, str(pos - text.rfind("\n", 0, pos))
     assert pkg.validate() == {("datapackage.json", line, col, "descriptor-error")}
+
+
+# -- hangs: every adversarial input runs in a child process under a time bound -----------------
+
+def bounded(args: list[str], seconds: float) -> tuple[subprocess.CompletedProcess, float]:
+    start = time.perf_counter()
+    try:
+        done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=seconds, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{args[:3]} did not finish within {seconds} s")
+    return done, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("pattern", [r"(a+)+", r"(\w+\s?)*", r"^(a|aa)+$", r"(.*a){12}"])
+def test_catastrophic_pattern_does_not_hang_validation(pkg, pattern):
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "actors")["schema"]["fields"] if f["name"] == "description")
+    fld["constraints"] = {"required": True, "pattern": pattern}
+    pkg.write_descriptor(d)
+    key = pkg.rows("actors")[1][0]
+    path, line, field = pkg.set("actors", key, "description", "a" * 60 + "!")
+    done, _ = bounded(["-m", "validate", str(pkg.root), "--format", "json"], 60)
+    found = {(p["path"], p["line"], p["column"], p["code"]) for p in json.loads(done.stdout)["problems"]}
+    assert (path, line, field, "pattern-mismatch") in found
+
+
+@pytest.mark.parametrize("pattern", [r"(a)\1", r"(?=a)a", r"a{1001}", r"a)|(b"])
+def test_pattern_re2_cannot_use_is_a_located_descriptor_error(pkg, pattern):
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "actors")["schema"]["fields"] if f["name"] == "description")
+    fld["constraints"] = {"pattern": pattern}
+    text = pkg.write_descriptor(d)
+    pos = text.index('"name": "description"', text.index('"name": "actors"'))
+    assert pkg.validate() == {("datapackage.json", text.count("\n", 0, pos) + 1, str(pos - text.rfind("\n", 0, pos)), "descriptor-error")}
+
+
+def test_pattern_matches_the_whole_value_even_with_alternation(pkg):
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "actors")["schema"]["fields"] if f["name"] == "description")
+    fld["constraints"] = {"required": True, "pattern": "x|.*"}
+    pkg.write_descriptor(d)
+    assert pkg.validate() == set()
+    fld["constraints"] = {"required": True, "pattern": "[A-Za-z]|z"}
+    pkg.write_descriptor(d)
+    key = pkg.rows("actors")[1][0]
+    assert (*pkg.set("actors", key, "description", "ab\n"), "pattern-mismatch") in pkg.validate()
+
+
+CANONICAL_TIMING = """
+import sys, time
+from validate.reader import parse
+n = int(sys.argv[1])
+rows = [f"k{i:07d},value {i}" for i in range(n)]
+swapped = [rows[i ^ 1] if (i ^ 1) < n else rows[i] for i in range(n)]
+times = []
+for body in (rows, swapped):
+    text = "id,value\\n" + "\\n".join(body) + "\\n"
+    start = time.perf_counter()
+    _, problems = parse(text, "data/t.csv", "t", ["id", "value"], ["id"])
+    times.append(time.perf_counter() - start)
+    assert [p.code for p in problems] == ([] if body is rows else ["not-canonical"]), problems
+print(times[0], times[1])
+"""
+
+
+def test_not_canonical_costs_about_the_same_in_any_row_order():
+    done, _ = bounded(["-c", CANONICAL_TIMING, "100000"], 90)
+    assert done.returncode == 0, done.stderr
+    ordered, swapped = map(float, done.stdout.split())
+    assert swapped < 5 * ordered + 2, (ordered, swapped)
