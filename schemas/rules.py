@@ -7,6 +7,8 @@ columns or an EDTF field is checked without new code.
 
 from __future__ import annotations
 
+import io
+from contextlib import redirect_stdout
 from functools import lru_cache
 
 import numpy as np
@@ -30,9 +32,11 @@ INTEGER = r"[+-]?[0-9]+"
 def edtf_bounds(value: str) -> tuple[str, str] | None:
     """ISO strict bounds of an EDTF string ('' for an open end), or None when it is not valid EDTF."""
     try:
-        parsed = parse_edtf(value)
+        with redirect_stdout(io.StringIO()):  # the library prints while parsing, which would corrupt --format json
+            parsed = parse_edtf(value)
+            strict = parsed.lower_strict(), parsed.upper_strict()
         bounds = []
-        for t in (parsed.lower_strict(), parsed.upper_strict()):
+        for t in strict:
             # the library returns an infinite float for an open or unknown end
             bounds.append(struct_time_to_date(t).isoformat() if not isinstance(t, float) else "")
         return bounds[0], bounds[1]

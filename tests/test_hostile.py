@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from validate.cli import main
 from validate.core import validate_package
+from schemas.rules import edtf_bounds
 from validate.reader import decode, parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -295,3 +296,15 @@ def test_not_canonical_costs_about_the_same_in_any_row_order():
     assert done.returncode == 0, done.stderr
     ordered, swapped = map(float, done.stdout.split())
     assert swapped < 5 * ordered + 2, (ordered, swapped)
+
+
+# -- wrong answers ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["2024-1X", "2025-XX-3X", "2024-10-1X"])
+def test_edtf_library_output_does_not_corrupt_json(pkg, value, capsys):
+    key = pkg.rows("events")[1][0]
+    path, line, field = pkg.set("events", key, "date", value)
+    edtf_bounds.cache_clear()
+    assert main([str(pkg.root), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)  # nothing but the report on stdout
+    assert any((p["path"], p["line"]) == (path, line) for p in report["problems"])
