@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from validate.patterns import fullmatch
 
@@ -14,9 +16,35 @@ from .rule import INT64, CellRule, Rule, as_int, isin, present, wide_ints
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
 # Spreadsheets evaluate cells starting with these (OWASP CSV injection).
 FORMULA_START = r"[=+\-@\t\r]"
-# Zero-width and bidirectional controls (U+200B..U+200F, U+202A..U+202E, U+2066..U+2069), BOM, C0/C1 controls but tab/LF.
 NUMBER = r"(?:[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|INF|-INF)"
-INVISIBLE = "[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f]"
+# Characters a reader cannot see or that reorder text, by Unicode general category: format (Cf:
+# zero-width, bidirectional, soft hyphen, tags, BOM), control (Cc), private use (Co), surrogate
+# (Cs), unassigned (Cn), line and paragraph separators (Zl, Zp). Tab and LF stay allowed in text.
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp"})
+ALLOWED_CONTROLS = frozenset("\t\n")
+# RE2 (linear time) picks the cells holding anything but printable ASCII; among those, a value
+# Python calls printable (no Other and no Separator but space) is fine, and only the rest are
+# looked at character by character.
+_CANDIDATE = r"[^\x20-\x7e]"
+
+
+def invisible_at(value: str) -> int:
+    """Index of the first invisible character of `value` by its general category, or -1."""
+    if value.isprintable():
+        return -1
+    category = unicodedata.category
+    return next((i for i, c in enumerate(value) if category(c) in INVISIBLE_CATEGORIES and c not in ALLOWED_CONTROLS), -1)
+
+
+def no_invisible(s: pd.Series) -> pd.Series:
+    candidate = pc.match_substring_regex(pa.array(s, type=pa.string(), from_pandas=True), _CANDIDATE).fill_null(False)
+    ok = pd.Series(~candidate.to_numpy(zero_copy_only=False), index=s.index)
+    flagged = s[~ok]
+    if len(flagged):
+        uniques = flagged.unique()
+        verdict = dict(zip(uniques, (invisible_at(v) < 0 for v in uniques)))
+        ok[flagged.index] = flagged.map(verdict).to_numpy(dtype=bool)
+    return ok
 
 
 def valid_type(type_: str, s: pd.Series) -> pd.Series:
@@ -52,8 +80,9 @@ def _fits_int64(s: pd.Series) -> pd.Series:
 
 
 def _invisible(name: str, value: str) -> str:
-    m = re.search(INVISIBLE, value)
-    return f"{name} has U+{ord(m.group()):04X} at character {m.start()}"
+    at = invisible_at(value)
+    char = value[at]
+    return f"{name} has U+{ord(char):04X} ({unicodedata.category(char)} {unicodedata.name(char, 'unnamed')}) at character {at}"
 
 
 def _field_cells(fld: dict, primary_key: list[str]) -> dict[str, tuple]:
@@ -92,7 +121,7 @@ def _field_cells(fld: dict, primary_key: list[str]) -> dict[str, tuple]:
     if type_ == "string":
         add("whitespace", lambda s: s == s.str.strip(), lambda v: f"{name} is {v!r}")
         add("formula-injection", lambda s: ~s.str.match(FORMULA_START), lambda v: f"{name} starts with {v[:1]!r}: {v[:40]!r}")
-    add("invisible-character", lambda s: ~s.str.contains(INVISIBLE, regex=True), lambda v: _invisible(name, v))
+    add("invisible-character", no_invisible, lambda v: _invisible(name, v))
     return out
 
 

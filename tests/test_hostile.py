@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -308,3 +309,27 @@ def test_edtf_library_output_does_not_corrupt_json(pkg, value, capsys):
     assert main([str(pkg.root), "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)  # nothing but the report on stdout
     assert any((p["path"], p["line"]) == (path, line) for p in report["problems"])
+
+
+@pytest.mark.parametrize("char", ["\u061c", "\u2060", "\U000e0041", "\U000e0001", "\u00ad", "\u2028", "\u2029", "\ue000", "\u0378", "\x85"])
+def test_invisible_character_is_found_by_general_category(pkg, char):
+    where = pkg.set("actors", "india", "description", f"The Republic {char}of India.")
+    assert pkg.validate() == {(*where, "invisible-character")}
+
+
+def test_tab_and_newline_inside_text_stay_allowed(pkg):
+    pkg.set("actors", "india", "description", "The Republic\tof\nIndia.")
+    assert pkg.validate() == set()
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(st.characters(codec=None, exclude_categories=()), min_size=1, max_size=8).filter(lambda t: all(not 0xD800 <= ord(c) <= 0xDFFF for c in t)))
+def test_invisible_rule_agrees_with_unicodedata_for_any_text(text):
+    import unicodedata
+
+    from schemas.fields import no_invisible
+    from validate.reader import ARROW_TEXT, TEXT
+
+    bad = any(unicodedata.category(c) in {"Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp"} and c not in "\t\n" for c in text)
+    for dtype in (TEXT, ARROW_TEXT):
+        assert bool(no_invisible(pd.Series(["plain", text], dtype=dtype)).iloc[1]) == (not bad)
