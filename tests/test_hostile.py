@@ -333,3 +333,30 @@ def test_invisible_rule_agrees_with_unicodedata_for_any_text(text):
     bad = any(unicodedata.category(c) in {"Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp"} and c not in "\t\n" for c in text)
     for dtype in (TEXT, ARROW_TEXT):
         assert bool(no_invisible(pd.Series(["plain", text], dtype=dtype)).iloc[1]) == (not bad)
+
+
+def _descriptor_with(pkg, old: str, new: str) -> tuple[str, int]:
+    text = (pkg.root / "datapackage.json").read_text(encoding="utf-8")
+    at = text.index(old)
+    text = text[:at] + new + text[at + len(old):]
+    (pkg.root / "datapackage.json").write_text(text, encoding="utf-8")
+    return text, at
+
+
+def test_repeated_key_in_descriptor_is_reported_once_where_it_repeats(pkg):
+    text = (pkg.root / "datapackage.json").read_text(encoding="utf-8")
+    first = text.index('"constraints": {', text.index('"name": "char_start"'))
+    text, at = _descriptor_with(pkg, text[first:first + 16], '"constraints": {"minimum": 0}, "constraints": {')
+    second = text.index('"constraints"', at + 1)
+    line, col = text.count("\n", 0, second) + 1, str(second - text.rfind("\n", 0, second))
+    assert [p.key for p in validate_package(pkg.root)] == [("datapackage.json", line, col, "descriptor-error")]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_or_infinity_in_descriptor_is_a_located_error(pkg, constant):
+    text = (pkg.root / "datapackage.json").read_text(encoding="utf-8")
+    old = text[text.index('"minimum": 0', text.index('"name": "char_start"')):][:12]
+    text, at = _descriptor_with(pkg, old, f'"minimum": {constant}')
+    value = at + len('"minimum": ')
+    line, col = text.count("\n", 0, value) + 1, str(value - text.rfind("\n", 0, value))
+    assert [p.key for p in validate_package(pkg.root)] == [("datapackage.json", line, col, "descriptor-error")]

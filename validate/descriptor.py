@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import json.decoder
+import json.scanner
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,11 +58,13 @@ def parse_descriptor(raw: bytes, root: Path, files: bool = True) -> tuple[Descri
     except UnicodeDecodeError as exc:
         return None, [problem(DESCRIPTOR, *position(raw, exc.start), "encoding-error", f"byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8")]
     try:
-        data = json.loads(text)
+        data, problems = strict_json(text)
     except json.JSONDecodeError as exc:
         return None, [problem(DESCRIPTOR, exc.lineno, exc.colno, "invalid-json", exc.msg)]
     except RecursionError:
         return None, [problem(DESCRIPTOR, 1, 1, "invalid-json", "nesting is too deep")]
+    if problems:
+        return None, problems
     if not isinstance(data, dict) or not isinstance(data.get("resources"), list) or not data["resources"]:
         where = position(text, text.find('"resources"')) if isinstance(data, dict) and '"resources"' in text else (1, 1)
         return None, [problem(DESCRIPTOR, *where, "descriptor-error", "the top level must be an object with a non-empty 'resources' list")]
@@ -197,3 +201,58 @@ def _check_undeclared(root: Path, desc: Descriptor) -> list[Problem]:
         for path in sorted(p.relative_to(root).as_posix() for p in (root / "data").glob("*.csv"))
         if path not in declared
     ]
+
+
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]]', re.S)
+_COLON = re.compile(r"\s*:")
+_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)', re.S)
+
+
+def strict_json(text: str) -> tuple[object, list[Problem]]:
+    """Parse JSON as RFC 8259 says it is: a key repeated in one object (which Python's json would
+    let silently replace the first) and NaN or Infinity (not JSON at all) are located problems.
+    Raises json.JSONDecodeError and RecursionError like json.loads."""
+    repeated: list[tuple[int, str]] = []  # (offset of the object's '{', key)
+    constants: list[str] = []
+
+    def parse_object(s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo=None):
+        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, memo)
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                repeated.append((s_and_end[1] - 1, key))
+            seen.add(key)
+        return dict(pairs), end
+
+    decoder = json.JSONDecoder(parse_constant=lambda token: constants.append(token) or float(token))
+    decoder.parse_object = parse_object
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the C scanner would not call parse_object
+    data = decoder.decode(text)
+    problems = []
+    for start, key in repeated:
+        where = _second_key(text, start, key)
+        problems.append(problem(DESCRIPTOR, *position(text, where), "descriptor-error",
+                                f"key {key!r} appears twice in one object; JSON readers keep only one of the two"))
+    if constants:
+        first = next(m for m in _CONSTANT.finditer(text) if m.group(1))
+        problems.append(problem(DESCRIPTOR, *position(text, first.start()), "descriptor-error",
+                                f"{first.group(1)} is not a JSON number; write a finite number"))
+    return data, problems
+
+
+def _second_key(text: str, start: int, key: str) -> int:
+    """Offset of the second `key` among the keys of the object starting at `start`."""
+    depth, count = 0, 0
+    for m in _STRING_OR_BRACKET.finditer(text, start):
+        token = m.group()
+        if token in "{[":
+            depth += 1
+        elif token in "}]":
+            depth -= 1
+            if depth == 0:
+                break
+        elif depth == 1 and _COLON.match(text, m.end()) and json.loads(token) == key:
+            count += 1
+            if count == 2:
+                return m.start()
+    return start
