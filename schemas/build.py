@@ -10,6 +10,7 @@ from validate.problems import Problem, problem
 from validate.reader import TEXT
 
 from .context import Context
+from .coverage import exclusion_rules
 from .fields import field_rules
 from .keys import cycle_rule, foreign_key_rules, primary_key_rule
 from .rule import CellRule, Rule
@@ -31,7 +32,7 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
     rules += edtf_rules(fields) + basis_rules(fields) + mode_rule(ctx, names) + code_rules(names)
     if res["name"] == "sources":
         rules += source_rules(ctx, names)
-    rules += evidence_rules(ctx, names) + verbatim_rules(ctx, fields)
+    rules += evidence_rules(ctx, names) + verbatim_rules(ctx, fields) + exclusion_rules(ctx, res, names)
     return rules
 
 

@@ -182,6 +182,14 @@ CODES: dict[str, tuple[str, str]] = {
         "a value that must be copied from the source does not occur in its text",
         "copy the words exactly as the source writes them (curly quotes included), or leave the cell empty",
     ),
+    "exclusion-too-wide": (
+        "a coverage exclusion runs past the end of the sentence it starts in",
+        "exclude one sentence (or a clause inside it) per row, so that a review covers each sentence it excuses",
+    ),
+    "excluded-text-cited": (
+        "a coverage exclusion overlaps text that a fact row cites as evidence",
+        "delete the exclusion: cited text is covered already, and an exclusion says the text carries no fact",
+    ),
     "uncovered-sentence": (
         "a sentence of the source is cited by no evidence span and not excluded",
         "add the fact it states with its quote, or add a reviewed row to coverage_exclusions.csv",

@@ -22,7 +22,7 @@ def validate_package(root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES)
     for res in desc.resources:
         tables[res["name"]], found = read_table(root, res, max_bytes)
         problems += found
-    ctx = Context(root, {name: (t.frame if t else None) for name, t in tables.items()}, max_bytes)
+    ctx = Context(root, {name: (t.frame if t else None) for name, t in tables.items()}, max_bytes, desc.resources)
     for res in desc.resources:
         table = tables[res["name"]]
         if table is not None:
