@@ -141,3 +141,17 @@ def test_resource_named_like_a_view_is_exported_as_its_table(pkg, tmp_path):
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT type FROM sqlite_master WHERE name = 'event_participants'").fetchall() == [("table",)]
         assert con.execute("SELECT code FROM event_participants").fetchall() == [("x",)]
+
+
+@pytest.mark.parametrize("name", ["data/sources/extra.txt", "docs/codebook.md", "README.md"])
+def test_symlink_to_outside_bytes_is_refused_not_zipped(pkg, tmp_path_factory, name, capsys):
+    secret = tmp_path_factory.mktemp("outside") / "secret.txt"
+    secret.write_text("outside bytes\n")
+    link = pkg.root / name
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(secret)
+    out = tmp_path_factory.mktemp("export") / "dist"
+    assert main(["export", str(pkg.root), "--out", str(out)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(": ")[0].rsplit(":", 2) + [line.split(": ")[1]] for line in lines[:-1]] == [[name, "1", "1", "unsafe-path"]]
+    assert not out.exists()

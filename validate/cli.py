@@ -107,13 +107,19 @@ def export(path: Path, out: Path | None = None) -> int:
     package as a zip, Parquet, JSON and Stata files per table, one SQLite database with views,
     and SHA256SUMS. If the package is invalid nothing is written; the new files replace the old
     directory only once all of them are complete."""
-    from .export import build
+    from .export import ExportRefused, build
 
     desc = _valid_descriptor(path, "export")
     if desc is None:
         return 1
     target = out if out is not None else path / "dist"
-    for name in build(path, desc, target):
+    try:
+        written = build(path, desc, target)
+    except ExportRefused as exc:
+        sys.stdout.write(RENDERERS["text"](exc.problems))
+        print("python -m validate export: nothing was written", file=sys.stderr)
+        return 1
+    for name in written:
         print(f"{target.as_posix().rstrip('/')}/{name}")
     return 0
 
