@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -268,11 +269,34 @@ def main(argv: list[str] | None = None) -> int:
     if not args.path.is_dir():
         print(f"python -m validate: {args.path} is not a directory", file=sys.stderr)
         return USAGE_ERROR
+    previous = _on_terminate()
     try:
         return COMMANDS[command][0](**vars(args))
     except UsageError as exc:
         print(f"python -m validate {command}: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    except (KeyboardInterrupt, Terminated):  # the cleanup in every finally block has run
+        print(f"python -m validate {command}: interrupted; every file is as it was or complete", file=sys.stderr)
+        return USAGE_ERROR
     except Exception as exc:  # a bug in this tool must still not print a traceback at a contributor
         print(f"python -m validate: internal error ({type(exc).__name__}: {exc}); please report it", file=sys.stderr)
         return USAGE_ERROR
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that temporary files and directories are removed."""
+
+
+def _on_terminate():
+    """Turn SIGTERM into an exception (the default would kill the process before any cleanup);
+    returns the previous handler, or None where no handler can be set (not the main thread)."""
+    def handler(signum, frame):
+        raise Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:
+        return None
