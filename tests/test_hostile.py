@@ -360,3 +360,35 @@ def test_nan_or_infinity_in_descriptor_is_a_located_error(pkg, constant):
     value = at + len('"minimum": ')
     line, col = text.count("\n", 0, value) + 1, str(value - text.rfind("\n", 0, value))
     assert [p.key for p in validate_package(pkg.root)] == [("datapackage.json", line, col, "descriptor-error")]
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=5)
+    | st.sampled_from(["events", "data/events.csv", "string", "integer", "event_id", "actors"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["name", "path", "schema", "fields", "type", "constraints", "primaryKey", "foreignKeys", "reference",
+                         "resource", "resources", "version", "pattern", "minimum", "enum", "required", "edtf", "verbatim"]), inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=st.sampled_from(["top", "resource", "schema", "field"]), value=JSON)
+def test_any_json_anywhere_in_the_descriptor_is_answered(pkg, where, value, capsys):
+    d = pkg.descriptor()
+    res = pkg.resource(d, "event_roles")
+    if where == "top":
+        d = value
+    elif where == "resource":
+        d["resources"][d["resources"].index(res)] = value
+    elif where == "schema":
+        res["schema"] = value
+    else:
+        res["schema"]["fields"][0] = value
+    original = (pkg.root / "datapackage.json").read_bytes()
+    try:
+        pkg.write_descriptor(d)
+        for args in ([str(pkg.root)], ["fmt", "--check", str(pkg.root)], ["docs", "--check", str(pkg.root)]):
+            assert main(args) in (0, 1)
+            assert "internal error" not in capsys.readouterr().err
+    finally:
+        (pkg.root / "datapackage.json").write_bytes(original)

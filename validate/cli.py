@@ -138,7 +138,18 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
     desc = _valid_descriptor(path, "site")
     if desc is None:
         return 1
-    print(build(path, desc, dist, out if out is not None else path / "site"))
+    for needed in ("CITATION.cff", "docs/codebook.md", "docs/timeline.svg"):
+        if not (path / needed).is_file() or (path / needed).is_symlink():
+            raise UsageError(f"{needed} is missing or not a regular file; run python -m validate docs, and keep CITATION.cff")
+    links = [p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_symlink()]
+    if links:
+        raise UsageError(f"{dist} holds symbolic links ({', '.join(links[:3])}); the site copies only regular files")
+    import yaml
+
+    try:
+        print(build(path, desc, dist, out if out is not None else path / "site"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:  # CITATION.cff or dist/ of another shape
+        raise UsageError(f"cannot build the page ({type(exc).__name__}: {exc})") from None
     return 0
 
 

@@ -123,6 +123,8 @@ def figures(root: Path) -> dict[Path, bytes]:
 
 def generated(root: Path) -> dict[Path, bytes]:
     """Every generated file and the bytes it should have."""
-    current = (root / "README.md").read_text(encoding="utf-8")
-    texts = {root / "docs" / "codebook.md": codebook(root), root / "README.md": readme(root, current)}
+    texts = {root / "docs" / "codebook.md": codebook(root)}
+    current = (root / "README.md").read_text(encoding="utf-8") if (root / "README.md").is_file() else ""
+    if TABLES_START in current and CODES_START in current:  # a package without the README's generated tables has none to refresh
+        texts[root / "README.md"] = readme(root, current)
     return {path: text.encode("utf-8") for path, text in texts.items()} | figures(root)
