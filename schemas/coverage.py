@@ -122,6 +122,8 @@ def exclusion_rules(ctx: Context, res: dict, names: set[str]) -> list[Rule]:
         others = cited_spans(ctx, facts)
         start, end, known = spans(df)
         hit = np.zeros(len(df), dtype=bool)
+        if others is not None:  # a span that is not inside its text is reported by evidence-out-of-range, and cites nothing
+            others = others[(others["start"] >= 0) & (others["start"] < others["end"])]
         if others is None or not len(others):
             return pd.Series(hit, index=df.index)
         groups = others.groupby("source_id", sort=False).indices
