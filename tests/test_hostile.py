@@ -392,3 +392,56 @@ def test_any_json_anywhere_in_the_descriptor_is_answered(pkg, where, value, caps
             assert "internal error" not in capsys.readouterr().err
     finally:
         (pkg.root / "datapackage.json").write_bytes(original)
+
+
+# -- EDTF: honest bounds ----------------------------------------------------------------------
+
+def _dated_event(pkg) -> str:
+    rows = pkg.rows("events")
+    return next(r[0] for r in rows[1:] if r[rows[0].index("date")])
+
+
+@pytest.mark.parametrize("date,start,end", [
+    ("2025-04/", "2025-04-01", ""),  # unknown end: no bound, never an invented one
+    ("/2025", "", "2025-12-31"),
+    ("2025-04/..", "2025-04-01", ""),
+    ("2024-1X", "2024-10-01", "2024-12-31"),  # level 2: unspecified digit inside the month
+    ("2024-10-1X", "2024-10-10", "2024-10-19"),
+    ("[2025-04..2026]", "2025-04-01", "2026-12-31"),  # one of a set
+    ("{2024, 2026}", "2024-01-01", "2026-12-31"),
+])
+def test_edtf_bounds_are_honest(pkg, date, start, end):
+    edtf_bounds.cache_clear()
+    key = _dated_event(pkg)
+    pkg.set("events", key, "date", date)
+    pkg.set("events", key, "date_start", start)
+    pkg.set("events", key, "date_end", end)
+    assert pkg.validate() == set()
+    from validate.docs import figures
+
+    figures(pkg.root)  # an open end is drawn apart, not given an invented end
+
+
+@pytest.mark.parametrize("date,start,end", [("2025-04/", "2025-04-01", "2035-04-01"), ("2024-10~", "2024-10-01", "2024-10-31"),
+                                            ("/2025", "2015-12-31", "2025-12-31")])
+def test_edtf_invented_or_too_narrow_bounds_are_reported(pkg, date, start, end):
+    edtf_bounds.cache_clear()
+    key = _dated_event(pkg)
+    pkg.set("events", key, "date", date)
+    pkg.set("events", key, "date_start", start)
+    path, line, _ = pkg.set("events", key, "date_end", end)
+    assert pkg.validate() == {(path, line, "date_start", "date-bounds-mismatch")}
+
+
+@pytest.mark.parametrize("date", ["2024-02-3X", "[2026..2025]", "2024-13", "[]", "2025-04//", "[2025-04/2026]"])
+def test_edtf_impossible_values_are_invalid(pkg, date):
+    edtf_bounds.cache_clear()
+    path, line, field = pkg.set("events", _dated_event(pkg), "date", date)
+    assert (path, line, field, "invalid-edtf") in pkg.validate()
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.text(st.sampled_from("0123456789X?~%./-[]{}, "), max_size=16))
+def test_edtf_bounds_answer_any_value(value):
+    got = edtf_bounds(value)
+    assert got is None or (len(got) == 2 and all(b == "" or len(b) == 10 for b in got) and (not all(got) or got[0] <= got[1]))

@@ -449,7 +449,7 @@ def month_thirteen(pkg):
 
 @case("invalid-edtf")
 def publication_date_not_edtf(pkg):
-    where = pkg.set("sources", "src-0a85bdf091dd711d", "published", "2026-1X-XX")
+    where = pkg.set("sources", "src-0a85bdf091dd711d", "published", "2026-13-XX")
     return {(*where, "invalid-edtf")}
 
 

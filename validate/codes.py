@@ -137,8 +137,8 @@ CODES: dict[str, tuple[str, str]] = {
         "write the date as EDTF: 2023, 2024-10, 2024-10-14, 2026-XX-XX or 2025-04/2026",
     ),
     "date-bounds-mismatch": (
-        "date_start or date_end is not the strict bound of the EDTF date",
-        "set date_start and date_end to the first and last day the EDTF date can denote",
+        "date_start or date_end is not the bound of the EDTF date",
+        "set date_start and date_end to the first and last day the EDTF date can denote (wider for ? ~ %; empty for an open or unknown end)",
     ),
     "date-order": (
         "date_start is after date_end",

@@ -24,8 +24,11 @@ def _colours(types: list[str]) -> dict[str, tuple]:
 
 
 def timeline(events: pd.DataFrame, event_types: pd.DataFrame) -> plt.Figure:
-    dated = events[events["date_start"] != ""].copy()
-    undated = events[events["date_start"] == ""]
+    # an event is placed by both bounds; one with an open or unknown end (2025-04/) is listed apart
+    # with the undated ones, rather than drawn with an end the data does not give
+    placed = (events["date_start"] != "") & (events["date_end"] != "")
+    dated = events[placed].copy()
+    undated = events[~placed]
     dated["start"] = pd.to_datetime(dated["date_start"])
     dated["end"] = pd.to_datetime(dated["date_end"]) + pd.Timedelta(days=1)
     dated = dated.sort_values(["start", "end", "event_id"]).reset_index(drop=True)
