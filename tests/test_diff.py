@@ -205,3 +205,12 @@ def test_base_whose_descriptor_is_not_a_package_is_reported_located(repo, text, 
     out = capsys.readouterr()
     assert "internal error" not in out.err and "at broken" in out.err
     assert out.out.startswith("datapackage.json:1:") and ": descriptor-error: " in out.out
+
+
+def test_table_linked_out_of_the_package_is_not_read(repo, tmp_path_factory):
+    secret = tmp_path_factory.mktemp("outside") / "event_roles.csv"
+    secret.write_text("event_role,definition\nsecret-role,outside bytes\n")
+    repo.path("event_roles").unlink()
+    repo.path("event_roles").symlink_to(secret)
+    result = diff(repo.root, "v0.1.0")
+    assert "secret-role" not in json.dumps([t.added for t in result.tables])

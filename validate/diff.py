@@ -18,6 +18,7 @@ import pandas as pd
 from . import versioning as v
 from .descriptor import DESCRIPTOR, load, parse_descriptor
 from .docs import md_cell
+from .paths import PathRefused, read_bytes
 from .reader import TEXT
 
 
@@ -138,13 +139,20 @@ def diff(root: Path, base: str) -> PackageDiff:
     tables = []
     for res in new_desc.get("resources", []) + [r for n, r in olds.items() if n not in {x["name"] for x in new_desc.get("resources", [])}]:
         name, path = res["name"], res["path"]
-        new_path = root / path
-        new = frame(new_path.read_bytes()) if new_path.is_file() and res in new_desc.get("resources", []) else None
+        new = frame(_working_bytes(root, path)) if res in new_desc.get("resources", []) else None
         old = frame(read_at(root, base, olds[name]["path"])) if name in olds else None
         td = table_diff(name, res["schema"]["primaryKey"], old, new)
         if td:
             tables.append(td)
     return PackageDiff(base, old_desc.get("version"), new_desc.get("version"), v.descriptor_changes(old_desc, new_desc), tables)
+
+
+def _working_bytes(root: Path, path: str) -> bytes | None:
+    """A table of the working tree, never through a link out of the package; None when unreadable."""
+    try:
+        return read_bytes(root, path)
+    except PathRefused:
+        return None
 
 
 def version_problems(d: PackageDiff, root: Path) -> list[str]:
