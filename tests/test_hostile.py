@@ -445,3 +445,16 @@ def test_edtf_impossible_values_are_invalid(pkg, date):
 def test_edtf_bounds_answer_any_value(value):
     got = edtf_bounds(value)
     assert got is None or (len(got) == 2 and all(b == "" or len(b) == 10 for b in got) and (not all(got) or got[0] <= got[1]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=st.text(st.sampled_from(list("a+*?()|^$.{}1,9[]\\ws")), min_size=1, max_size=14))
+def test_any_pattern_is_refused_or_matched_in_linear_time(pattern):
+    from validate.patterns import fullmatch, pattern_error
+
+    if pattern_error(pattern) is not None:
+        return  # a located descriptor error
+    values = pd.Series(["a" * 5000 + "!", "a" * 5000, " a" * 2500, ""], dtype="string")
+    start = time.perf_counter()
+    fullmatch(values, pattern)
+    assert time.perf_counter() - start < 1.0, pattern
