@@ -10,6 +10,7 @@ from validate.problems import Problem, problem
 from validate.reader import TEXT
 
 from .context import Context
+from .coverage import exclusion_rules
 from .fields import field_rules
 from .keys import cycle_rule, foreign_key_rules, primary_key_rule, retired_rule
 from .rule import CellRule, Rule
@@ -35,7 +36,7 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
     rules += attribution_rules(fields) + place_code_rules(fields)
     if res["name"] == "sources":
         rules += source_rules(ctx, names)
-    rules += evidence_rules(ctx, names) + verbatim_rules(ctx, fields)
+    rules += evidence_rules(ctx, names) + verbatim_rules(ctx, fields) + exclusion_rules(ctx, res, names)
     return rules
 
 

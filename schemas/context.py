@@ -24,6 +24,7 @@ class Context:
     root: Path
     frames: dict[str, pd.DataFrame | None]  # None: the table could not be read
     max_bytes: int = DEFAULT_MAX_BYTES
+    resources: list[dict] = field(default_factory=list)  # the descriptor's well-formed resources
     retired: str | None = None  # the resource declared to hold retired ids ("retiredKeys": true)
     _files: dict[str, SourceFile | PathRefused] = field(default_factory=dict)
     _texts: dict[str, str] | None = None

@@ -10,7 +10,7 @@ import pandas as pd
 from validate.problems import Problem, position, problem
 
 from .context import Context
-from .rule import as_int
+from .rule import Rule, as_int
 from .rules import EVIDENCE
 
 # A sentence ends at . ! or ? (optionally followed by a closing quote) before whitespace and
@@ -89,3 +89,59 @@ def coverage_problems(ctx: Context, resources: list[dict]) -> list[Problem]:
         for start, end in uncovered(text, starts[rows], ends[rows]):
             out.append(problem(path, *position(text, start), "uncovered-sentence", f"characters {start}..{end}: {text[start:end][:80]!r}"))
     return out
+
+
+EXCLUSIONS = "coverageExclusions"  # a resource marked so in the descriptor lists reviewed uncited sentences
+
+
+def exclusion_rules(ctx: Context, res: dict, names: set[str]) -> list[Rule]:
+    """An exclusion (a resource the descriptor marks coverageExclusions) must lie inside one
+    sentence, or a single row spanning the whole text would switch coverage off; and it must not
+    exclude text a fact row cites, which would make the review say the opposite of the data."""
+    if not res.get(EXCLUSIONS) or not set(EVIDENCE) <= names:
+        return []
+
+    def spans(df):
+        start, end = as_int(df["char_start"]), as_int(df["char_end"])
+        known = (start.notna() & end.notna() & df["source_id"].isin(list(ctx.texts()))).to_numpy(dtype=bool)
+        return start.fillna(0).to_numpy(np.int64), end.fillna(0).to_numpy(np.int64), known
+
+    def one_sentence(df):
+        start, end, known = spans(df)
+        ok = np.ones(len(df), dtype=bool)
+        texts = ctx.texts()
+        for sid in pd.unique(df["source_id"].to_numpy()[known]):
+            rows = np.flatnonzero(known & (df["source_id"].to_numpy() == sid))
+            sents = np.array(sentences(texts[sid]), dtype=np.int64).reshape(-1, 2)
+            at = np.searchsorted(sents[:, 0], start[rows], side="right") - 1
+            ok[rows] = (at >= 0) & (end[rows] <= sents[np.clip(at, 0, None), 1])
+        return pd.Series(ok, index=df.index)
+
+    def cited(df):
+        facts = [r["name"] for r in ctx.resources if set(EVIDENCE) <= {f["name"] for f in r["schema"]["fields"]} and not r.get(EXCLUSIONS)]
+        others = cited_spans(ctx, facts)
+        start, end, known = spans(df)
+        hit = np.zeros(len(df), dtype=bool)
+        if others is not None:  # a span that is not inside its text is reported by evidence-out-of-range, and cites nothing
+            others = others[(others["start"] >= 0) & (others["start"] < others["end"])]
+        if others is None or not len(others):
+            return pd.Series(hit, index=df.index)
+        groups = others.groupby("source_id", sort=False).indices
+        o_start, o_end = others["start"].to_numpy(np.int64), others["end"].to_numpy(np.int64)
+        for sid, idx in groups.items():
+            rows = np.flatnonzero(known & (df["source_id"].to_numpy() == sid))
+            if not len(rows):
+                continue
+            order = np.argsort(o_start[idx], kind="stable")
+            starts, far = o_start[idx][order], np.maximum.accumulate(o_end[idx][order])
+            last = np.searchsorted(starts, end[rows], side="left") - 1
+            hit[rows] = (last >= 0) & (far[np.clip(last, 0, None)] > start[rows])
+        return pd.Series(hit, index=df.index)
+
+    def where(df, idx, what):
+        return [f"{df.at[i, 'source_id']} characters {df.at[i, 'char_start']}..{df.at[i, 'char_end']} {what}" for i in idx]
+
+    return [
+        Rule("exclusion-too-wide", "char_end", one_sentence, lambda df, idx: where(df, idx, "run past the end of the sentence they start in")),
+        Rule("excluded-text-cited", "quote", lambda df: ~cited(df), lambda df, idx: where(df, idx, "overlap text that a fact row cites as evidence")),
+    ]

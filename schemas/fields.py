@@ -2,25 +2,56 @@
 
 from __future__ import annotations
 
-import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from .rule import CellRule, Rule, as_int, isin, present
+from validate.patterns import fullmatch
+
+from .rule import INT64, CellRule, Rule, as_int, isin, present, wide_ints
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
 # Spreadsheets evaluate cells starting with these (OWASP CSV injection).
 FORMULA_START = r"[=+\-@\t\r]"
-# Zero-width and bidirectional controls (U+200B..U+200F, U+202A..U+202E, U+2066..U+2069), BOM, C0/C1 controls but tab/LF.
-INVISIBLE = "[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f]"
+NUMBER = r"(?:[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|INF|-INF)"
+# Characters a reader cannot see or that reorder text, by Unicode general category: format (Cf:
+# zero-width, bidirectional, soft hyphen, tags, BOM), control (Cc), private use (Co), surrogate
+# (Cs), unassigned (Cn), line and paragraph separators (Zl, Zp). Tab and LF stay allowed in text.
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp"})
+ALLOWED_CONTROLS = frozenset("\t\n")
+# RE2 (linear time) picks the cells holding anything but printable ASCII; among those, a value
+# Python calls printable (no Other and no Separator but space) is fine, and only the rest are
+# looked at character by character.
+_CANDIDATE = r"[^\x20-\x7e]"
+
+
+def invisible_at(value: str) -> int:
+    """Index of the first invisible character of `value` by its general category, or -1."""
+    if value.isprintable():
+        return -1
+    category = unicodedata.category
+    return next((i for i, c in enumerate(value) if category(c) in INVISIBLE_CATEGORIES and c not in ALLOWED_CONTROLS), -1)
+
+
+def no_invisible(s: pd.Series) -> pd.Series:
+    candidate = pc.match_substring_regex(pa.array(s, type=pa.string(), from_pandas=True), _CANDIDATE).fill_null(False)
+    ok = pd.Series(~candidate.to_numpy(zero_copy_only=False), index=s.index)
+    flagged = s[~ok]
+    if len(flagged):
+        uniques = flagged.unique()
+        verdict = dict(zip(uniques, (invisible_at(v) < 0 for v in uniques)))
+        ok[flagged.index] = flagged.map(verdict).to_numpy(dtype=bool)
+    return ok
 
 
 def valid_type(type_: str, s: pd.Series) -> pd.Series:
     if type_ == "integer":
         return s.str.fullmatch(r"[+-]?[0-9]+")
-    if type_ == "number":
-        return pd.to_numeric(s, errors="coerce").notna() | s.isin(["NaN", "INF", "-INF"])
+    if type_ == "number":  # Table Schema's lexical form, not whatever pandas would coerce (' 1', 'infinity')
+        return s.str.fullmatch(NUMBER)
     if type_ == "boolean":
         return isin(s, TRUE_FALSE)
     if type_ == "date":
@@ -32,14 +63,26 @@ def valid_type(type_: str, s: pd.Series) -> pd.Series:
 
 
 def _bounded(type_: str, s: pd.Series, bound, above: bool) -> pd.Series:
-    values = as_int(s) if type_ == "integer" else pd.to_numeric(s, errors="coerce")
-    ok = values >= bound if above else values <= bound
-    return ok.fillna(True).astype(bool)
+    values = as_int(s) if type_ == "integer" else pd.to_numeric(s.where(s.str.fullmatch(NUMBER)), errors="coerce")
+    ok = (values >= bound if above else values <= bound).fillna(True).astype(bool)
+    if type_ == "integer":  # integers wider than 64 bits, compared exactly
+        for i, v in wide_ints(s).items():
+            ok[i] = v >= bound if above else v <= bound
+    return ok
+
+
+def _fits_int64(s: pd.Series) -> pd.Series:
+    """Every export format (Parquet, SQLite, Stata, Arrow) stores integers in 64 bits."""
+    ok = pd.Series(True, index=s.index)
+    for i, v in wide_ints(s).items():
+        ok[i] = INT64[0] <= v <= INT64[1]
+    return ok
 
 
 def _invisible(name: str, value: str) -> str:
-    m = re.search(INVISIBLE, value)
-    return f"{name} has U+{ord(m.group()):04X} at character {m.start()}"
+    at = invisible_at(value)
+    char = value[at]
+    return f"{name} has U+{ord(char):04X} ({unicodedata.category(char)} {unicodedata.name(char, 'unnamed')}) at character {at}"
 
 
 def _field_cells(fld: dict, primary_key: list[str]) -> dict[str, tuple]:
@@ -57,12 +100,14 @@ def _field_cells(fld: dict, primary_key: list[str]) -> dict[str, tuple]:
         add("type-error", lambda s: ~present(s) | valid_type(type_, s), lambda v: f"{name} is {v!r}, not a valid {type_}")
     if "pattern" in cons:
         pattern, example = cons["pattern"], fld.get("example", "")
-        add("pattern-mismatch", lambda s: ~present(s) | s.str.fullmatch(pattern),
+        add("pattern-mismatch", lambda s: ~present(s) | fullmatch(s, pattern),
             lambda v: f"{name} is {v!r}, which does not match {pattern!r} (example: {example!r})")
     if "enum" in cons:
         allowed = cons["enum"]
         add("not-in-vocabulary", lambda s: ~present(s) | isin(s, allowed), lambda v: f"{name} is {v!r}; allowed: {', '.join(allowed)}")
     limits = []
+    if type_ == "integer":
+        limits.append((_fits_int64, "the 64-bit integer range"))
     for key, above in (("minimum", True), ("maximum", False)):
         if key in cons:
             limits.append((lambda s, b=cons[key], a=above: _bounded(type_, s, b, a), f"{key} {cons[key]}"))
@@ -72,11 +117,11 @@ def _field_cells(fld: dict, primary_key: list[str]) -> dict[str, tuple]:
     if limits:
         tests = [t for t, _ in limits]
         add("out-of-range", lambda s: pd.Series(np.logical_and.reduce([t(s) for t in tests]), index=s.index),
-            lambda v: f"{name} is {v!r}, outside {' and '.join(d for _, d in limits)}")
+            lambda v: f"{name} is {v!r}, outside {' and '.join(d for t, d in limits if not t(pd.Series([v], dtype='string')).iloc[0])}")
     if type_ == "string":
         add("whitespace", lambda s: s == s.str.strip(), lambda v: f"{name} is {v!r}")
         add("formula-injection", lambda s: ~s.str.match(FORMULA_START), lambda v: f"{name} starts with {v[:1]!r}: {v[:40]!r}")
-    add("invisible-character", lambda s: ~s.str.contains(INVISIBLE, regex=True), lambda v: _invisible(name, v))
+    add("invisible-character", no_invisible, lambda v: _invisible(name, v))
     return out
 
 

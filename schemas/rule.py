@@ -120,8 +120,20 @@ def present(s: pd.Series) -> pd.Series:
     return s != ""
 
 
+INT64 = (-(2**63), 2**63 - 1)
+
+
 def as_int(s: pd.Series) -> pd.Series:
-    """Integers where the cell is one, NA elsewhere (type errors are reported by their own rule)."""
-    ok = s.str.fullmatch(r"[+-]?[0-9]{1,18}", na=False).to_numpy(dtype=bool)
-    ints = pc.cast(pa.array(s.where(ok, "0"), type=pa.string()), pa.int64()).to_numpy(zero_copy_only=False)
+    """Integers where the cell is one within the signed 64-bit range, NA elsewhere (type errors
+    and integers too wide for 64 bits are reported by their own rules). A leading '+' is a sign."""
+    ok = s.str.fullmatch(r"[+-]?0*[0-9]{1,18}", na=False).to_numpy(dtype=bool)
+    digits = pc.replace_substring_regex(pa.array(s.where(ok, "0"), type=pa.string()), r"^\+", "")
+    ints = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
     return pd.Series(pd.arrays.IntegerArray(ints, ~ok), index=s.index)
+
+
+def wide_ints(s: pd.Series) -> pd.Series:
+    """Exact Python ints of the integer cells that as_int leaves out for their width (19 or more
+    significant digits); rare, so a Python loop over them alone is fine."""
+    wide = s.str.fullmatch(r"[+-]?0*[0-9]{19,}", na=False).to_numpy(dtype=bool)
+    return pd.Series([int(v) for v in s[wide]], index=s.index[wide], dtype=object)

@@ -7,6 +7,11 @@ columns or an EDTF field is checked without new code.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+import io
+import re
+from contextlib import redirect_stdout
 from functools import lru_cache
 
 import numpy as np
@@ -23,20 +28,87 @@ from .rule import Rule, as_int, isin, keys_in, present
 
 EVIDENCE = ("source_id", "quote", "char_start", "char_end")
 NOT_STATED = "not-stated"
+INTEGER = r"[+-]?[0-9]+"
 
 
 @lru_cache(maxsize=None)
 def edtf_bounds(value: str) -> tuple[str, str] | None:
-    """ISO strict bounds of an EDTF string ('' for an open end), or None when it is not valid EDTF."""
+    """The first and last day an EDTF string can denote, in ISO form ('' where that end is open
+    or unknown: never an invented bound), or None when it is not valid EDTF. A qualified date
+    (? ~ %) is widened to the library's fuzzy bounds; the library's own gaps are filled here:
+    an interval with an unknown end ('2025-04/', '/2025'), sets of dates and ranges
+    ('[2025-04..2026]', '{2024, 2025}') and level-2 unspecified digits inside a component
+    ('2024-1X', '2024-10-1X')."""
     try:
-        parsed = parse_edtf(value)
-        bounds = []
-        for t in (parsed.lower_strict(), parsed.upper_strict()):
-            # the library returns an infinite float for an open or unknown end
-            bounds.append(struct_time_to_date(t).isoformat() if not isinstance(t, float) else "")
-        return bounds[0], bounds[1]
+        if len(value) > 1 and value[0] + value[-1] in ("[]", "{}"):
+            return _set_bounds(value[1:-1])
+        if value.endswith("/") and value.count("/") == 1:  # unknown end: no bound on that side
+            first = _single_bounds(value[:-1])
+            return None if first is None or first[0] == "" else (first[0], "")
+        if value.startswith("/") and value.count("/") == 1:
+            last = _single_bounds(value[1:])
+            return None if last is None or last[1] == "" else ("", last[1])
+        return _single_bounds(value)
     except Exception:  # the parser raises several exception types on bad input (see REFERENCE.md)
         return None
+
+
+def _single_bounds(value: str) -> tuple[str, str] | None:
+    try:
+        with redirect_stdout(io.StringIO()):  # the library prints while parsing, which would corrupt --format json
+            parsed = parse_edtf(value)
+            fuzzy = parsed.lower_fuzzy(), parsed.upper_fuzzy()
+        # the library returns an infinite float for an open end
+        return tuple(struct_time_to_date(t).isoformat() if not isinstance(t, float) else "" for t in fuzzy)
+    except Exception:
+        return _unspecified_digits(value)
+
+
+_DIGITS = re.compile(r"(?P<y>[0-9X]{4})(?:-(?P<m>[0-9X]{2})(?:-(?P<d>[0-9X]{2}))?)?")
+
+
+def _unspecified_digits(value: str) -> tuple[str, str] | None:
+    """Bounds of a date with X for unspecified digits anywhere (EDTF level 2), or None."""
+    m = _DIGITS.fullmatch(value)
+    if m is None or "X" not in value:
+        return None
+    y, mo, d = m.group("y"), m.group("m") or "XX", m.group("d") or "XX"
+
+    def span(part: str, low: int, high: int) -> tuple[int, int]:
+        return max(int(part.replace("X", "0")), low), min(int(part.replace("X", "9")), high)
+
+    y0, y1 = span(y, 0, 9999)
+    m0, m1 = span(mo, 1, 12)
+    d0, d1 = span(d, 1, 31)
+    if m0 > m1 or d0 > min(d1, calendar.monthrange(y0, m0)[1]):
+        return None
+    first = dt.date(y0, m0, d0)
+    d1 = min(d1, calendar.monthrange(y1, m1)[1])
+    last = dt.date(y1, m1, d1)
+    return (first.isoformat(), last.isoformat()) if first <= last else None
+
+
+def _set_bounds(inner: str) -> tuple[str, str] | None:
+    """Bounds of the members of a set: dates and ranges 'a..b' (an open side stays open)."""
+    lows, highs = [], []
+    for member in (m.strip() for m in inner.split(",")):
+        if ".." in member:
+            a, _, b = member.partition("..")
+            first = _single_bounds(a) if a else ("", "")
+            last = _single_bounds(b) if b else ("", "")
+            if first is None or last is None or (a and b and first[0] > last[1]):
+                return None
+            lows.append(first[0])
+            highs.append(last[1])
+        else:
+            got = _single_bounds(member)
+            if got is None or "/" in member:
+                return None
+            lows.append(got[0])
+            highs.append(got[1])
+    if not lows:
+        return None
+    return ("" if "" in lows else min(lows)), ("" if "" in highs else max(highs))
 
 
 def edtf_rules(fields: list[dict]) -> list[Rule]:
@@ -199,7 +271,9 @@ def evidence_rules(ctx: Context, names: set[str]) -> list[Rule]:
         texts = ctx.texts()
         start, end = as_int(df["char_start"]), as_int(df["char_end"])
         length = df["source_id"].map({sid: len(t) for sid, t in texts.items()}).astype("Float64")
-        known = start.notna() & end.notna() & length.notna()
+        # an integer too wide for 64 bits is known (and outside any text), not skipped as a type error
+        integer = df["char_start"].str.fullmatch(INTEGER) & df["char_end"].str.fullmatch(INTEGER)
+        known = integer.astype(bool) & length.notna()
         inside = known & (start >= 0) & (start < end) & (end <= length)
         return texts, start, end, known.astype(bool), inside.fillna(False).astype(bool)
 

@@ -95,3 +95,12 @@ def test_every_command_has_help_from_its_docstring(command, capsys):
 def test_default_path_is_the_working_directory(run, monkeypatch):
     monkeypatch.chdir(ROOT)
     assert run().returncode == 0
+
+
+def test_docs_and_site_on_a_bare_package_answer_without_internal_error(pkg, capsys):
+    assert main(["docs", "--check", str(pkg.root)]) == 1  # the codebook and figures are missing: stale
+    (pkg.root / "dist").mkdir()
+    (pkg.root / "dist" / "SHA256SUMS").write_text("")
+    assert main(["site", str(pkg.root)]) == 2
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "CITATION.cff" in err

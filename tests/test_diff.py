@@ -174,3 +174,37 @@ def test_unknown_revision_is_a_usage_error(repo, capsys):
 
 def test_outside_a_repository_is_a_usage_error(pkg, capsys):
     assert main(["diff", "HEAD", str(pkg.root)]) == 2
+
+
+def test_primary_key_written_as_a_string_is_one_field(repo, capsys):
+    key = repo.rows("events")[1][0]
+    repo.set("events", key, "location", "Ottawa")
+    d = repo.descriptor()
+    repo.resource(d, "events")["schema"]["primaryKey"] = "event_id"
+    repo.write_descriptor(d)
+    result = diff(repo.root, "HEAD")
+    events = next(t for t in result.tables if t.name == "events")
+    assert [c[:2] for c in events.changed] == [(key, "location")] and not events.added and not events.removed
+    assert main(["diff", "HEAD", str(repo.root)]) == 0
+    assert "internal error" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["[]", "null", '{"resources": "x"}', '{"name": "x"}'])
+def test_base_whose_descriptor_is_not_a_package_is_reported_located(repo, text, capsys):
+    (repo.root / "datapackage.json").write_text(text)
+    git(repo.root, "commit", "-qam", "broken")
+    git(repo.root, "tag", "broken")
+    shutil.copy(ROOT / "datapackage.json", repo.root / "datapackage.json")
+    assert main(["diff", "broken", str(repo.root)]) == 1
+    out = capsys.readouterr()
+    assert "internal error" not in out.err and "at broken" in out.err
+    assert out.out.startswith("datapackage.json:1:") and ": descriptor-error: " in out.out
+
+
+def test_table_linked_out_of_the_package_is_not_read(repo, tmp_path_factory):
+    secret = tmp_path_factory.mktemp("outside") / "event_roles.csv"
+    secret.write_text("event_role,definition\nsecret-role,outside bytes\n")
+    repo.path("event_roles").unlink()
+    repo.path("event_roles").symlink_to(secret)
+    result = diff(repo.root, "HEAD")
+    assert "secret-role" not in json.dumps([t.added for t in result.tables])

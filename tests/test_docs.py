@@ -4,6 +4,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from validate.cli import main
 from validate.core import validate_package
 from validate.docs import codebook
@@ -44,3 +46,20 @@ def test_readme_example_problem_line_is_what_the_validator_prints(pkg):
     pkg.set("events", "ev-007", "event_mode", "expel")  # no CAMEO code: the crosswalk does not apply
     (problem,) = validate_package(pkg.root)
     assert problem.format() in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("summary", ["Costs rose from $5 to $6 a day.", r"A $\frac$ sign and $x^$."])
+def test_dollar_signs_in_data_are_drawn_as_text(summary):
+    from validate.descriptor import load
+    from validate.figures import render
+    from validate.reader import read_table
+
+    desc, _ = load(ROOT)
+    events = read_table(ROOT, desc.resource("events"))[0].frame.copy()
+    types = read_table(ROOT, desc.resource("event_types"))[0].frame
+    undated = events["date_start"] == ""
+    events.loc[undated.idxmax() if undated.any() else events.index[0], ["date", "date_start", "date_end", "summary"]] = ["", "", "", summary]
+    svg = render(events, types)["svg"].decode()
+    from xml.sax.saxutils import escape
+
+    assert escape(summary) in svg  # one run of text, not mathematics

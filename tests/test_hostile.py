@@ -4,15 +4,21 @@ exception, never a hang."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from validate.cli import main
 from validate.core import validate_package
+from schemas.rules import edtf_bounds
 from validate.reader import decode, parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,3 +138,324 @@ def test_validator_survives_byte_damage(pkg, table, mutations, capsys):
 def test_header_only_table_is_caught_by_what_depends_on_it(pkg, table, expected, possible):
     pkg.write_raw(table, pkg.raw(table).split(b"\n", 1)[0] + b"\n")
     assert expected <= {p.code for p in validate_package(pkg.root)} <= expected | possible
+
+
+# -- integers: signs, width, limits ----------------------------------------------------------
+
+def _first(pkg, table):
+    rows = pkg.rows(table)
+    return rows[1][0], rows[1][rows[0].index("char_start")]
+
+
+def test_integer_with_a_plus_sign_is_an_integer(pkg, tmp_path_factory):
+    key, start = _first(pkg, "commitments")
+    pkg.set("commitments", key, "char_start", "+" + start)
+    assert pkg.validate() == set()
+    out = tmp_path_factory.mktemp("dist") / "dist"
+    assert main(["export", str(pkg.root), "--out", str(out)]) == 0
+
+
+def test_integer_wider_than_64_bits_is_out_of_range_and_outside_the_text(pkg):
+    key, _ = _first(pkg, "commitments")
+    path, line, _ = pkg.set("commitments", key, "char_start", "12345678901234567890")
+    found = {k for k in pkg.validate() if k[0] == path}
+    assert found == {(path, line, "char_start", "out-of-range"), (path, line, "char_end", "evidence-out-of-range")}
+
+
+@pytest.mark.parametrize("bound,value,inside", [("maximum", 10**25, False), ("maximum", -(10**25), True), ("minimum", -(10**25), False)])
+def test_limits_compare_integers_beyond_64_bits_exactly(pkg, bound, value, inside):
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "commitments")["schema"]["fields"] if f["name"] == "char_start")
+    fld["constraints"] = {"required": True, bound: 10**24 if bound == "maximum" else -(10**24)}
+    pkg.write_descriptor(d)
+    key, _ = _first(pkg, "commitments")
+    path, line, field = pkg.set("commitments", key, "char_start", str(value))
+    problems = [p for p in validate_package(pkg.root) if p.key == (path, line, field, "out-of-range")]
+    assert len(problems) == 1 and (bound in problems[0].message) == (not inside)
+
+
+@pytest.mark.parametrize("value", [" 1", "infinity", "1_000", "0x10"])
+def test_number_takes_table_schema_lexical_form_only(pkg, value):
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "actors")["schema"]["fields"] if f["name"] == "description")
+    fld["type"] = "number"
+    pkg.write_descriptor(d)
+    rows = pkg.rows("actors")
+    col = rows[0].index("description")
+    for r in rows[1:]:
+        r[col] = "1.5"
+    pkg.write_rows("actors", rows)
+    path, line, field = pkg.set("actors", rows[1][0], "description", value)
+    assert (path, line, field, "type-error") in pkg.validate()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.from_regex(r"\A[+-]?0{0,3}[0-9]{1,25}\Z"))
+def test_any_integer_offset_is_answered(pkg, value, capsys):
+    key, _ = _first(pkg, "commitments")
+    original = pkg.raw("commitments")
+    try:
+        pkg.set("commitments", key, "char_start", value)
+        assert main([str(pkg.root)]) in (0, 1)
+        assert "internal error" not in capsys.readouterr().err
+    finally:
+        pkg.write_raw("commitments", original)
+
+
+# -- descriptor shapes ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["[1, 2]", "null", '"x"', "3", '{"name": "x"}', '{"resorces": [{"name": "events"}]}',
+                                  '{"resources": null}', '{"resources": {}}', '{"resources": [null, 1, "x", []]}'])
+def test_descriptor_of_another_shape_is_a_located_descriptor_error(pkg, text, capsys):
+    (pkg.root / "datapackage.json").write_text(text)
+    assert main([str(pkg.root)]) == 1
+    out = capsys.readouterr()
+    assert "internal error" not in out.err
+    assert {p.code for p in validate_package(pkg.root)} <= {"descriptor-error", "invalid-version"}
+    assert all(p.path == "datapackage.json" and p.line >= 1 for p in validate_package(pkg.root))
+
+
+@pytest.mark.parametrize("where,key,value", [("field", "type", ["string"]), ("field", "type", {"x": 1}),
+                                              ("resource", "path", ["data/events.csv"]), ("resource", "path", {"a": 1})])
+def test_descriptor_value_of_another_type_is_located(pkg, where, key, value):
+    d = pkg.descriptor()
+    res = pkg.resource(d, "events")
+    (res["schema"]["fields"][0] if where == "field" else res)[key] = value
+    text = pkg.write_descriptor(d)
+    needles = ['"resources"', '"name": "events"'] + (['"name": "event_id"'] if where == "field" else ['"path"'])
+    pos = 0
+    for n in needles:
+        pos = text.index(n, pos)
+    line, col = text.count("\n", 0, pos) + 1, str(pos - text.rfind("\n", 0, pos))
+    assert pkg.validate() == {("datapackage.json", line, col, "descriptor-error")}
+
+
+# -- hangs: every adversarial input runs in a child process under a time bound -----------------
+
+def bounded(args: list[str], seconds: float) -> tuple[subprocess.CompletedProcess, float]:
+    start = time.perf_counter()
+    try:
+        done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=seconds, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{args[:3]} did not finish within {seconds} s")
+    return done, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("pattern", [r"(a+)+", r"(\w+\s?)*", r"^(a|aa)+$", r"(.*a){12}"])
+def test_catastrophic_pattern_does_not_hang_validation(pkg, pattern):
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "actors")["schema"]["fields"] if f["name"] == "description")
+    fld["constraints"] = {"required": True, "pattern": pattern}
+    pkg.write_descriptor(d)
+    key = pkg.rows("actors")[1][0]
+    path, line, field = pkg.set("actors", key, "description", "a" * 60 + "!")
+    done, _ = bounded(["-m", "validate", str(pkg.root), "--format", "json"], 60)
+    found = {(p["path"], p["line"], p["column"], p["code"]) for p in json.loads(done.stdout)["problems"]}
+    assert (path, line, field, "pattern-mismatch") in found
+
+
+@pytest.mark.parametrize("pattern", [r"(a)\1", r"(?=a)a", r"a{1001}", r"a)|(b"])
+def test_pattern_re2_cannot_use_is_a_located_descriptor_error(pkg, pattern):
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "actors")["schema"]["fields"] if f["name"] == "description")
+    fld["constraints"] = {"pattern": pattern}
+    text = pkg.write_descriptor(d)
+    pos = text.index('"name": "description"', text.index('"name": "actors"'))
+    assert pkg.validate() == {("datapackage.json", text.count("\n", 0, pos) + 1, str(pos - text.rfind("\n", 0, pos)), "descriptor-error")}
+
+
+def test_pattern_matches_the_whole_value_even_with_alternation(pkg):
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "actors")["schema"]["fields"] if f["name"] == "description")
+    fld["constraints"] = {"required": True, "pattern": "x|.*"}
+    pkg.write_descriptor(d)
+    assert pkg.validate() == set()
+    fld["constraints"] = {"required": True, "pattern": "[A-Za-z]|z"}
+    pkg.write_descriptor(d)
+    key = pkg.rows("actors")[1][0]
+    assert (*pkg.set("actors", key, "description", "ab\n"), "pattern-mismatch") in pkg.validate()
+
+
+CANONICAL_TIMING = """
+import sys, time
+from validate.reader import parse
+n = int(sys.argv[1])
+rows = [f"k{i:07d},value {i}" for i in range(n)]
+swapped = [rows[i ^ 1] if (i ^ 1) < n else rows[i] for i in range(n)]
+times = []
+for body in (rows, swapped):
+    text = "id,value\\n" + "\\n".join(body) + "\\n"
+    start = time.perf_counter()
+    _, problems = parse(text, "data/t.csv", "t", ["id", "value"], ["id"])
+    times.append(time.perf_counter() - start)
+    assert [p.code for p in problems] == ([] if body is rows else ["not-canonical"]), problems
+print(times[0], times[1])
+"""
+
+
+def test_not_canonical_costs_about_the_same_in_any_row_order():
+    done, _ = bounded(["-c", CANONICAL_TIMING, "100000"], 90)
+    assert done.returncode == 0, done.stderr
+    ordered, swapped = map(float, done.stdout.split())
+    assert swapped < 5 * ordered + 2, (ordered, swapped)
+
+
+# -- wrong answers ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["2024-1X", "2025-XX-3X", "2024-10-1X"])
+def test_edtf_library_output_does_not_corrupt_json(pkg, value, capsys):
+    key = pkg.rows("events")[1][0]
+    path, line, field = pkg.set("events", key, "date", value)
+    edtf_bounds.cache_clear()
+    assert main([str(pkg.root), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)  # nothing but the report on stdout
+    assert any((p["path"], p["line"]) == (path, line) for p in report["problems"])
+
+
+@pytest.mark.parametrize("char", ["\u061c", "\u2060", "\U000e0041", "\U000e0001", "\u00ad", "\u2028", "\u2029", "\ue000", "\u0378", "\x85"])
+def test_invisible_character_is_found_by_general_category(pkg, char):
+    where = pkg.set("actors", "india", "description", f"The Republic {char}of India.")
+    assert pkg.validate() == {(*where, "invisible-character")}
+
+
+def test_tab_and_newline_inside_text_stay_allowed(pkg):
+    pkg.set("actors", "india", "description", "The Republic\tof\nIndia.")
+    assert pkg.validate() == set()
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(st.characters(codec=None, exclude_categories=()), min_size=1, max_size=8).filter(lambda t: all(not 0xD800 <= ord(c) <= 0xDFFF for c in t)))
+def test_invisible_rule_agrees_with_unicodedata_for_any_text(text):
+    import unicodedata
+
+    from schemas.fields import no_invisible
+    from validate.reader import ARROW_TEXT, TEXT
+
+    bad = any(unicodedata.category(c) in {"Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp"} and c not in "\t\n" for c in text)
+    for dtype in (TEXT, ARROW_TEXT):
+        assert bool(no_invisible(pd.Series(["plain", text], dtype=dtype)).iloc[1]) == (not bad)
+
+
+def _descriptor_with(pkg, old: str, new: str) -> tuple[str, int]:
+    text = (pkg.root / "datapackage.json").read_text(encoding="utf-8")
+    at = text.index(old)
+    text = text[:at] + new + text[at + len(old):]
+    (pkg.root / "datapackage.json").write_text(text, encoding="utf-8")
+    return text, at
+
+
+def test_repeated_key_in_descriptor_is_reported_once_where_it_repeats(pkg):
+    text = (pkg.root / "datapackage.json").read_text(encoding="utf-8")
+    first = text.index('"constraints": {', text.index('"name": "char_start"'))
+    text, at = _descriptor_with(pkg, text[first:first + 16], '"constraints": {"minimum": 0}, "constraints": {')
+    second = text.index('"constraints"', at + 1)
+    line, col = text.count("\n", 0, second) + 1, str(second - text.rfind("\n", 0, second))
+    assert [p.key for p in validate_package(pkg.root)] == [("datapackage.json", line, col, "descriptor-error")]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_or_infinity_in_descriptor_is_a_located_error(pkg, constant):
+    text = (pkg.root / "datapackage.json").read_text(encoding="utf-8")
+    old = text[text.index('"minimum": 0', text.index('"name": "char_start"')):][:12]
+    text, at = _descriptor_with(pkg, old, f'"minimum": {constant}')
+    value = at + len('"minimum": ')
+    line, col = text.count("\n", 0, value) + 1, str(value - text.rfind("\n", 0, value))
+    assert [p.key for p in validate_package(pkg.root)] == [("datapackage.json", line, col, "descriptor-error")]
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=5)
+    | st.sampled_from(["events", "data/events.csv", "string", "integer", "event_id", "actors"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["name", "path", "schema", "fields", "type", "constraints", "primaryKey", "foreignKeys", "reference",
+                         "resource", "resources", "version", "pattern", "minimum", "enum", "required", "edtf", "verbatim"]), inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=st.sampled_from(["top", "resource", "schema", "field"]), value=JSON)
+def test_any_json_anywhere_in_the_descriptor_is_answered(pkg, where, value, capsys):
+    d = pkg.descriptor()
+    res = pkg.resource(d, "event_roles")
+    if where == "top":
+        d = value
+    elif where == "resource":
+        d["resources"][d["resources"].index(res)] = value
+    elif where == "schema":
+        res["schema"] = value
+    else:
+        res["schema"]["fields"][0] = value
+    original = (pkg.root / "datapackage.json").read_bytes()
+    try:
+        pkg.write_descriptor(d)
+        for args in ([str(pkg.root)], ["fmt", "--check", str(pkg.root)], ["docs", "--check", str(pkg.root)]):
+            assert main(args) in (0, 1)
+            assert "internal error" not in capsys.readouterr().err
+    finally:
+        (pkg.root / "datapackage.json").write_bytes(original)
+
+
+# -- EDTF: honest bounds ----------------------------------------------------------------------
+
+def _dated_event(pkg) -> str:
+    rows = pkg.rows("events")
+    return next(r[0] for r in rows[1:] if r[rows[0].index("date")])
+
+
+@pytest.mark.parametrize("date,start,end", [
+    ("2025-04/", "2025-04-01", ""),  # unknown end: no bound, never an invented one
+    ("/2025", "", "2025-12-31"),
+    ("2025-04/..", "2025-04-01", ""),
+    ("2024-1X", "2024-10-01", "2024-12-31"),  # level 2: unspecified digit inside the month
+    ("2024-10-1X", "2024-10-10", "2024-10-19"),
+    ("[2025-04..2026]", "2025-04-01", "2026-12-31"),  # one of a set
+    ("{2024, 2026}", "2024-01-01", "2026-12-31"),
+])
+def test_edtf_bounds_are_honest(pkg, date, start, end):
+    edtf_bounds.cache_clear()
+    key = _dated_event(pkg)
+    pkg.set("events", key, "date", date)
+    pkg.set("events", key, "date_start", start)
+    pkg.set("events", key, "date_end", end)
+    assert pkg.validate() == set()
+    from validate.docs import figures
+
+    figures(pkg.root)  # an open end is drawn apart, not given an invented end
+
+
+@pytest.mark.parametrize("date,start,end", [("2025-04/", "2025-04-01", "2035-04-01"), ("2024-10~", "2024-10-01", "2024-10-31"),
+                                            ("/2025", "2015-12-31", "2025-12-31")])
+def test_edtf_invented_or_too_narrow_bounds_are_reported(pkg, date, start, end):
+    edtf_bounds.cache_clear()
+    key = _dated_event(pkg)
+    pkg.set("events", key, "date", date)
+    pkg.set("events", key, "date_start", start)
+    path, line, _ = pkg.set("events", key, "date_end", end)
+    assert pkg.validate() == {(path, line, "date_start", "date-bounds-mismatch")}
+
+
+@pytest.mark.parametrize("date", ["2024-02-3X", "[2026..2025]", "2024-13", "[]", "2025-04//", "[2025-04/2026]"])
+def test_edtf_impossible_values_are_invalid(pkg, date):
+    edtf_bounds.cache_clear()
+    path, line, field = pkg.set("events", _dated_event(pkg), "date", date)
+    assert (path, line, field, "invalid-edtf") in pkg.validate()
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.text(st.sampled_from("0123456789X?~%./-[]{}, "), max_size=16))
+def test_edtf_bounds_answer_any_value(value):
+    got = edtf_bounds(value)
+    assert got is None or (len(got) == 2 and all(b == "" or len(b) == 10 for b in got) and (not all(got) or got[0] <= got[1]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=st.text(st.sampled_from(list("a+*?()|^$.{}1,9[]\\ws")), min_size=1, max_size=14))
+def test_any_pattern_is_refused_or_matched_in_linear_time(pattern):
+    from validate.patterns import fullmatch, pattern_error
+
+    if pattern_error(pattern) is not None:
+        return  # a located descriptor error
+    values = pd.Series(["a" * 5000 + "!", "a" * 5000, " a" * 2500, ""], dtype="string")
+    start = time.perf_counter()
+    fullmatch(values, pattern)
+    assert time.perf_counter() - start < 1.0, pattern

@@ -597,7 +597,7 @@ def month_thirteen(pkg):
 
 @case("invalid-edtf")
 def publication_date_not_edtf(pkg):
-    where = pkg.set("sources", "src-0a85bdf091dd711d", "published", "2026-1X-XX")
+    where = pkg.set("sources", "src-0a85bdf091dd711d", "published", "2026-13-XX")
     return {(*where, "invalid-edtf")}
 
 
@@ -840,6 +840,40 @@ def one_of_several_places_not_in_the_source(pkg):
 def exclusion_removed(pkg):
     pkg.delete("coverage_exclusions", "src-0a85bdf091dd711d")
     return {("data/sources/src-0a85bdf091dd711d.txt", 1, "1", "uncovered-sentence")}
+
+
+SOURCE_TEXT = "data/sources/src-0a85bdf091dd711d.txt"
+
+
+def _exclude(pkg, start: int, end: int) -> tuple[str, int, str]:
+    text = (pkg.root / SOURCE_TEXT).read_text(encoding="utf-8")
+    line = pkg.append("coverage_exclusions", ["src-0a85bdf091dd711d", text[start:end], str(start), str(end), "Reviewed: no fact of its own."])
+    return "data/coverage_exclusions.csv", line
+
+
+@case("exclusion-too-wide")
+def exclusion_spanning_two_sentences(pkg):
+    text = (pkg.root / SOURCE_TEXT).read_text(encoding="utf-8")
+    first_stop = text.index(". ", text.index("\n") + 1) + 1  # headline and the whole first sentence
+    pkg.write_rows("coverage_exclusions", pkg.rows("coverage_exclusions")[:1])
+    path, line = _exclude(pkg, 0, first_stop)
+    return {(path, line, "char_end", "exclusion-too-wide"), (path, line, "quote", "excluded-text-cited")}
+
+
+@case("exclusion-too-wide")
+def exclusion_of_the_whole_text(pkg):
+    text = (pkg.root / SOURCE_TEXT).read_text(encoding="utf-8")
+    pkg.write_rows("coverage_exclusions", pkg.rows("coverage_exclusions")[:1])
+    path, line = _exclude(pkg, 0, len(text.rstrip()))
+    return {(path, line, "char_end", "exclusion-too-wide"), (path, line, "quote", "excluded-text-cited")}
+
+
+@case("excluded-text-cited")
+def exclusion_of_a_cited_sentence(pkg):
+    text = (pkg.root / SOURCE_TEXT).read_text(encoding="utf-8")
+    start = text.index("\n") + 1
+    path, line = _exclude(pkg, start, text.index(". ", start) + 1)
+    return {(path, line, "quote", "excluded-text-cited")}
 
 
 @pytest.mark.parametrize("make", CASES)

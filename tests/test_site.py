@@ -96,3 +96,31 @@ def test_page_in_a_headless_browser_on_a_phone_sized_screen(site):
         assert (ARTIFACTS / "site-phone.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     finally:
         driver.quit()
+
+
+def _full_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "pkg"
+    root.mkdir()
+    for name in ("datapackage.json", "CITATION.cff", "README.md", "LICENSE", "CHANGELOG.md"):
+        shutil.copy(ROOT / name, root / name)
+    shutil.copytree(ROOT / "data", root / "data")
+    shutil.copytree(ROOT / "docs", root / "docs")
+    return root
+
+
+def test_data_text_is_escaped_never_markup(tmp_path):
+    from helpers import Pkg
+
+    pkg = Pkg(_full_copy(tmp_path))
+    attack = '<img src=x onerror="alert(1)"> and <script>alert(2)</script>'
+    rows = pkg.rows("event_roles")
+    pkg.set("event_roles", rows[1][0], rows[0][1], attack)
+    assert pkg.validate() == set()
+    assert main(["docs", str(pkg.root)]) == 0
+    assert main(["export", str(pkg.root)]) == 0
+    assert main(["site", str(pkg.root)]) == 0
+    page = (pkg.root / "site" / "index.html").read_text(encoding="utf-8")
+    links = Links()
+    links.feed(page)
+    assert links.srcs == [] and "<script" not in page and "onerror=" not in page.replace("onerror=&quot;", "")
+    assert "&lt;img src=x onerror=" in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -103,6 +104,10 @@ def diff(base: str, path: Path, format: str = "text", check_version: bool = Fals
         result = differ.diff(path, rev, resolve(path, to) if to else None)
     except differ.GitError as exc:
         raise UsageError(str(exc)) from None
+    except differ.DescriptorProblems as exc:
+        sys.stdout.write(RENDERERS["text"](exc.problems))
+        print(f"python -m validate diff: {exc}; nothing to compare", file=sys.stderr)
+        return 1
     except (csv.Error, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         print(f"python -m validate diff: cannot read the package ({type(exc).__name__}: {exc}); run python -m validate first", file=sys.stderr)
         return 1
@@ -150,13 +155,19 @@ def export(path: Path, out: Path | None = None) -> int:
     package as a zip, Parquet, JSON and Stata files per table, one SQLite database with views,
     and SHA256SUMS. If the package is invalid nothing is written; the new files replace the old
     directory only once all of them are complete."""
-    from .export import build
+    from .export import ExportRefused, build
 
     desc = _valid_descriptor(path, "export")
     if desc is None:
         return 1
     target = out if out is not None else path / "dist"
-    for name in build(path, desc, target):
+    try:
+        written = build(path, desc, target)
+    except ExportRefused as exc:
+        sys.stdout.write(RENDERERS["text"](exc.problems))
+        print("python -m validate export: nothing was written", file=sys.stderr)
+        return 1
+    for name in written:
         print(f"{target.as_posix().rstrip('/')}/{name}")
     return 0
 
@@ -174,7 +185,18 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
     desc = _valid_descriptor(path, "site")
     if desc is None:
         return 1
-    print(build(path, desc, dist, out if out is not None else path / "site"))
+    for needed in ("CITATION.cff", "docs/codebook.md", "docs/timeline.svg"):
+        if not (path / needed).is_file() or (path / needed).is_symlink():
+            raise UsageError(f"{needed} is missing or not a regular file; run python -m validate docs, and keep CITATION.cff")
+    links = [p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_symlink()]
+    if links:
+        raise UsageError(f"{dist} holds symbolic links ({', '.join(links[:3])}); the site copies only regular files")
+    import yaml
+
+    try:
+        print(build(path, desc, dist, out if out is not None else path / "site"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:  # CITATION.cff or dist/ of another shape
+        raise UsageError(f"cannot build the page ({type(exc).__name__}: {exc})") from None
     return 0
 
 
@@ -371,11 +393,34 @@ def main(argv: list[str] | None = None) -> int:
     if not args.path.is_dir():
         print(f"python -m validate: {args.path} is not a directory", file=sys.stderr)
         return USAGE_ERROR
+    previous = _on_terminate()
     try:
         return COMMANDS[command][0](**vars(args))
     except UsageError as exc:
         print(f"python -m validate {command}: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    except (KeyboardInterrupt, Terminated):  # the cleanup in every finally block has run
+        print(f"python -m validate {command}: interrupted; every file is as it was or complete", file=sys.stderr)
+        return USAGE_ERROR
     except Exception as exc:  # a bug in this tool must still not print a traceback at a contributor
         print(f"python -m validate: internal error ({type(exc).__name__}: {exc}); please report it", file=sys.stderr)
         return USAGE_ERROR
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that temporary files and directories are removed."""
+
+
+def _on_terminate():
+    """Turn SIGTERM into an exception (the default would kill the process before any cleanup);
+    returns the previous handler, or None where no handler can be set (not the main thread)."""
+    def handler(signum, frame):
+        raise Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:
+        return None

@@ -161,8 +161,8 @@ CODES: dict[str, tuple[str, str]] = {
         "write the date as EDTF: 2023, 2024-10, 2024-10-14, 2026-XX-XX or 2025-04/2026",
     ),
     "date-bounds-mismatch": (
-        "date_start or date_end is not the strict bound of the EDTF date",
-        "set date_start and date_end to the first and last day the EDTF date can denote",
+        "date_start or date_end is not the bound of the EDTF date",
+        "set date_start and date_end to the first and last day the EDTF date can denote (wider for ? ~ %; empty for an open or unknown end)",
     ),
     "date-order": (
         "date_start is after date_end",
@@ -209,6 +209,14 @@ CODES: dict[str, tuple[str, str]] = {
     "not-verbatim": (
         "a value that must be copied from the source does not occur in its text",
         "copy the words exactly as the source writes them (curly quotes included), or leave the cell empty",
+    ),
+    "exclusion-too-wide": (
+        "a coverage exclusion runs past the end of the sentence it starts in",
+        "exclude one sentence (or a clause inside it) per row, so that a review covers each sentence it excuses",
+    ),
+    "excluded-text-cited": (
+        "a coverage exclusion overlaps text that a fact row cites as evidence",
+        "delete the exclusion: cited text is covered already, and an exclusion says the text carries no fact",
     ),
     "uncovered-sentence": (
         "a sentence of the source is cited by no evidence span and not excluded",

@@ -25,7 +25,8 @@ def validate_package(root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES)
         tables[res["name"]], found = read_table(root, res, max_bytes)
         problems += found
     retired = retired_resource(desc.resources)
-    ctx = Context(root, {name: (t.frame if t else None) for name, t in tables.items()}, max_bytes, retired["name"] if retired else None)
+    ctx = Context(root, {name: (t.frame if t else None) for name, t in tables.items()}, max_bytes, desc.resources,
+                  retired["name"] if retired else None)
     for res in desc.resources:
         table = tables[res["name"]]
         if table is not None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import json.decoder
+import json.scanner
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .patterns import pattern_error
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, resolve
 from .problems import Problem, position, problem
 
@@ -45,20 +48,29 @@ def load(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Descriptor | N
         raw = read_bytes(root, DESCRIPTOR, max_bytes)
     except PathRefused as exc:
         return None, [problem(DESCRIPTOR, 1, 1, exc.code, exc.detail)]
+    return parse_descriptor(raw, root)
+
+
+def parse_descriptor(raw: bytes, root: Path, files: bool = True) -> tuple[Descriptor | None, list[Problem]]:
+    """Check descriptor bytes (from the package, or from a git revision with files=False, which
+    skips the look for CSVs in data/ that no resource names)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [problem(DESCRIPTOR, *position(raw, exc.start), "encoding-error", f"byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8")]
     try:
-        data = json.loads(text)
+        data, problems = strict_json(text)
     except json.JSONDecodeError as exc:
         return None, [problem(DESCRIPTOR, exc.lineno, exc.colno, "invalid-json", exc.msg)]
     except RecursionError:
         return None, [problem(DESCRIPTOR, 1, 1, "invalid-json", "nesting is too deep")]
+    if problems:
+        return None, problems
+    if not isinstance(data, dict) or not isinstance(data.get("resources"), list) or not data["resources"]:
+        where = position(text, text.find('"resources"')) if isinstance(data, dict) and '"resources"' in text else (1, 1)
+        return None, [problem(DESCRIPTOR, *where, "descriptor-error", "the top level must be an object with a non-empty 'resources' list")]
     desc = Descriptor(data, text)
     desc.names = {r["name"] for r in data["resources"] if isinstance(r, dict) and isinstance(r.get("name"), str)}
-    if not isinstance(data, dict) or not isinstance(data.get("resources"), list) or not data["resources"]:
-        return None, [problem(DESCRIPTOR, 1, 1, "descriptor-error", "the top level must be an object with a non-empty 'resources' list")]
     problems = _check_version(desc)
     names: set[str] = set()
     for i, res in enumerate(data["resources"]):
@@ -70,7 +82,8 @@ def load(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Descriptor | N
     for res in desc.resources:
         problems += _check_keys(desc, res)
         problems += _check_crosswalk(desc, res)
-    problems += _check_undeclared(root, desc)
+    if files:
+        problems += _check_undeclared(root, desc)
     if problems:
         return None, problems
     return desc, []
@@ -86,7 +99,7 @@ def _check_version(desc: Descriptor) -> list[Problem]:
 
 def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: set[str]) -> list[Problem]:
     if not isinstance(res, dict) or not isinstance(res.get("name"), str):
-        return [problem(DESCRIPTOR, 1, 1, "descriptor-error", f"resource {i + 1} has no string 'name'")]
+        return [problem(DESCRIPTOR, *desc.locate('"resources"'), "descriptor-error", f"resource {i + 1} has no string 'name'")]
     name = res["name"]
     line, col = desc.locate('"resources"', f'"name": "{name}"')
 
@@ -115,7 +128,7 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
             out += err("descriptor-error", f"field name {fname!r} is missing, not snake_case or repeated")
             continue
         seen.add(fname)
-        if fld.get("type", "string") not in TYPES:
+        if not isinstance(fld.get("type", "string"), str) or fld.get("type", "string") not in TYPES:
             out += err("descriptor-error", f"field {fname!r} has type {fld.get('type')!r}; supported: {', '.join(sorted(TYPES))}", f'"name": "{fname}"')
         cons = fld.get("constraints", {})
         if not isinstance(cons, dict) or set(cons) - CONSTRAINTS:
@@ -128,10 +141,9 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
             out += err("descriptor-error", f"field {fname!r}: constraints {wrong} have values of the wrong type", f'"name": "{fname}"')
             continue
         if "pattern" in cons:
-            try:
-                re.compile(cons["pattern"])
-            except (re.error, TypeError) as exc:
-                out += err("descriptor-error", f"field {fname!r} has an invalid pattern ({exc})", f'"name": "{fname}"')
+            why = pattern_error(cons["pattern"])
+            if why is not None:
+                out += err("descriptor-error", f"field {fname!r} has a pattern RE2 cannot use ({why})", f'"name": "{fname}"')
         if "enum" in cons and not (isinstance(cons["enum"], list) and all(isinstance(v, str) for v in cons["enum"])):
             out += err("descriptor-error", f"field {fname!r}: enum must be a list of strings", f'"name": "{fname}"')
     return out + _check_derived(res, err)
@@ -197,7 +209,7 @@ def _check_undeclared(root: Path, desc: Descriptor) -> list[Problem]:
     """A CSV in data/ that no resource names is data nobody validates."""
     named = [res for res in desc.data["resources"] if isinstance(res, dict)]
     # a resource whose path is wrong is reported once, not again for the file it should name
-    declared = {res.get("path") for res in named} | {f"data/{res.get('name')}.csv" for res in named}
+    declared = {res.get("path") for res in named if isinstance(res.get("path"), str)} | {f"data/{res.get('name')}.csv" for res in named}
     line, col = desc.locate('"resources"')
     return [
         problem(DESCRIPTOR, line, col, "descriptor-error", f"{path} is not described by any resource")
@@ -230,3 +242,58 @@ def _check_crosswalk(desc: Descriptor, res: dict) -> list[Problem]:
             return [problem(DESCRIPTOR, line, col, "descriptor-error",
                             f"resource {name!r}: {what} must name an existing resource and at least two of its fields, as many as the crosswalk's own 'fields'")]
     return []
+
+
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]]', re.S)
+_COLON = re.compile(r"\s*:")
+_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)', re.S)
+
+
+def strict_json(text: str) -> tuple[object, list[Problem]]:
+    """Parse JSON as RFC 8259 says it is: a key repeated in one object (which Python's json would
+    let silently replace the first) and NaN or Infinity (not JSON at all) are located problems.
+    Raises json.JSONDecodeError and RecursionError like json.loads."""
+    repeated: list[tuple[int, str]] = []  # (offset of the object's '{', key)
+    constants: list[str] = []
+
+    def parse_object(s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo=None):
+        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, memo)
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                repeated.append((s_and_end[1] - 1, key))
+            seen.add(key)
+        return dict(pairs), end
+
+    decoder = json.JSONDecoder(parse_constant=lambda token: constants.append(token) or float(token))
+    decoder.parse_object = parse_object
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the C scanner would not call parse_object
+    data = decoder.decode(text)
+    problems = []
+    for start, key in repeated:
+        where = _second_key(text, start, key)
+        problems.append(problem(DESCRIPTOR, *position(text, where), "descriptor-error",
+                                f"key {key!r} appears twice in one object; JSON readers keep only one of the two"))
+    if constants:
+        first = next(m for m in _CONSTANT.finditer(text) if m.group(1))
+        problems.append(problem(DESCRIPTOR, *position(text, first.start()), "descriptor-error",
+                                f"{first.group(1)} is not a JSON number; write a finite number"))
+    return data, problems
+
+
+def _second_key(text: str, start: int, key: str) -> int:
+    """Offset of the second `key` among the keys of the object starting at `start`."""
+    depth, count = 0, 0
+    for m in _STRING_OR_BRACKET.finditer(text, start):
+        token = m.group()
+        if token in "{[":
+            depth += 1
+        elif token in "}]":
+            depth -= 1
+            if depth == 0:
+                break
+        elif depth == 1 and _COLON.match(text, m.end()) and json.loads(token) == key:
+            count += 1
+            if count == 2:
+                return m.start()
+    return start

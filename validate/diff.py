@@ -16,13 +16,22 @@ from pathlib import Path
 import pandas as pd
 
 from . import versioning as v
-from .descriptor import DESCRIPTOR
+from .descriptor import DESCRIPTOR, load, parse_descriptor
 from .docs import md_cell
+from .paths import PathRefused, read_bytes
 from .reader import TEXT
 
 
 class GitError(Exception):
     """git is missing, PATH is not in a repository, or BASE is not a revision."""
+
+
+class DescriptorProblems(Exception):
+    """A descriptor (at BASE or in the working tree) that does not describe a package: nothing to compare."""
+
+    def __init__(self, which: str, problems: list):
+        super().__init__(f"{which} is not a usable data package descriptor")
+        self.problems = problems
 
 
 @dataclass
@@ -125,15 +134,23 @@ def diff(root: Path, base: str, to: str | None = None) -> PackageDiff:
     old_raw = read_at(root, base, DESCRIPTOR)
     if old_raw is None:
         raise GitError(f"{DESCRIPTOR} does not exist at {base}")
-    new_raw = read_at(root, to, DESCRIPTOR) if to is not None else (root / DESCRIPTOR).read_bytes()
-    if new_raw is None:
-        raise GitError(f"{DESCRIPTOR} does not exist at {to}")
-    old_desc, new_desc = json.loads(old_raw), json.loads(new_raw)
+    old_parsed, problems = parse_descriptor(old_raw, root, files=False)
+    if old_parsed is None:
+        raise DescriptorProblems(f"{DESCRIPTOR} at {base}", problems)
+    if to is not None:
+        new_raw = read_at(root, to, DESCRIPTOR)
+        if new_raw is None:
+            raise GitError(f"{DESCRIPTOR} does not exist at {to}")
+        new_parsed, problems = parse_descriptor(new_raw, root, files=False)
+    else:
+        new_parsed, problems = load(root)
+    if new_parsed is None:
+        raise DescriptorProblems(f"{DESCRIPTOR} at {to or 'the working tree'}", problems)
+    # the checked descriptors: every resource well-formed, keys normalised to lists of fields
+    old_desc, new_desc = old_parsed.data, new_parsed.data
 
     def new_bytes(path: str) -> bytes | None:
-        if to is not None:
-            return read_at(root, to, path)
-        return (root / path).read_bytes() if (root / path).is_file() else None
+        return read_at(root, to, path) if to is not None else _working_bytes(root, path)
 
     olds = {r["name"]: r for r in old_desc.get("resources", [])}
     tables = []
@@ -146,6 +163,14 @@ def diff(root: Path, base: str, to: str | None = None) -> PackageDiff:
             tables.append(td)
     return PackageDiff(base, old_desc.get("version"), new_desc.get("version"), v.descriptor_changes(old_desc, new_desc), tables,
                        "the working tree" if to is None else to)
+
+
+def _working_bytes(root: Path, path: str) -> bytes | None:
+    """A table of the working tree, never through a link out of the package; None when unreadable."""
+    try:
+        return read_bytes(root, path)
+    except PathRefused:
+        return None
 
 
 def version_problems(d: PackageDiff, root: Path) -> list[str]:

@@ -160,9 +160,10 @@ def derived(root: Path) -> dict[Path, str]:
 
 def generated(root: Path) -> dict[Path, bytes]:
     """Every generated file and the bytes it should have."""
-    current = (root / "README.md").read_text(encoding="utf-8")
-    texts = derived(root) | {root / "docs" / "codebook.md": codebook(root), root / "README.md": readme(root, current),
-                             root / "CITATION.cff": citation(root)}
+    texts = derived(root) | {root / "docs" / "codebook.md": codebook(root), root / "CITATION.cff": citation(root)}
+    current = (root / "README.md").read_text(encoding="utf-8") if (root / "README.md").is_file() else ""
+    if TABLES_START in current and CODES_START in current:  # a package without the README's generated tables has none to refresh
+        texts[root / "README.md"] = readme(root, current)
     from . import agreement
 
     if (root / agreement.SECOND).is_file():  # a package without a second coding has no agreement page

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -17,7 +18,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .descriptor import DESCRIPTOR, Descriptor
-from .paths import new_directory
+from .paths import PathRefused, new_directory, read_bytes
+from .problems import Problem, problem
 from .reader import read_table
 
 ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "date": pa.date32(), "boolean": pa.bool_(), "year": pa.int64()}
@@ -36,6 +38,8 @@ def arrow_table(res: dict, frame) -> pa.Table:
             columns[f["name"]] = pc.is_in(text, value_set=pa.array(["true", "True", "TRUE", "1"]))
         elif typ == pa.date32():
             columns[f["name"]] = text.cast(pa.timestamp("s")).cast(pa.date32())
+        elif typ == pa.int64():  # Table Schema allows a leading '+', Arrow's parser does not
+            columns[f["name"]] = pc.replace_substring_regex(text, r"^\+", "").cast(typ)
         else:
             columns[f["name"]] = text.cast(typ)
     schema = pa.schema([pa.field(f["name"], columns[f["name"]].type, metadata={"title": f.get("title", ""), "description": f.get("description", "")})
@@ -51,18 +55,43 @@ def tables(root: Path, desc: Descriptor) -> dict[str, pa.Table]:
     return out
 
 
-def write_zip(root: Path, desc: Descriptor, target: Path) -> None:
-    """The whole package, reproducibly: fixed timestamps, sorted entries."""
+class ExportRefused(Exception):
+    """A file the zip would hold is not a regular file of the package; nothing is written."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} file(s) cannot go into the zip")
+        self.problems = problems
+
+
+def zip_members(root: Path, desc: Descriptor) -> dict[str, bytes]:
+    """The bytes of every file the zip holds, read without following a symbolic link anywhere:
+    a link under data/sources/ or docs/ would otherwise put bytes from outside the package into it."""
     names = [DESCRIPTOR] + [r["path"] for r in desc.resources]
     names += sorted(p.relative_to(root).as_posix() for p in (root / "data" / "sources").glob("*.txt"))
     names += sorted(r["derivedFrom"]["path"] for r in desc.resources if "derivedFrom" in r)  # archived under their own licence
-    names += [n for n in ZIP_EXTRA if (root / n).is_file()]
+    names += [n for n in ZIP_EXTRA if os.path.lexists(root / n)]
+    members, problems = {}, []
+    real_root = os.path.realpath(root)
+    for name in names:
+        try:
+            if os.path.realpath(os.path.join(real_root, name)) != os.path.join(real_root, *name.split("/")):
+                raise PathRefused("unsafe-path", f"{name} is or passes through a symbolic link; the zip holds only the package's own files")
+            members[name] = read_bytes(root, name)
+        except PathRefused as exc:
+            problems.append(problem(name, 1, 1, exc.code, exc.detail))
+    if problems:
+        raise ExportRefused(problems)
+    return members
+
+
+def write_zip(members: dict[str, bytes], target: Path) -> None:
+    """The whole package, reproducibly: fixed timestamps, sorted entries."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name in names:
+        for name, data in members.items():
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            zf.writestr(info, (root / name).read_bytes())
+            zf.writestr(info, data)
 
 
 def write_json(table: pa.Table, target: Path) -> None:
@@ -96,9 +125,10 @@ def build(root: Path, desc: Descriptor, out: Path) -> list[str]:
     from .sqlite_export import write_sqlite
 
     stem = f"{desc.data['name']}-{desc.data['version']}"
+    members = zip_members(root, desc)
     with new_directory(out) as work:
         typed = tables(root, desc)
-        write_zip(root, desc, work / f"{stem}.zip")
+        write_zip(members, work / f"{stem}.zip")
         write_sqlite(desc, typed, work / f"{stem}.sqlite")
         for sub in ("parquet", "json", "stata"):
             (work / sub).mkdir()

@@ -1,6 +1,7 @@
 """The timeline figure, drawn from events.csv with honest precision: each event is a bar over
 the whole span its EDTF date can denote (a year-precision date is a year-long bar), possible
-events are hatched, and undated events are listed apart instead of being placed anywhere."""
+events are hatched, and undated events are listed apart instead of being placed anywhere. Data text is
+drawn as text: matplotlib would read two '$' in a summary as mathematics (or fail on it)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,11 @@ def _colours(types: list[str]) -> dict[str, tuple]:
 
 
 def timeline(events: pd.DataFrame, event_types: pd.DataFrame) -> plt.Figure:
-    dated = events[events["date_start"] != ""].copy()
-    undated = events[events["date_start"] == ""]
+    # an event is placed by both bounds; one with an open or unknown end (2025-04/) is listed apart
+    # with the undated ones, rather than drawn with an end the data does not give
+    placed = (events["date_start"] != "") & (events["date_end"] != "")
+    dated = events[placed].copy()
+    undated = events[~placed]
     dated["start"] = pd.to_datetime(dated["date_start"])
     dated["end"] = pd.to_datetime(dated["date_end"]) + pd.Timedelta(days=1)
     dated = dated.sort_values(["start", "end", "event_id"]).reset_index(drop=True)
@@ -37,19 +41,21 @@ def timeline(events: pd.DataFrame, event_types: pd.DataFrame) -> plt.Figure:
                     hatch="//" if row["status"] != "occurred" else None, edgecolor="black", linewidth=0.4)
             label = f"{row['event_id']} {row['event_type']}  {row['date']}" + (f" ({row['date_text']})" if row["date_text"] else "")
             if row["start"] - lo > hi - row["end"]:  # label on the side with more room
-                ax.text(row["start"] - pd.Timedelta(days=12), y, label, va="center", ha="right", fontsize=7)
+                ax.text(row["start"] - pd.Timedelta(days=12), y, label, va="center", ha="right", fontsize=7, parse_math=False)
             else:
-                ax.text(row["end"] + pd.Timedelta(days=12), y, label, va="center", ha="left", fontsize=7)
+                ax.text(row["end"] + pd.Timedelta(days=12), y, label, va="center", ha="left", fontsize=7, parse_math=False)
         ax.set_yticks([])
         ax.invert_yaxis()
         ax.set_xlim(lo, hi)
         ax.set_title("Events by date: each bar covers every day its date can denote; hatched = possible, not occurred")
         used = [t for t in event_types["event_type"] if t in set(events["event_type"])]
         handles = [plt.Rectangle((0, 0), 1, 1, color=colours[t]) for t in used]
-        ax.legend(handles, used, loc="lower left", fontsize=7, ncol=3, frameon=False, bbox_to_anchor=(0, 1.04))
+        legend = ax.legend(handles, used, loc="lower left", fontsize=7, ncol=3, frameon=False, bbox_to_anchor=(0, 1.04))
+        for text in legend.get_texts():
+            text.set_parse_math(False)
         if len(undated):
             lines = [f"{r.event_id} {r.event_type}: {textwrap.shorten(r.summary, 90)}" for r in undated.itertuples()]
-            fig.text(0.01, 0.01, "Undated in the article:\n" + "\n".join(lines), fontsize=7, va="bottom")
+            fig.text(0.01, 0.01, "Undated in the article:\n" + "\n".join(lines), fontsize=7, va="bottom", parse_math=False)
         fig.subplots_adjust(left=0.03, right=0.97, top=0.86, bottom=0.1 + 0.035 * len(undated))
     return fig
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-import tempfile
 from pathlib import Path
 
 from .canonical import canonical_rows, differing_lines, render
 from .core import validate_package
 from .descriptor import DESCRIPTOR, load
-from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, write_all_atomic
+from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, scratch_directory, write_all_atomic
 from .problems import Problem, problem, sort_problems
 from .reader import header_problem, syntax_problem, decode
 from .spreadsheet import FILE_ENCODING, Sheet, plan_cells
@@ -125,8 +124,7 @@ def apply(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[str], li
     changes, notes, problems = plan(root, max_bytes)
     if problems:
         return [], problems, []
-    with tempfile.TemporaryDirectory(prefix="fmt-") as scratch:
-        scratch = Path(scratch)
+    with scratch_directory("fmt") as scratch:
         shutil.copy2(root / DESCRIPTOR, scratch / DESCRIPTOR)
         shutil.copytree(root / "data", scratch / "data", symlinks=True)
         for path, (_, canonical) in changes.items():

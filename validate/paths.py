@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import re
 import shutil
 import stat
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
@@ -66,14 +68,45 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     write_all_atomic({path: text})
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with suppress(OSError):
+            path.unlink()
+
+
+def sweep(directory: Path, pattern: re.Pattern) -> None:
+    """Remove what killed or failed runs left in `directory`: entries named by `pattern` whose
+    group 'pid' is a process that no longer exists, or this one (whose earlier runs are over: a
+    sweep comes before a run makes its own). Another run still going keeps its own."""
+    with suppress(OSError):
+        for entry in os.scandir(directory):
+            m = pattern.fullmatch(entry.name)
+            if m and (int(m.group("pid")) == os.getpid() or not _alive(int(m.group("pid")))):
+                _remove(Path(entry.path))
+
+
 def write_all_atomic(files: dict[Path, str | bytes]) -> None:
     """Write every file to a temporary beside it first, then rename them all into place. A failure
-    while writing leaves every target as it was; only the renames, each atomic, come after."""
+    while writing leaves every target as it was; only the renames, each atomic, come after.
+    Temporaries carry the writer's pid, so a later run removes those a killed run left."""
     temps: dict[Path, str] = {}
     try:
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            sweep(path.parent, re.compile(rf"\.{re.escape(path.name)}\.(?P<pid>[0-9]+)\.[^/]*\.tmp"))
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
             temps[path] = tmp
             # mkstemp creates 0600; keep the target's mode, or the usual 0644 for a new file
             os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode) if path.exists() else 0o644)
@@ -89,21 +122,64 @@ def write_all_atomic(files: dict[Path, str | bytes]) -> None:
                 os.unlink(tmp)
 
 
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+def exchange(a: Path, b: Path) -> None:
+    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE); OSError where the
+    system or file system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError) as exc:
+        raise OSError(errno.ENOSYS, "renameat2 is not available") from exc
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def _recover(out: Path) -> None:
+    """A run killed between the two renames of the fallback left no `out`, and the old one under
+    a hidden name: put it back."""
+    if os.path.lexists(out):
+        return
+    for entry in sorted(out.parent.glob(f".{out.name}-old-*")):
+        with suppress(OSError):
+            os.rename(entry, out)
+            return
+
+
 @contextmanager
 def new_directory(out: Path):
     """Yield an empty directory beside `out`; when the block succeeds it replaces `out` whole,
-    when it fails it is removed and `out` is left as it was."""
+    when it fails it is removed and `out` is left as it was. The swap is one atomic exchange where
+    the system has one (Linux), so a kill at any moment leaves the old or the new `out`; what a
+    killed run leaves under a hidden name is removed by the next run."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    _recover(out)
+    sweep(out.parent, re.compile(rf"\.{re.escape(out.name)}-(?:old-)?(?P<pid>[0-9]+)(?:-.*)?"))
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-{os.getpid()}-", dir=out.parent))
     try:
         work.chmod(0o755)  # mkdtemp makes it private
         yield work
-        old = None
-        if out.exists():
+        if not os.path.lexists(out):
+            os.rename(work, out)
+            return
+        try:
+            exchange(work, out)  # work now holds the old directory
+        except OSError:
             old = out.with_name(f".{out.name}-old-{os.getpid()}")
             os.replace(out, old)
-        os.replace(work, out)
-        if old is not None:
-            shutil.rmtree(old)
+            os.replace(work, out)
+            _remove(old)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        _remove(work)
+
+
+@contextmanager
+def scratch_directory(kind: str):
+    """A private temporary directory named with the pid, after removing those killed runs left."""
+    base = Path(tempfile.gettempdir())
+    sweep(base, re.compile(rf"validate-{re.escape(kind)}-(?P<pid>[0-9]+)-.*"))
+    with tempfile.TemporaryDirectory(prefix=f"validate-{kind}-{os.getpid()}-", dir=base) as scratch:
+        yield Path(scratch)

@@ -26,6 +26,25 @@ svg{max-width:100%;height:auto}details{margin:.5rem 0}pre{white-space:pre-wrap;w
 """
 
 
+class SafeRenderer(marko.HTMLRenderer):
+    """Markdown to HTML where text from the data stays text: raw HTML in a cell (a vocabulary
+    definition holding <img src=x onerror=...>) is escaped, and an image becomes its alt text,
+    so the page runs no script and requests nothing from another host."""
+
+    def render_html_block(self, element) -> str:
+        return html.escape(element.body)
+
+    def render_inline_html(self, element) -> str:
+        return html.escape(element.children)
+
+    def render_image(self, element) -> str:
+        return self.render_children(element)
+
+
+def markdown(text: str) -> str:
+    return marko.Markdown(renderer=SafeRenderer).convert(text)
+
+
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
@@ -66,7 +85,7 @@ def page(root: Path, desc: Descriptor, dist: Path) -> str:
     source_items = "".join(f"<li>“{_e(r.title)}” ({_e(r.publisher or 'publisher not given')}; published {_e(r.published)}, "
                            f"basis: {_e(r.published_basis)}). Archived text SHA-256 <code>{_e(r.text_sha256)}</code>.</li>"
                            for r in sources.frame.itertuples())
-    codebook = marko.convert((root / "docs" / "codebook.md").read_text(encoding="utf-8")).replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
+    codebook = markdown((root / "docs" / "codebook.md").read_text(encoding="utf-8")).replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
     svg = (root / "docs" / "timeline.svg").read_text(encoding="utf-8")
     svg = svg[svg.index("<svg"):]
     facts = "".join(preview(root, r) for r in desc.resources if not r.get("vocabulary"))

@@ -52,8 +52,14 @@ def write_sqlite(desc: Descriptor, tables: dict[str, pa.Table], target: Path) ->
             names = [f["name"] for f in res["schema"]["fields"]]
             values = [[r[n].isoformat() if hasattr(r[n], "isoformat") else r[n] for n in names] for r in rows]
             con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({', '.join('?' * len(names))})", values)
+        tables_made = {res["name"] for res in desc.resources}
         for name, sql in VIEWS.items():
-            con.execute(f"CREATE VIEW {_q(name)} AS {sql}")
+            if name in tables_made:
+                continue  # a resource of that name is in the database as a table; the convenience view gives way
+            try:
+                con.execute(f"CREATE VIEW {_q(name)} AS {sql}")
+            except sqlite3.OperationalError:
+                continue  # the tables or columns the view joins are not in this package
         broken = con.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
             raise ValueError(f"foreign key check failed in the SQLite export: {broken[:3]}")

@@ -1,0 +1,32 @@
+"""Patterns from the descriptor, matched with RE2 (the engine behind pyarrow.compute's regex
+kernels): time linear in the text whatever the pattern, so a pattern such as ^(a+)+$ cannot hang
+validation as Python's backtracking `re` would. A pattern RE2 cannot compile (backreferences,
+lookaround, repetitions over 1000) is a descriptor error."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def pattern_error(pattern: str) -> str | None:
+    """Why RE2 cannot use `pattern` as a Table Schema pattern, or None when it can."""
+    probe = pa.array([""], type=pa.string())
+    try:
+        pc.match_substring_regex(probe, pattern)  # alone first: ')|(' would otherwise escape the anchors
+        pc.match_substring_regex(probe, anchored(pattern))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        return str(exc).removeprefix("Invalid regular expression: ")
+    return None
+
+
+def anchored(pattern: str) -> str:
+    """Table Schema patterns match the whole value; RE2's $ (without the m flag) is the end of the text."""
+    return f"^(?:{pattern})$"
+
+
+def fullmatch(s: pd.Series, pattern: str) -> pd.Series:
+    """Whether each value matches `pattern` as a whole (missing values do not)."""
+    found = pc.match_substring_regex(pa.array(s, type=pa.string(), from_pandas=True), anchored(pattern))
+    return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
