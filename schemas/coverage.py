@@ -60,6 +60,50 @@ def uncovered(text: str, starts: np.ndarray, ends: np.ndarray) -> list[tuple[int
     return _uncovered_sentences(text, starts, ends)
 
 
+# A clause ends at , ; : or a dash, or before a conjunction that opens a new claim ("and",
+# "after", "as", "even as" ...). The split is deliberately coarse: a clause no span touches is a
+# claim no row holds, and a reviewer either codes it or excludes it with a reason.
+_CLAUSE = re.compile(r"[,;:—–]\s+|\s+(?=(?:and|but|while|when|after|as|even as|with)\s)")
+
+
+def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Half-open spans of the clauses of the sentence text[start:end]."""
+    sentence = text[start:end]
+    bounds = [start] + [start + m.end() for m in _CLAUSE.finditer(sentence)] + [end]
+    out = []
+    for a, b in zip(bounds, bounds[1:]):
+        chunk = text[a:b]
+        if chunk.strip(" ,;:—–“”‘’\"'."):
+            lead = len(chunk) - len(chunk.lstrip())
+            out.append((a + lead, a + len(chunk.rstrip())))
+    return out
+
+
+def uncovered_clauses(text: str, starts: np.ndarray, ends: np.ndarray) -> list[tuple[int, int]]:
+    """Clauses of the sentences that some span cites, which no span overlaps: the uncited claims
+    of an otherwise cited sentence. Empty at once when every non-space character is cited."""
+    if not _has_gap(text, starts, ends):
+        return []
+    order = np.argsort(starts, kind="stable")
+    s, far = starts[order], np.maximum.accumulate(ends[order]) if len(ends) else ends
+    covered_sentences = set(sentences(text)) - set(_uncovered_sentences(text, starts, ends))
+    out = []
+    for a, b in sorted(covered_sentences):
+        for c0, c1 in clauses(text, a, b):
+            last = np.searchsorted(s, c1, side="left") - 1
+            if not (last >= 0 and far[last] > c0):
+                out.append((c0, c1))
+    return out
+
+
+def _has_gap(text: str, starts: np.ndarray, ends: np.ndarray) -> bool:
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    n = len(codes)
+    s, e = np.clip(starts, 0, n), np.clip(ends, 0, n)
+    depth = np.cumsum(np.bincount(s, minlength=n + 1) - np.bincount(e, minlength=n + 1))[:n]
+    return bool((~np.isin(codes, _SPACE) & (depth <= 0)).any())
+
+
 def _uncovered_sentences(text: str, starts: np.ndarray, ends: np.ndarray) -> list[tuple[int, int]]:
     """Sort spans by start, and compare each sentence with the furthest end among the spans
     starting before the sentence ends."""
@@ -88,6 +132,8 @@ def coverage_problems(ctx: Context, resources: list[dict]) -> list[Problem]:
         text, rows = texts[sid], by_source.get(sid, none)
         for start, end in uncovered(text, starts[rows], ends[rows]):
             out.append(problem(path, *position(text, start), "uncovered-sentence", f"characters {start}..{end}: {text[start:end][:80]!r}"))
+        for start, end in uncovered_clauses(text, starts[rows], ends[rows]):
+            out.append(problem(path, *position(text, start), "uncovered-clause", f"characters {start}..{end}: {text[start:end][:80]!r}"))
     return out
 
 

@@ -80,11 +80,20 @@ class Pkg:
         index = next(i for i, r in enumerate(rows) if r is mine)  # sorting keeps the row objects
         return 1 + index + sum(cell.count("\n") for r in rows[:index] for cell in r)
 
+    def _matches(self, name: str, header: list[str], key: tuple):
+        """A row test: the whole primary key when `key` has as many parts, else the leading cells."""
+        pk = self.resource(self.descriptor(), name)["schema"]["primaryKey"]
+        if len(key) == len(pk):
+            cols = [header.index(f) for f in pk]
+            return lambda r: [r[c] for c in cols] == list(key)
+        return lambda r: r[: len(key)] == list(key)
+
     def set(self, name: str, key: str | tuple, field: str, value: str) -> tuple[str, int, str]:
         key = (key,) if isinstance(key, str) else key
         rows = self.rows(name)
         col = rows[0].index(field)
-        row = next(r for r in rows if r[: len(key)] == list(key))
+        match = self._matches(name, rows[0], key)
+        row = next(r for r in rows[1:] if match(r))
         row[col] = value
         return self.rel(name), self._write_sorted(name, rows, row), field
 
@@ -102,11 +111,14 @@ class Pkg:
     def get(self, name: str, key: str | tuple, field: str) -> str:
         key = (key,) if isinstance(key, str) else key
         rows = self.rows(name)
-        return next(r for r in rows if r[: len(key)] == list(key))[rows[0].index(field)]
+        match = self._matches(name, rows[0], key)
+        return next(r for r in rows[1:] if match(r))[rows[0].index(field)]
 
     def delete(self, name: str, key: str | tuple) -> None:
         key = (key,) if isinstance(key, str) else key
-        self.write_rows(name, [r for r in self.rows(name) if r[: len(key)] != list(key)])
+        rows = self.rows(name)
+        match = self._matches(name, rows[0], key)
+        self.write_rows(name, rows[:1] + [r for r in rows[1:] if not match(r)])
 
     def append(self, name: str, row: list[str]) -> int:
         """Add a row in its canonical place (after an equal key) and return its line."""

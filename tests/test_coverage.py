@@ -37,3 +37,24 @@ def test_partial_overlap_counts_as_covered_and_a_gap_does_not():
     assert uncovered(text, starts, ends) == []
     assert uncovered(text, np.array([0]), np.array([3])) == [(9, 20), (21, 30)]
     assert uncovered(text, np.array([], dtype=np.int64), np.array([], dtype=np.int64)) == [(0, 8), (9, 20), (21, 30)]
+
+
+def test_a_sentence_splits_into_clauses_at_punctuation_and_conjunctions():
+    from schemas.coverage import clauses
+
+    text = "New Delhi: India agreed, Canada objected and talks went on."
+    got = [text[a:b] for a, b in clauses(text, 0, len(text))]
+    assert got == ["New Delhi:", "India agreed,", "Canada objected", "and talks went on."]
+
+
+def test_an_uncited_clause_of_a_cited_sentence_is_reported_and_a_cited_one_is_not():
+    import numpy as np
+
+    from schemas.coverage import uncovered_clauses
+
+    text = "India agreed, and Canada objected.\n"
+    cited = text.index("India agreed")
+    assert uncovered_clauses(text, np.array([cited]), np.array([cited + 12])) == [(14, 34)]
+    both = text.index("Canada")
+    assert uncovered_clauses(text, np.array([cited, both]), np.array([cited + 12, both + 6])) == []
+    assert uncovered_clauses(text, np.array([], dtype=np.int64), np.array([], dtype=np.int64)) == []  # an uncited sentence is uncovered-sentence's

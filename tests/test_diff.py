@@ -101,12 +101,12 @@ def test_schema_changes_require_major(repo, change):
 
 def test_loosened_constraint_requires_minor_and_a_new_description_patch(repo):
     d = repo.descriptor()
-    fields = repo.resource(d, "sources")["schema"]["fields"]
-    del fields[6]["constraints"]["pattern"]  # language
+    fields = {f["name"]: f for f in repo.resource(d, "sources")["schema"]["fields"]}
+    pattern = fields["language"]["constraints"].pop("pattern")
     repo.write_descriptor(d)
     assert diff(repo.root, "HEAD").required == MINOR
-    fields[6]["constraints"]["pattern"] = "[a-z]{2}"
-    fields[1]["description"] = "A clearer description."
+    fields["language"]["constraints"]["pattern"] = pattern
+    fields["title"]["description"] = "A clearer description."
     repo.write_descriptor(d)
     assert diff(repo.root, "HEAD").required == PATCH
 

@@ -455,6 +455,20 @@ def place_code_that_iso_3166_does_not_have(pkg):
     return {(*where, "unknown-place-code")}
 
 
+@case("uncovered-clause")
+def clause_whose_only_citation_is_removed(pkg):
+    """A sentence stays cited, but one of its clauses loses the only span that touched it."""
+    from schemas.coverage import clauses, sentences
+
+    text = (pkg.root / "data/sources/src-0a85bdf091dd711d.txt").read_text(encoding="utf-8")
+    rows = pkg.rows("commitment_evidence")
+    start, end = int(rows[1][rows[0].index("char_start")]), int(rows[1][rows[0].index("char_end")])
+    pkg.write_rows("commitment_evidence", rows[:1] + rows[2:])
+    a, b = next((s, e) for s, e in sentences(text) if s <= start < e)
+    c0 = next(c0 for c0, c1 in clauses(text, a, b) if c0 <= start < c1 or start <= c0 < end)
+    return {("data/sources/src-0a85bdf091dd711d.txt", text.count("\n", 0, c0) + 1, str(c0 - text.rfind("\n", 0, c0)), "uncovered-clause")}
+
+
 @case("reused-id")
 def retired_id_used_again(pkg):
     key = pkg.key("events")
@@ -516,6 +530,14 @@ DANGLING = [
     ("relationship_states", FIRST, "source_id", "src-missing"),
     ("relationship_states", FIRST, "attribution", "no-such-attribution"),
     ("relationship_states", FIRST, "asserted_by", "no-such-actor"),
+    ("event_evidence", FIRST, "event_id", "ev-999"),
+    ("event_evidence", FIRST, "source_id", "src-missing"),
+    ("event_evidence", FIRST, "attribution", "no-such-attribution"),
+    ("event_evidence", FIRST, "asserted_by", "no-such-actor"),
+    ("commitment_evidence", FIRST, "commitment_id", "cm-999"),
+    ("commitment_evidence", FIRST, "source_id", "src-missing"),
+    ("commitment_evidence", FIRST, "attribution", "no-such-attribution"),
+    ("commitment_evidence", FIRST, "asserted_by", "no-such-actor"),
     ("cameo_plover", "2042", "plover_type", "NO-SUCH-TYPE"),  # a code no event uses
     ("crosswalk_deviations", ("010", "STATEMENT"), "cameo_code", "2099"),  # fits the pattern, names no code
     ("crosswalk_deviations", ("016", "REJECT"), "event_type", "NO-SUCH-TYPE"),
@@ -545,20 +567,35 @@ def test_dangling_reference_is_reported_for_every_foreign_key(pkg, table, key, f
         expected |= {("data/events.csv", pkg.line_of("events", e), "cameo_code", "crosswalk-mismatch") for e in unexcused}
     if (table, field) in (("events", "cameo_code"), ("events", "event_type")):  # ev-003's coding is no longer the reviewed one
         expected.add((*where[:2], "cameo_code", "crosswalk-mismatch"))
-    if field == "source_id" and table in QUOTED:  # the sentence loses its only citation
+    if field == "source_id" and table in QUOTED and table != "commitments":  # the sentence loses its only citation
         expected.add((*sentence_at(pkg.root, QUOTED[table]), "uncovered-sentence"))
-    if field == "source_id" and table not in QUOTED:  # uncovered only if no other row cites the sentence
-        expected |= {k for k in pkg.validate() if k[3] == "uncovered-sentence" and before["quote"][:20] in _sentence(pkg, k)}
+    if field == "source_id":  # the quote's sentence, or clauses of it, may have had no other citation
+        expected |= {k for k in pkg.validate() if k[3] in ("uncovered-sentence", "uncovered-clause")
+                     and before["quote"][:20] in _sentence(pkg, k)}
     assert pkg.validate() == expected
 
 
 def _sentence(pkg, key) -> str:
+    """The sentence of the source text in which the problem `key` is located."""
     from schemas.coverage import sentences
 
     text = (pkg.root / key[0]).read_text(encoding="utf-8")
     lines = text.split("\n")
     start = sum(len(x) + 1 for x in lines[: key[1] - 1]) + int(key[2]) - 1
-    return next(text[s:e] for s, e in sentences(text) if s == start)
+    return next(text[s:e] for s, e in sentences(text) if s <= start < e)
+
+
+def _offset(pkg, key) -> int:
+    lines = (pkg.root / key[0]).read_text(encoding="utf-8").split("\n")
+    return sum(len(x) + 1 for x in lines[: key[1] - 1]) + int(key[2]) - 1
+
+
+def _clauses_at(pkg, offsets: list[int]) -> set[int]:
+    """Start offsets of the clauses of the source text that contain any of `offsets`."""
+    from schemas.coverage import clauses, sentences
+
+    text = (pkg.root / "data/sources/src-0a85bdf091dd711d.txt").read_text(encoding="utf-8")
+    return {c0 for s, e in sentences(text) for c0, c1 in clauses(text, s, e) if any(c0 <= o < c1 for o in offsets)}
 
 
 def test_dangling_cases_cover_every_foreign_key(pkg):
@@ -570,8 +607,12 @@ def test_dangling_cases_cover_every_foreign_key(pkg):
 def event_actor_for_deleted_event(pkg):
     lines = [pkg.line_of("event_actors", *r[:3]) for r in pkg.rows("event_actors")[1:] if r[0] == "ev-014"]
     pkg.write_rows("event_contexts", [r for r in pkg.rows("event_contexts") if r[0] != "ev-014"])
+    links = pkg.rows("event_links")
+    gone = [int(r[links[0].index("char_start")]) for r in links[1:] if "ev-014" in (r[0], r[2])]
+    pkg.write_rows("event_links", [r for r in links if "ev-014" not in (r[0], r[2])])
     pkg.delete("events", "ev-014")  # its sentence stays covered by Carney's actor row
-    return {("data/event_actors.csv", n, "event_id", "dangling-foreign-key") for n in lines}
+    expected = {("data/event_actors.csv", n, "event_id", "dangling-foreign-key") for n in lines}
+    return expected | {k for k in pkg.validate() if k[3] == "uncovered-clause" and _offset(pkg, k) in _clauses_at(pkg, gone)}
 
 
 @case("parent-cycle")
@@ -838,7 +879,7 @@ def one_of_several_places_not_in_the_source(pkg):
 
 @case("uncovered-sentence")
 def exclusion_removed(pkg):
-    pkg.delete("coverage_exclusions", "src-0a85bdf091dd711d")
+    pkg.delete("coverage_exclusions", ("src-0a85bdf091dd711d", "0"))  # the headline's
     return {("data/sources/src-0a85bdf091dd711d.txt", 1, "1", "uncovered-sentence")}
 
 
@@ -871,7 +912,7 @@ def exclusion_of_the_whole_text(pkg):
 @case("excluded-text-cited")
 def exclusion_of_a_cited_sentence(pkg):
     text = (pkg.root / SOURCE_TEXT).read_text(encoding="utf-8")
-    start = text.index("\n") + 1
+    start = text.index("India and Canada have agreed")
     path, line = _exclude(pkg, start, text.index(". ", start) + 1)
     return {(path, line, "quote", "excluded-text-cited")}
 

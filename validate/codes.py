@@ -222,4 +222,8 @@ CODES: dict[str, tuple[str, str]] = {
         "a sentence of the source is cited by no evidence span and not excluded",
         "add the fact it states with its quote, or add a reviewed row to coverage_exclusions.csv",
     ),
+    "uncovered-clause": (
+        "a clause of a cited sentence is cited by no row: a claim of the source that the data does not hold",
+        "add the fact the clause states (with its quote), widen a quote that should include it, or exclude it with a reason in coverage_exclusions.csv",
+    ),
 }

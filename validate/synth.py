@@ -125,8 +125,10 @@ def synth(root: Path, out: Path, rows: int, seed: int = 0) -> dict[str, int]:
         data = ("\n".join(sentences) + "\n").encode("utf-8")
         path = f"data/sources/src-{s:07d}.txt"
         (out / path).write_bytes(data)
-        sources.append([f"src-{s:07d}", f"Synthetic source {s}", "", "", "2026-XX-XX", "outside-knowledge", "en", path,
-                        hashlib.sha256(data).hexdigest(), "Synthetic text for benchmarks."])
+        values = dict(zip(["source_id", "title", "published", "published_basis", "language", "text_path", "text_sha256", "note"],
+                          [f"src-{s:07d}", f"Synthetic source {s}", "2026-XX-XX", "outside-knowledge", "en", path,
+                           hashlib.sha256(data).hexdigest(), "Synthetic text for benchmarks."]))
+        sources.append([values.get(f, "") for f in sources[0]])
     tables = {"sources": sources, "actors": actors, "events": events, "event_actors": event_actors,
               "commitments": commitments, "commitment_parties": parties}
     for res in desc.resources:  # a copied table that refers to the real facts (links, counts, exclusions) starts empty
