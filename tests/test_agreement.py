@@ -12,7 +12,7 @@ from validate import agreement
 from validate.agreement import bounds_overlap, cohen_kappa, compare, match_spans
 from validate.canonical import render
 from validate.cli import main
-from validate.docs import generated
+from publish.docs import generated
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ import pytest
 
 from validate.cli import main
 from validate.core import validate_package
-from validate.docs import codebook
+from publish.docs import codebook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +51,7 @@ def test_readme_example_problem_line_is_what_the_validator_prints(pkg):
 @pytest.mark.parametrize("summary", ["Costs rose from $5 to $6 a day.", r"A $\frac$ sign and $x^$."])
 def test_dollar_signs_in_data_are_drawn_as_text(summary):
     from validate.descriptor import load
-    from validate.figures import render
+    from publish.figures import render
     from validate.reader import read_table
 
     desc, _ = load(ROOT)

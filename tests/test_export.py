@@ -162,7 +162,7 @@ def test_symlink_to_outside_bytes_is_refused_not_zipped(pkg, tmp_path_factory, n
 
 KILL_AT = """
 import os, sys
-import validate.export as export
+import publish.export as export
 import validate.paths as paths
 from validate.cli import main
 
@@ -227,7 +227,7 @@ def test_export_killed_at_any_step_leaves_old_or_new_and_the_next_run_cleans_up(
 
 @pytest.mark.parametrize("step", ["building", "before-swap", "removing-old"])
 def test_export_failing_at_any_step_leaves_old_or_new_and_nothing_else(pkg, tmp_path, monkeypatch, step, capsys):
-    import validate.export as export
+    import publish.export as export
     import validate.paths as paths
 
     out = _old_dist(pkg, tmp_path)

@@ -418,7 +418,7 @@ def test_edtf_bounds_are_honest(pkg, date, start, end):
     pkg.set("events", key, "date_start", start)
     pkg.set("events", key, "date_end", end)
     assert pkg.validate() == set()
-    from validate.docs import figures
+    from publish.docs import figures
 
     figures(pkg.root)  # an open end is drawn apart, not given an invented end
 

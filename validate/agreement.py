@@ -238,13 +238,13 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 
 def _val(v: str) -> str:
-    from .docs import md_cell
+    from .problems import md_cell
 
     return f"`{md_cell(v)}`" if v else "*(empty)*"
 
 
 def report(root: Path) -> str:
-    from .docs import md_cell
+    from .problems import md_cell
 
     ag = compare(root)
     units = {u["unit"] for u in _csv(root, SECOND)}

@@ -34,7 +34,7 @@ def docs(path: Path, check: bool = False) -> int:
     exit 1 if any generated file is stale."""
     from .agreement import AgreementError
     from .crosswalk import CrosswalkError
-    from .docs import stale, write_generated
+    from publish.docs import stale, write_generated
 
     if _valid_descriptor(path, "docs") is None:
         return 1
@@ -155,7 +155,7 @@ def export(path: Path, out: Path | None = None) -> int:
     package as a zip, Parquet, JSON and Stata files per table, one SQLite database with views,
     and SHA256SUMS. If the package is invalid nothing is written; the new files replace the old
     directory only once all of them are complete."""
-    from .export import ExportRefused, build
+    from publish.export import ExportRefused, build
 
     desc = _valid_descriptor(path, "export")
     if desc is None:
@@ -177,7 +177,7 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
     downloads in DIST (default PATH/dist, made by `export`): description, source, downloads with
     sizes and checksums, table previews, timeline, codebook and citation. Self-contained: no
     script and no request to another host. DIST is copied beside the page."""
-    from .site import build
+    from publish.site import build
 
     dist = dist if dist is not None else path / "dist"
     if not (dist / "SHA256SUMS").is_file():

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import versioning as v
 from .descriptor import DESCRIPTOR, load, parse_descriptor
-from .docs import md_cell
+from .problems import md_cell
 from .paths import PathRefused, read_bytes
 from .reader import TEXT
 

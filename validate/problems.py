@@ -30,6 +30,11 @@ class Problem:
         return f"{self.path}:{self.line}:{self.column}: {self.code}: {self.message}"
 
 
+def md_cell(value: object, newline: str = " ") -> str:
+    """A value made safe for one cell of a Markdown table."""
+    return str(value).replace("|", "\\|").replace("\n", newline)
+
+
 def position(data: str | bytes, offset: int) -> tuple[int, int]:
     """1-based line and column of an offset into text or bytes."""
     newline = "\n" if isinstance(data, str) else b"\n"

@@ -152,7 +152,7 @@ class BumpResult:
 def bump(root: Path, base: str = LAST_RELEASE, day: date | None = None) -> BumpResult:
     """Set the version the change since BASE requires, draft its CHANGELOG section, record retired
     ids, and regenerate every generated file. Running it again changes nothing."""
-    from .docs import write_generated
+    from publish.docs import write_generated
     from .retired import record_removed
     from .paths import write_atomic
 

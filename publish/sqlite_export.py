@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .descriptor import Descriptor
+from validate.descriptor import Descriptor
 
 SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "DATE", "year": "INTEGER"}
 

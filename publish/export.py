@@ -17,10 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .descriptor import DESCRIPTOR, Descriptor
-from .paths import PathRefused, new_directory, read_bytes
-from .problems import Problem, problem
-from .reader import read_table
+from validate.descriptor import DESCRIPTOR, Descriptor
+from validate.paths import PathRefused, new_directory, read_bytes
+from validate.problems import Problem, problem
+from validate.reader import read_table
 
 ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "date": pa.date32(), "boolean": pa.bool_(), "year": pa.int64()}
 ZIP_EXTRA = ["README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md", "docs/codebook.md", "docs/coding-decisions.md"]

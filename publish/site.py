@@ -11,9 +11,9 @@ from pathlib import Path
 import marko
 import yaml
 
-from .descriptor import Descriptor
-from .paths import new_directory
-from .reader import read_table
+from validate.descriptor import Descriptor
+from validate.paths import new_directory
+from validate.reader import read_table
 
 PREVIEW_ROWS = 5
 STYLE = """
