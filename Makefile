@@ -3,6 +3,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The accessibility engine (axe-core, pinned in tests/browser/package-lock.json) for the browser test.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
 .PHONY: validate test fmt fmt-check diff bump docs docs-check workbook import-workbook dist site bench frictionless clean
@@ -11,7 +13,7 @@ validate: $(STAMP)
 	$(BIN)/python -m validate .
 
 # Two workers: the suite is CPU-bound and the project machines have two cores.
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest -n 2
 
 # Rewrite tables into canonical form (sorted rows, minimal quoting, LF); changes no value.
@@ -46,7 +48,7 @@ bump: $(STAMP)
 dist: $(STAMP)
 	$(BIN)/python -m validate export .
 
-# The landing page site/index.html, with a copy of dist/.
+# The site: landing page site/index.html, the annotated article, codebook pages, a copy of dist/.
 site: dist
 	$(BIN)/python -m validate site .
 
@@ -64,6 +66,13 @@ docs-check: $(STAMP)
 # The reference implementation's view of the same package (also run by the test suite).
 frictionless: $(STAMP)
 	$(BIN)/frictionless validate datapackage.json
+
+# The accessibility engine (axe-core, pinned in tests/browser/package-lock.json) for the browser test;
+# without npm the test says it is skipped.
+$(AXE): tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then { npm ci --prefix tests/browser --no-audit --no-fund --silent && touch $@; } \
+		|| echo "npm ci failed: the accessibility check of the site will be skipped"; \
+	else echo "npm not found: the accessibility check of the site will be skipped"; fi
 
 $(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)

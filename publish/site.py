@@ -1,126 +1,195 @@
-"""A static landing page: what the dataset is, its source, downloads with sizes and checksums,
-a preview of each table, the timeline, the codebook and how to cite. One self-contained HTML
-file (inline style and figure, no script, no request to any other host) plus a copy of dist/."""
+"""The static site: a landing page (what the dataset is, its source, downloads, timeline, a
+browser for every row of every table, how to cite), the annotated article, and the codebook,
+coding decisions and agreement report rendered from docs/. Self-contained: style, script and
+figure are inline, nothing is requested from another host (a Content-Security-Policy says so to
+the browser, and lets only the site's own script run), and every value from the data reaches
+the page escaped (as text through the script's textContent, or through html.escape)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
+import json
 import shutil
 from pathlib import Path
-
-import marko
-import yaml
 
 from validate.descriptor import Descriptor
 from validate.paths import new_directory
 from validate.reader import read_table
 
-PREVIEW_ROWS = 5
-STYLE = """
-body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#1a1a1a}
-h1{font-size:1.6rem;line-height:1.2}h2{margin-top:2rem;border-bottom:1px solid #ddd}
-.scroll{overflow-x:auto;max-width:100%}table{border-collapse:collapse;font-size:.85rem}
-th,td{border:1px solid #ddd;padding:.25rem .4rem;text-align:left;vertical-align:top}
-code,.sum{font-family:ui-monospace,monospace;font-size:.8rem;word-break:break-all}
-svg{max-width:100%;height:auto}details{margin:.5rem 0}pre{white-space:pre-wrap;word-break:break-word}
-"""
+from . import article, citation
+from .markdown import slug, to_html
 
-
-class SafeRenderer(marko.HTMLRenderer):
-    """Markdown to HTML where text from the data stays text: raw HTML in a cell (a vocabulary
-    definition holding <img src=x onerror=...>) is escaped, and an image becomes its alt text,
-    so the page runs no script and requests nothing from another host."""
-
-    def render_html_block(self, element) -> str:
-        return html.escape(element.body)
-
-    def render_inline_html(self, element) -> str:
-        return html.escape(element.children)
-
-    def render_image(self, element) -> str:
-        return self.render_children(element)
-
-
-def markdown(text: str) -> str:
-    return marko.Markdown(renderer=SafeRenderer).convert(text)
+ASSETS = Path(__file__).parent / "assets"
+DOCS = {"codebook.md": ("codebook.html", "Codebook"), "coding-decisions.md": ("coding-decisions.html", "Coding decisions"),
+        "agreement.md": ("agreement.html", "Inter-coder agreement")}
+LONG_TEXT = 60  # a column whose values run longer gets a readable minimum width in the browser
+DESCRIBE = {".zip": "the whole Frictionless data package: CSV tables, datapackage.json, archived source, codebook",
+            ".sqlite": "every table with its keys and views, for sqlite3 or Datasette",
+            ".json": "Datasette metadata (titles, descriptions, licence, facets)" }
+GROUPS = {"parquet": "Parquet, one file per table with real types", "json": "JSON, one array of records per table",
+          "stata": "Stata .dta, one file per table, variable labels from the field titles"}
 
 
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
-    return str(n)
+    return f"{n:.1f} GB"
 
 
-def downloads(dist: Path) -> str:
-    sums = dict(line.split("  ")[::-1] for line in (dist / "SHA256SUMS").read_text(encoding="utf-8").splitlines())
-    rows = [f'<tr><td><a href="dist/{_e(name)}">{_e(name)}</a></td><td>{_size((dist / name).stat().st_size)}</td>'
-            f'<td class="sum">{_e(digest)}</td></tr>' for name, digest in sorted(sums.items())]
-    rows.append(f'<tr><td><a href="dist/SHA256SUMS">SHA256SUMS</a></td><td>{_size((dist / "SHA256SUMS").stat().st_size)}</td><td></td></tr>')
-    return '<div class="scroll"><table><tr><th>file</th><th>size</th><th>SHA-256</th></tr>' + "".join(rows) + "</table></div>"
+def _script_json(value) -> str:
+    """JSON that cannot close the <script> element holding it."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def preview(root: Path, res: dict) -> str:
-    table, _ = read_table(root, res)
-    frame = table.frame.head(PREVIEW_ROWS)
-    head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False))
-    return (f"<details><summary><b>{_e(res['name'])}</b>: {len(table.frame)} rows. {_e(res.get('description', ''))}</summary>"
-            f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div></details>')
-
-
-def citation(root: Path) -> str:
-    cff = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))
-    authors = "; ".join(a.get("name") or f"{a.get('family-names', '')}, {a.get('given-names', '')}" for a in cff["authors"])
-    return f"{_e(authors)} ({_e(str(cff['date-released'])[:4])}). <i>{_e(cff['title'])}</i> (version {_e(cff['version'])}) [Data set]."
-
-
-def page(root: Path, desc: Descriptor, dist: Path) -> str:
-    sources, _ = read_table(root, desc.resource("sources"))
-    source_items = "".join(f"<li>“{_e(r.title)}” ({_e(r.publisher or 'publisher not given')}; published {_e(r.published)}, "
-                           f"basis: {_e(r.published_basis)}). Archived text SHA-256 <code>{_e(r.text_sha256)}</code>.</li>"
-                           for r in sources.frame.itertuples())
-    codebook = markdown((root / "docs" / "codebook.md").read_text(encoding="utf-8")).replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
-    svg = (root / "docs" / "timeline.svg").read_text(encoding="utf-8")
-    svg = svg[svg.index("<svg"):]
-    facts = "".join(preview(root, r) for r in desc.resources if not r.get("vocabulary"))
-    vocab = "".join(preview(root, r) for r in desc.resources if r.get("vocabulary"))
-    licence = desc.data["licenses"][0]
+def shell(desc: Descriptor, title: str, description: str, main: str, pages: dict[str, str], head: str = "", script: str = "") -> str:
+    """One page: the same head, navigation and footer everywhere, one <h1> (in `main`)."""
+    allowed = f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'" if script else "'none'"
+    csp = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {allowed}; base-uri 'none'; form-action 'none'"
+    nav = "".join(f'<li><a href="{_e(href)}">{_e(label)}</a></li>' for href, label in pages.items())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(desc.data['title'])}</title>
-<style>{STYLE}</style></head>
-<body>
-<h1>{_e(desc.data['title'])}</h1>
-<p>{_e(desc.data['description'])}</p>
-<p>Version {_e(desc.data['version'])}. Every fact row quotes its source verbatim with exact character offsets;
-dates are EDTF at the precision the source supports, with how each was obtained.</p>
-<h2 id="source">Source</h2><ul>{source_items}</ul>
-<h2 id="downloads">Downloads</h2>
-<p>The zip is the whole Frictionless data package. Parquet, JSON and Stata hold one file per table; the SQLite database
-holds every table with its keys and the views <code>event_participants</code> and <code>commitment_details</code>.
-Check a download with <code>sha256sum -c SHA256SUMS</code>.</p>
-{downloads(dist)}
-<h2 id="timeline">Timeline</h2>{svg}
-<h2 id="tables">Tables</h2>{facts}<h3>Vocabularies</h3>{vocab}
-<h2 id="cite">How to cite</h2><p>{citation(root)}</p>
-<p>Data: {_e(licence.get('title', licence['name']))}. Code: MIT. The archived article text is third-party material,
-included so that every quote can be checked, and is not covered by either licence.</p>
-<h2 id="codebook">Codebook</h2>{codebook}
+<meta http-equiv="Content-Security-Policy" content="{_e(csp)}">
+<title>{_e(title)}</title>
+<meta name="description" content="{_e(description)}">
+<style>{(ASSETS / 'site.css').read_text(encoding='utf-8')}</style>{head}</head>
+<body><a class="skip" href="#main">Skip to content</a>
+<header><nav aria-label="Site"><ul>{nav}</ul></nav></header>
+<main id="main">{main}</main>
+<footer><p>{_e(desc.data.get('title', ''))}, version {_e(desc.data.get('version', ''))}. Generated by
+<code>python -m validate site</code> from the data package; every value is the data's own.</p></footer>
+{f'<script>{script}</script>' if script else ''}
 </body></html>
 """
 
 
+def downloads(dist: Path) -> str:
+    """A compact list: each top-level file with its size, each folder as one item listing its
+    files; the checksums are one file (SHA256SUMS) rather than a hash per row."""
+    items = []
+    for path in sorted(p for p in dist.iterdir() if p.is_file() and p.name != "SHA256SUMS"):
+        items.append(f'<li><a href="dist/{_e(path.name)}">{_e(path.name)}</a> <span class="size">{_size(path.stat().st_size)}</span>'
+                     f' — {_e(DESCRIBE.get(path.suffix, path.suffix.lstrip(".") + " file"))}</li>')
+    for folder in sorted(p for p in dist.iterdir() if p.is_dir()):
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        links = "".join(f'<li><a href="dist/{_e(p.relative_to(dist).as_posix())}">{_e(p.stem)}</a></li>' for p in files)
+        total = sum(p.stat().st_size for p in files)
+        items.append(f'<li><details><summary>{_e(GROUPS.get(folder.name, folder.name))}: {len(files)} files, '
+                     f'<span class="size">{_size(total)}</span></summary><ul class="files">{links}</ul></details></li>')
+    sums = dist / "SHA256SUMS"
+    items.append(f'<li><a href="dist/SHA256SUMS">SHA256SUMS</a> <span class="size">{_size(sums.stat().st_size)}</span> — '
+                 'the SHA-256 of every file above; check a download with <code>sha256sum -c SHA256SUMS</code></li>')
+    return f'<ul class="downloads">{"".join(items)}</ul>'
+
+
+def table_data(root: Path, desc: Descriptor) -> list[dict]:
+    """Every row of every table, as text, for the table browser."""
+    out = []
+    for res in desc.resources:
+        table, _ = read_table(root, res)
+        fields = [f["name"] for f in res["schema"]["fields"]]
+        rows = table.frame[fields].to_numpy().tolist() if table is not None else []
+        longest = [max((len(r[i]) for r in rows), default=0) for i in range(len(fields))]
+        out.append({"name": res["name"], "title": res.get("title", res["name"]), "fields": fields, "rows": rows,
+                    "numeric": [f.get("type") in ("integer", "number", "year") for f in res["schema"]["fields"]],
+                    "long": [n > LONG_TEXT for n in longest]})
+    return out
+
+
+def browser(root: Path, desc: Descriptor) -> str:
+    data = table_data(root, desc)
+    first = data[0]
+    rows = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in r) + "</tr>" for r in first["rows"])
+    fallback = (f'<table id="tb"><caption>{_e(first["title"])} ({_e(first["name"])})</caption><thead><tr>'
+                + "".join(f'<th scope="col">{_e(f)}</th>' for f in first["fields"]) + f"</tr></thead><tbody>{rows}</tbody></table>")
+    return (f'<div id="tb-controls" class="controls" hidden>'
+            '<label for="tb-table">Table <select id="tb-table"></select></label>'
+            '<label for="tb-search">Search <input id="tb-search" type="search" autocomplete="off"></label>'
+            '<label for="tb-column">in <select id="tb-column"></select></label></div>'
+            '<p id="tb-count" aria-live="polite"></p>'
+            f'<div class="scroll" tabindex="0" role="region" aria-label="Table rows">{fallback}</div>'
+            f'<script type="application/json" id="table-data">{_script_json(data)}</script>')
+
+
+def timeline(root: Path, desc: Descriptor) -> str:
+    """The figure for wide screens, and the same events as a list ordered by their earliest
+    possible date for narrow ones (where the figure's labels would be unreadably small)."""
+    svg = (root / "docs" / "timeline.svg").read_text(encoding="utf-8")
+    svg = svg[svg.index("<svg"):].replace("<svg", '<svg role="img" aria-label="Timeline of the events: each bar covers every day its date can denote"', 1)
+    events, _ = read_table(root, desc.resource("events"))
+    ordered = sorted(events.frame.to_dict("records"), key=lambda r: (r["date_start"] or "0000", r["date_end"] or "9999", r["event_id"]))
+    items = "".join(f'<li><b>{_e(r["date"] or "date unknown")}</b> <span class="muted">({_e(r["date_start"] or "…")} to '
+                    f'{_e(r["date_end"] or "…")})</span> {_e(r["event_type"])}{"/" + _e(r["event_mode"]) if r["event_mode"] else ""}, '
+                    f'{_e(r["status"])}: {_e(r["summary"])} <small>{_e(r["event_id"])}</small></li>' for r in ordered)
+    return (f'<figure class="timeline-figure">{svg}<figcaption>Each bar covers every day its date can denote; possible events '
+            'are hatched. On a narrow screen the same events are listed instead.</figcaption></figure>'
+            f'<ol class="timeline-list">{items}</ol>')
+
+
+def index(root: Path, desc: Descriptor, dist: Path, pages: dict[str, str]) -> str:
+    cff = citation.cff(root)
+    sources, _ = read_table(root, desc.resource("sources"))
+    source_items = "".join(f"<li>“{_e(r['title'])}” ({_e(r['publisher'] or 'publisher not given')}; dateline {_e(r['dateline'] or 'not given')}; "
+                           f"published {_e(r['published'] or 'not given')}, basis: {_e(r['published_basis'])}). "
+                           f"Archived text SHA-256 <code>{_e(r['text_sha256'])}</code>.</li>" for r in sources.frame.to_dict("records"))
+    codebook = "".join(f'<li><a href="codebook.html#{_e(slug(res["name"] + " — " + res.get("title", "")))}"><code>{_e(res["name"])}</code></a>'
+                       f' — {_e(res.get("description", ""))}</li>' for res in desc.resources if not res.get("vocabulary"))
+    licence = desc.data.get("licenses", [{}])[0]
+    sections = [("source", "Source"), ("downloads", "Downloads"), ("timeline", "Timeline"), ("browse", "Browse the tables"),
+                ("codebook", "Codebook"), ("cite", "How to cite"), ("licence", "Licences")]
+    toc = "".join(f'<li><a href="#{s}">{_e(t)}</a></li>' for s, t in sections)
+    main = f"""<h1>{_e(desc.data.get('title', ''))}</h1>
+<p class="lead">{_e(desc.data.get('description', ''))}</p>
+<p>Version {_e(desc.data.get('version', ''))}. Every fact row quotes its source verbatim with exact character offsets;
+<a href="article.html">the annotated article</a> shows each quote in the text and the rows that cite it.</p>
+<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>{toc}</ol></nav>
+<h2 id="source">Source</h2><ul>{source_items}</ul>
+<h2 id="downloads">Downloads</h2>{downloads(dist)}
+<h2 id="timeline">Timeline</h2>{timeline(root, desc)}
+<h2 id="browse">Browse the tables</h2>
+<p>Every row of every table. Pick a table, search all columns or one, and sort by a column's header.</p>
+<noscript><p>The browser needs JavaScript; without it the first table is shown below, and every table is in the downloads.</p></noscript>
+{browser(root, desc)}
+<h2 id="codebook">Codebook</h2><p>The <a href="codebook.html">codebook</a> describes every table, field and code;
+<a href="coding-decisions.html">coding decisions</a> explain why each fact is coded as it is{'; the <a href="agreement.html">agreement report</a> compares an independent second coding' if 'agreement.html' in pages else ''}.</p>
+<ul>{codebook}</ul>
+<h2 id="cite">How to cite</h2><p id="cite-plain">{_e(citation.plain(cff))}</p>
+<h3 id="bibtex-heading">BibTeX</h3><button type="button" data-copy="bibtex" hidden>Copy BibTeX</button> <span id="bibtex-status" aria-live="polite"></span>
+<pre id="bibtex">{_e(citation.bibtex(cff, desc.data.get('name', 'dataset').replace('-', '_')))}</pre>
+<h3 id="cff-heading">CITATION.cff</h3><button type="button" data-copy="cff" hidden>Copy CITATION.cff</button> <span id="cff-status" aria-live="polite"></span>
+<pre id="cff">{_e((root / 'CITATION.cff').read_text(encoding='utf-8'))}</pre>
+<p>Cite the source article separately.</p>
+<h2 id="licence">Licences</h2><p>Data: {_e(licence.get('title', licence.get('name', '')))}. Code: MIT. The archived article text is
+third-party material, included so that every quote can be checked, and is not covered by either licence; the CAMEO–PLOVER
+crosswalk table carries its own licence (see its resource in datapackage.json).</p>"""
+    head = f'\n<script type="application/ld+json">{citation.json_ld(root, desc, dist, cff)}</script>'
+    return shell(desc, desc.data.get("title", ""), desc.data.get("description", ""), main, pages, head, (ASSETS / "site.js").read_text(encoding="utf-8"))
+
+
 def build(root: Path, desc: Descriptor, dist: Path, out: Path) -> Path:
-    """Write out/index.html and a copy of dist/ beside it (the page links to out/dist/)."""
-    text = page(root, desc, dist)
+    """Write out/index.html, out/article.html and a page per document of docs/, with a copy of
+    dist/ beside them (the pages link to out/dist/)."""
+    docs = {md: spec for md, spec in DOCS.items() if (root / "docs" / md).is_file()}
+    pages = {"index.html": "Overview", "article.html": "Annotated article"} | {page: label for page, label in docs.values()}
+    links = {md: page for md, (page, _) in docs.items()}
+    texts = {"index.html": index(root, desc, dist, pages)}
+    title = desc.data.get("title", "")
+    texts["article.html"] = shell(desc, f"Annotated article — {title}", "The archived source text with every evidence span "
+                                  "highlighted and linked to the rows that cite it.",
+                                  f"<h1>Annotated article</h1>{article.body(root, desc)}", pages)
+    for md, (page, label) in docs.items():
+        body = to_html((root / "docs" / md).read_text(encoding="utf-8"), links)
+        texts[page] = shell(desc, f"{label} — {title}", f"{label} of the data package {title}.", f"<h1>{_e(label)}</h1>{body}", pages)
     with new_directory(out) as work:
         shutil.copytree(dist, work / "dist")
-        (work / "index.html").write_text(text, encoding="utf-8")
+        for name, text in texts.items():
+            (work / name).write_text(text, encoding="utf-8")
     return out / "index.html"

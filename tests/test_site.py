@@ -1,101 +1,185 @@
-"""The landing page: self-contained, every download link resolves, and it works in a real browser.
+"""The site: self-contained pages whose every link resolves, the annotated article showing every
+evidence span in the verbatim text, schema.org metadata, and a real browser at phone and desktop
+sizes with no console error, no sideways scroll and no axe-core accessibility violation.
 
-The browser test drives Debian's chromium through chromedriver (selenium); it installs nothing
-and skips, saying why, where no browser is installed. `.ci/run` installs one."""
+The browser test drives Debian's chromium through chromedriver (selenium) and injects axe-core
+(installed from the npm registry by `make test`, pinned in tests/browser/package-lock.json); it
+installs nothing and skips, saying why, where either is missing. `.ci/run` installs them."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from validate.cli import main
+from validate.descriptor import load
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / ".artifacts"
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+EVIDENCE = {"source_id", "quote", "char_start", "char_end"}
 
 
-class Links(HTMLParser):
-    def __init__(self):
+class Page(HTMLParser):
+    """What a page links to and holds: hrefs, srcs, ids, scripts, headings."""
+
+    def __init__(self, text: str):
         super().__init__()
-        self.hrefs, self.srcs = [], []
+        self.hrefs, self.srcs, self.ids, self.scripts, self.h1, self.meta = [], [], set(), [], 0, {}
+        self._script = None
+        self.feed(text)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if "href" in attrs and tag in ("a", "link"):
+        if "href" in attrs:
             self.hrefs.append((tag, attrs["href"]))
         if "src" in attrs:
             self.srcs.append(attrs["src"])
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "script":
+            self._script = [attrs.get("type", ""), ""]
+        self.h1 += tag == "h1"
+        if tag == "meta" and "name" in attrs:
+            self.meta[attrs["name"]] = attrs.get("content", "")
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self._script[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._script is not None:
+            self.scripts.append(tuple(self._script))
+            self._script = None
+
+
+def build(root: Path, base: Path) -> Path:
+    assert main(["export", str(root), "--out", str(base / "dist")]) == 0
+    assert main(["site", str(root), "--dist", str(base / "dist"), "--out", str(base / "site")]) == 0
+    return base / "site"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("site")
-    assert main(["export", str(ROOT), "--out", str(base / "dist")]) == 0
-    assert main(["site", str(ROOT), "--dist", str(base / "dist"), "--out", str(base / "site")]) == 0
-    return base / "site"
+    return build(ROOT, tmp_path_factory.mktemp("site"))
 
 
-def parsed(site: Path) -> Links:
-    links = Links()
-    links.feed((site / "index.html").read_text(encoding="utf-8"))
-    return links
+def pages(site: Path) -> dict[str, Page]:
+    return {p.name: Page(p.read_text(encoding="utf-8")) for p in sorted(site.glob("*.html"))}
 
 
 def test_every_download_is_linked_and_resolves_to_the_same_bytes(site):
-    links = parsed(site)
-    linked = {href[len("dist/"):] for _, href in links.hrefs if href.startswith("dist/")}
+    index = pages(site)["index.html"]
+    linked = {href[len("dist/"):] for _, href in index.hrefs if href.startswith("dist/")}
     dist = site.parent / "dist"
     assert linked == {p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file()}
     for name in linked:
         assert (site / "dist" / name).read_bytes() == (dist / name).read_bytes()
-    html = (site / "index.html").read_text(encoding="utf-8")
-    sums = (dist / "SHA256SUMS").read_text()
-    assert all(line.split()[0] in html for line in sums.splitlines())
+    listed = {line.split("  ", 1)[1] for line in (dist / "SHA256SUMS").read_text(encoding="utf-8").splitlines()}
+    assert listed == linked - {"SHA256SUMS"}
 
 
-def test_page_requests_nothing_from_other_hosts(site):
-    links = parsed(site)
-    assert links.srcs == [] and all(tag == "a" for tag, _ in links.hrefs)
-    html = (site / "index.html").read_text(encoding="utf-8")
-    assert "<script" not in html and not re.search(r"url\((?!#)|@import", html)  # url(#clip) in the SVG is internal
+def test_every_link_of_every_page_resolves_to_a_file_and_an_anchor(site):
+    found = pages(site)
+    assert {"index.html", "article.html", "codebook.html", "coding-decisions.html"} <= set(found)
+    broken = []
+    for name, page in found.items():
+        for tag, href in page.hrefs:
+            url = urlsplit(href)
+            if url.scheme in ("http", "https", "mailto"):
+                assert tag == "a", f"{name}: <{tag}> loads {href} from another host"
+                continue
+            assert not url.scheme and not url.netloc, f"{name}: {href}"
+            target = url.path or name
+            if not (site / target).is_file():
+                broken.append((name, href))
+            elif url.fragment and target.endswith(".html") and url.fragment not in found[target].ids:
+                broken.append((name, href))
+    assert broken == []
+
+
+def test_pages_request_nothing_and_run_only_their_own_script(site):
+    for name, page in pages(site).items():
+        assert page.srcs == [], name
+        text = (site / name).read_text(encoding="utf-8")
+        assert not re.search(r"url\((?!#)|@import", text), name  # url(#clip) in the SVG is internal
+        csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', text).group(1)
+        assert "default-src 'none'" in html.unescape(csp) and "unsafe-inline'" not in html.unescape(csp).split("script-src")[1].split(";")[0]
+        assert page.h1 == 1 and page.meta.get("description"), name
+
+
+def test_landing_page_describes_the_dataset_to_search_engines(site):
+    index = pages(site)["index.html"]
+    (ld,) = [json.loads(body) for kind, body in index.scripts if kind == "application/ld+json"]
+    desc, _ = load(ROOT)
+    assert ld["@context"] == "https://schema.org" and ld["@type"] == "Dataset"
+    assert (ld["name"], ld["version"], ld["description"]) == (desc.data["title"], desc.data["version"], desc.data["description"])
+    assert ld["license"] == desc.data["licenses"][0]["path"] and ld["creator"] and ld["citation"]
+    assert {d["contentUrl"] for d in ld["distribution"]} and all((site / d["contentUrl"]).is_file() for d in ld["distribution"])
+    assert re.fullmatch(r"(\.\.|\d{4}-\d\d-\d\d)/(\.\.|\d{4}-\d\d-\d\d)", ld["temporalCoverage"])
+    assert ld["spatialCoverage"] and all(p["@type"] == "Place" and p["name"] for p in ld["spatialCoverage"])
+
+
+def test_codebook_is_rendered_as_tables_not_markdown(site):
+    text = (site / "codebook.html").read_text(encoding="utf-8")
+    assert text.count("<table>") == len(load(ROOT)[0].resources) + sum(1 for r in load(ROOT)[0].resources if r.get("vocabulary"))
+    assert "|---|" not in text and "| field |" not in text
+
+
+def _evidence_rows(root: Path) -> tuple[int, int]:
+    """(evidence rows, exclusion rows), counted from the descriptor and the CSVs."""
+    import csv
+
+    desc, _ = load(root)
+    cited = excluded = 0
+    for res in desc.resources:
+        if EVIDENCE <= {f["name"] for f in res["schema"]["fields"]}:
+            with open(root / res["path"], encoding="utf-8", newline="") as fh:
+                n = sum(1 for _ in csv.DictReader(fh))
+            if res.get("coverageExclusions"):
+                excluded += n
+            else:
+                cited += n
+    return cited, excluded
+
+
+def test_annotated_article_shows_the_verbatim_text_with_every_span_linked_both_ways(site):
+    text = (site / "article.html").read_text(encoding="utf-8")
+    page = Page(text)
+    cited, excluded = _evidence_rows(ROOT)
+    refs = re.findall(r'<a class="ref" href="#(row-[^"]+)">', text)
+    assert len(refs) == cited and text.count('class="reason"') == excluded
+    assert all(r in page.ids and "span-" + r[4:] in page.ids for r in refs)
+    backlinks = re.findall(r'<li id="(row-[^"]+)"><a href="#(span-[^"]+)">', text)
+    assert len(backlinks) == cited and all(s in page.ids for _, s in backlinks)
+    article = re.search(r'<div class="article">(.*?)</div>', text, re.S).group(1)
+    article = re.sub(r'<a class="ref"[^>]*>.*?</a>|<span class="reason">.*?</span>|<[^>]+>', "", article)
+    sources = sorted((ROOT / "data" / "sources").glob("*.txt"))
+    assert html.unescape(article) == sources[0].read_text(encoding="utf-8")
+
+
+def test_reported_spans_name_who_asserts_them(site):
+    text = (site / "article.html").read_text(encoding="utf-8")
+    import csv
+
+    with open(ROOT / "data" / "events.csv", encoding="utf-8", newline="") as fh:
+        reported = [r for r in csv.DictReader(fh) if r["asserted_by"]]
+    assert reported
+    for row in reported:
+        assert re.search(rf'\[{re.escape(row["event_id"])}, asserted by [^\]]+\]', text)
+    assert text.count('<mark class="reported') >= len(reported)
 
 
 def test_site_without_downloads_is_a_usage_error(tmp_path):
     assert main(["site", str(ROOT), "--dist", str(tmp_path / "none"), "--out", str(tmp_path / "site")]) == 2
-
-
-@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="no chromium/chromedriver installed (Debian packages chromium, chromium-driver; .ci/run installs them)")
-def test_page_in_a_headless_browser_on_a_phone_sized_screen(site):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--window-size=390,844"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        driver.get((site / "index.html").as_uri())
-        assert driver.title.startswith("India–Canada security cooperation")
-        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-        assert errors == []
-        resources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
-        assert all(url.startswith("file://") for url in resources)
-        hrefs = driver.execute_script("return [...document.querySelectorAll('a[href^=\"dist/\"]')].map(a => a.href)")
-        assert hrefs and all(Path(h.removeprefix("file://")).is_file() for h in hrefs)
-        assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), "the page scrolls sideways on a phone"
-        ARTIFACTS.mkdir(exist_ok=True)
-        driver.save_screenshot(str(ARTIFACTS / "site-phone.png"))
-        assert (ARTIFACTS / "site-phone.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    finally:
-        driver.quit()
 
 
 def _full_copy(tmp_path: Path) -> Path:
@@ -112,15 +196,90 @@ def test_data_text_is_escaped_never_markup(tmp_path):
     from helpers import Pkg
 
     pkg = Pkg(_full_copy(tmp_path))
-    attack = '<img src=x onerror="alert(1)"> and <script>alert(2)</script>'
+    attack = ('<img src=x onerror="alert(1)"> </script><script>alert(2)</script> [x](javascript:alert(3)) '
+              '![i](https://tracker.example/p.png)')
     rows = pkg.rows("event_roles")
     pkg.set("event_roles", rows[1][0], rows[0][1], attack)
     assert pkg.validate() == set()
     assert main(["docs", str(pkg.root)]) == 0
-    assert main(["export", str(pkg.root)]) == 0
-    assert main(["site", str(pkg.root)]) == 0
-    page = (pkg.root / "site" / "index.html").read_text(encoding="utf-8")
-    links = Links()
-    links.feed(page)
-    assert links.srcs == [] and "<script" not in page and "onerror=" not in page.replace("onerror=&quot;", "")
-    assert "&lt;img src=x onerror=" in page
+    site = build(pkg.root, tmp_path / "out")
+    for name, page in pages(site).items():
+        text = (site / name).read_text(encoding="utf-8")
+        assert page.srcs == [] and "onerror=" not in text.replace("onerror=&quot;", "").replace('onerror=\\"', ""), name
+        assert [kind for kind, _ in page.scripts if kind not in ("application/json", "application/ld+json")] in ([], [""]), name
+        assert not any(href.startswith("javascript:") for _, href in page.hrefs), name
+    index = pages(site)["index.html"]
+    (data,) = [json.loads(body) for kind, body in index.scripts if kind == "application/json"]
+    assert attack in {v for t in data for r in t["rows"] for v in r}  # the browser gets the value, as text
+    assert "&lt;img src=x onerror=" in (site / "codebook.html").read_text(encoding="utf-8")
+
+
+def _driver(width: int, height: int):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", f"--window-size={width},{height}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="no chromium/chromedriver installed (Debian packages chromium, chromium-driver; .ci/run installs them)")
+@pytest.mark.skipif(not AXE.is_file(), reason="axe-core is not installed (make test installs it with npm from tests/browser/package-lock.json)")
+@pytest.mark.parametrize("size", [(390, 844), (1280, 900)], ids=["phone", "desktop"])
+def test_every_page_in_a_real_browser_has_no_error_no_sideways_scroll_and_no_accessibility_violation(site, size):
+    axe = AXE.read_text(encoding="utf-8")
+    driver = _driver(*size)
+    try:
+        for page in sorted(p.name for p in site.glob("*.html")):
+            driver.get((site / page).as_uri())
+            errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+            assert errors == [], page
+            resources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+            assert all(url.startswith("file://") for url in resources), page
+            assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), f"{page} scrolls sideways"
+            driver.execute_script(axe)  # as a string, not a <script>: the page's CSP allows only its own script
+            result = driver.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v => [v.id, v.nodes.length, v.nodes[0].target.join(' ')])));")
+            assert result == [], f"{page}: {result}"
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.get((site / "index.html").as_uri())
+        driver.save_screenshot(str(ARTIFACTS / f"site-{size[0]}.png"))
+    finally:
+        driver.quit()
+
+
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="no chromium/chromedriver installed (Debian packages chromium, chromium-driver; .ci/run installs them)")
+def test_table_browser_shows_every_row_and_searches_filters_and_sorts(site):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    import csv
+
+    with open(ROOT / "data" / "events.csv", encoding="utf-8", newline="") as fh:
+        events = list(csv.DictReader(fh))
+    driver = _driver(1280, 900)
+    try:
+        driver.get((site / "index.html").as_uri())
+        Select(driver.find_element(By.ID, "tb-table")).select_by_value("events")
+        rows = lambda: driver.execute_script("return [...document.querySelectorAll('#tb tbody tr')].map(r => r.cells[0].textContent)")  # noqa: E731
+        assert rows() == [e["event_id"] for e in events]
+        word = events[-1]["summary"].split()[-1].strip(".")
+        driver.find_element(By.ID, "tb-search").send_keys(word)
+        assert rows() == [e["event_id"] for e in events if word.lower() in " ".join(e.values()).lower()]
+        Select(driver.find_element(By.ID, "tb-column")).select_by_visible_text("event_id")
+        assert rows() == [e["event_id"] for e in events if word.lower() in e["event_id"].lower()]
+        driver.find_element(By.ID, "tb-search").clear()
+        Select(driver.find_element(By.ID, "tb-column")).select_by_visible_text("any column")
+        header = driver.find_element(By.CSS_SELECTOR, "#tb thead th:nth-child(1) button")
+        header.click()
+        header = driver.find_element(By.CSS_SELECTOR, "#tb thead th:nth-child(1) button")
+        header.click()
+        assert rows() == sorted((e["event_id"] for e in events), reverse=True)
+        assert driver.find_element(By.CSS_SELECTOR, "#tb thead th:nth-child(1)").get_attribute("aria-sort") == "descending"
+    finally:
+        driver.quit()

@@ -173,10 +173,12 @@ def export(path: Path, out: Path | None = None) -> int:
 
 
 def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
-    """Build the landing page OUT/index.html (default PATH/site) from the package at PATH and the
-    downloads in DIST (default PATH/dist, made by `export`): description, source, downloads with
-    sizes and checksums, table previews, timeline, codebook and citation. Self-contained: no
-    script and no request to another host. DIST is copied beside the page."""
+    """Build the site OUT (default PATH/site) from the package at PATH and the downloads in DIST
+    (default PATH/dist, made by `export`): the landing page index.html (source, downloads, timeline,
+    a browser for every row of every table, citation with BibTeX, schema.org JSON-LD), the
+    annotated article article.html (every evidence span in the text, linked to its rows), and the
+    codebook, coding decisions and agreement report as pages. Self-contained: no request to another
+    host, and only the site's own script runs. DIST is copied beside the pages."""
     from publish.site import build
 
     dist = dist if dist is not None else path / "dist"
