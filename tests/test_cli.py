@@ -80,6 +80,17 @@ def test_path_that_is_not_a_directory_exits_2(tmp_path, run):
     assert out.returncode == 2 and "is not a directory" in out.stderr
 
 
+def test_help_lists_every_command(run):
+    out = run("--help")
+    assert out.returncode == 0 and all(f"  {name} " in out.stdout for name in COMMANDS)
+
+
+def test_unknown_command_is_a_usage_error_naming_the_commands(tmp_path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = run("frobnicate")
+    assert out.returncode == 2 and "unknown command 'frobnicate'" in out.stderr and all(name in out.stderr for name in COMMANDS)
+
+
 def test_directory_without_descriptor_is_invalid_not_a_crash(tmp_path, run):
     out = run(str(tmp_path))
     assert out.returncode == 1 and out.stdout.startswith("datapackage.json:1:1: missing-file:")

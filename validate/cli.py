@@ -385,8 +385,26 @@ def parser(command: str) -> argparse.ArgumentParser:
     return p
 
 
+def overview() -> str:
+    """`python -m validate --help`: every command with the first sentence of its help."""
+    lines = ["usage: python -m validate [COMMAND] [PATH] [OPTIONS]", "",
+             "Check, format, compare, release and publish a data package (PATH, default: the working directory).",
+             "Without a COMMAND, check it. `python -m validate COMMAND --help` tells more.", "", "commands:"]
+    for name, (func, _) in COMMANDS.items():
+        first = " ".join(func.__doc__.split(". ")[0].split(": ")[0].split()).rstrip(".")
+        lines.append(f"  {name:<16} {first}")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["-h"], ["--help"]):
+        sys.stdout.write(overview())
+        return 0
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-") and not Path(argv[0]).exists() and "/" not in argv[0] and "." not in argv[0]:
+        print(f"python -m validate: unknown command {argv[0]!r}; the commands are {', '.join(COMMANDS)} "
+              "(or a package directory to check); see python -m validate --help", file=sys.stderr)
+        return USAGE_ERROR
     command = argv.pop(0) if argv and argv[0] in COMMANDS else "check"
     try:
         args = parser(command).parse_args(argv)
