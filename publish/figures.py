@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 # Fixed settings so that the same data always gives the same bytes (the docs staleness test).
+LABEL_CHARS = 150  # about how many 7-point characters span the axes of the 9-inch figure
 RC = {"svg.hashsalt": "timeline", "svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 8}
 
 
@@ -40,7 +41,11 @@ def timeline(events: pd.DataFrame, event_types: pd.DataFrame) -> plt.Figure:
             ax.barh(y, row["end"] - row["start"], left=row["start"], height=0.6, color=colours[row["event_type"]],
                     hatch="//" if row["status"] != "occurred" else None, edgecolor="black", linewidth=0.4)
             label = f"{row['event_id']} {row['event_type']}  {row['date']}" + (f" ({row['date_text']})" if row["date_text"] else "")
-            if row["start"] - lo > hi - row["end"]:  # label on the side with more room
+            needed = len(label) * (hi - lo) / LABEL_CHARS + pd.Timedelta(days=12)
+            if max(row["start"] - lo, hi - row["end"]) < needed:  # no room beside the bar: on it, legible
+                ax.text(row["start"] + pd.Timedelta(days=12), y, label, va="center", ha="left", fontsize=7, parse_math=False,
+                        bbox={"facecolor": "white", "alpha": 0.85, "linewidth": 0, "pad": 1})
+            elif row["start"] - lo > hi - row["end"]:  # label on the side with more room
                 ax.text(row["start"] - pd.Timedelta(days=12), y, label, va="center", ha="right", fontsize=7, parse_math=False)
             else:
                 ax.text(row["end"] + pd.Timedelta(days=12), y, label, va="center", ha="left", fontsize=7, parse_math=False)
@@ -48,14 +53,14 @@ def timeline(events: pd.DataFrame, event_types: pd.DataFrame) -> plt.Figure:
         ax.invert_yaxis()
         ax.set_xlim(lo, hi)
         ax.set_title("Events by date: each bar covers every day its date can denote; hatched = possible, not occurred")
-        used = [t for t in event_types["event_type"] if t in set(events["event_type"])]
+        used = [t for t in event_types["event_type"] if t in set(dated["event_type"])]  # a legend entry only for a drawn bar
         handles = [plt.Rectangle((0, 0), 1, 1, color=colours[t]) for t in used]
         legend = ax.legend(handles, used, loc="lower left", fontsize=7, ncol=3, frameon=False, bbox_to_anchor=(0, 1.04))
         for text in legend.get_texts():
             text.set_parse_math(False)
         if len(undated):
             lines = [f"{r.event_id} {r.event_type}: {textwrap.shorten(r.summary, 90)}" for r in undated.itertuples()]
-            fig.text(0.01, 0.01, "Undated in the article:\n" + "\n".join(lines), fontsize=7, va="bottom", parse_math=False)
+            fig.text(0.01, 0.01, "Not drawn, a bound of their date is open or unknown:\n" + "\n".join(lines), fontsize=7, va="bottom", parse_math=False)
         fig.subplots_adjust(left=0.03, right=0.97, top=0.86, bottom=0.1 + 0.035 * len(undated))
     return fig
 
