@@ -74,3 +74,16 @@ def test_link_tables_reference_both_parents():
         res = DESC.resource(name)
         assert parents <= {fk["reference"]["resource"] for fk in res["schema"]["foreignKeys"]}
         assert len(res["schema"]["primaryKey"]) > 1
+
+
+@pytest.mark.parametrize("res", [r for r in RESOURCES if r.get("vocabulary")], ids=lambda r: r["name"])
+def test_a_vocabulary_example_is_one_of_its_rows(res):
+    """The examples of a vocabulary's fields together name one row of it, so that a definition's
+    example is the definition of the example code (every one once read 'Bound by the commitment.')."""
+    import csv
+
+    with open(ROOT / res["path"], encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    example = {f["name"]: f["example"] for f in res["schema"]["fields"]}
+    assert example in rows
+
