@@ -43,7 +43,7 @@ def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None) -> Ru
 
     def detail(df, idx):
         keys = _tuples(df, own)
-        return [f"{'+'.join(own)} {keys[i]!r} is not a {'+'.join(theirs)} in {resource}" for i in idx]
+        return [f"{'+'.join(own)} {keys[i]!r} matches no {'+'.join(theirs)} of {resource}" for i in idx]
 
     return Rule("dangling-foreign-key", "+".join(own), test, detail)
 
