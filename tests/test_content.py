@@ -32,7 +32,7 @@ def test_no_date_is_more_precise_than_the_article(event):
         assert re.search(r"\d{4}", event["date_text"]) and event["date_text"] in TEXT
         assert date[:4] in event["date_text"]
     if re.fullmatch(r"on (Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)", event["date_text"]):
-        assert date.endswith("-XX-XX"), "a weekday gives no month or day"
+        assert not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", date), "a weekday gives no month or day"
     if "2026" in date:
         assert event["date_basis"] == "outside-knowledge", "2026 rests on knowing when Carney's election took place"
 

@@ -456,17 +456,33 @@ def place_code_that_iso_3166_does_not_have(pkg):
 
 
 @case("uncovered-clause")
-def clause_whose_only_citation_is_removed(pkg):
-    """A sentence stays cited, but one of its clauses loses the only span that touched it."""
+def clause_whose_only_citations_are_removed(pkg):
+    """A sentence stays cited, but one of its clauses loses every span that touched it. The clause
+    is chosen from the data: one whose citing rows all sit in tables nothing references (so that
+    removing them breaks no key) while other spans keep its sentence cited."""
     from schemas.coverage import clauses, sentences
 
-    text = (pkg.root / "data/sources/src-0a85bdf091dd711d.txt").read_text(encoding="utf-8")
-    rows = pkg.rows("commitment_evidence")
-    start, end = int(rows[1][rows[0].index("char_start")]), int(rows[1][rows[0].index("char_end")])
-    pkg.write_rows("commitment_evidence", rows[:1] + rows[2:])
-    a, b = next((s, e) for s, e in sentences(text) if s <= start < e)
-    c0 = next(c0 for c0, c1 in clauses(text, a, b) if c0 <= start < c1 or start <= c0 < end)
-    return {("data/sources/src-0a85bdf091dd711d.txt", text.count("\n", 0, c0) + 1, str(c0 - text.rfind("\n", 0, c0)), "uncovered-clause")}
+    resources = pkg.descriptor()["resources"]
+    referenced = {fk["reference"]["resource"] for r in resources for fk in r["schema"].get("foreignKeys", [])}
+    spans = []  # (table, row, start, end)
+    for res in resources:
+        names = [f["name"] for f in res["schema"]["fields"]]
+        if {"source_id", "quote", "char_start", "char_end"} <= set(names):
+            for row in pkg.rows(res["name"])[1:]:
+                spans.append((res["name"], tuple(row), int(row[names.index("char_start")]), int(row[names.index("char_end")])))
+    path = "data/sources/src-0a85bdf091dd711d.txt"
+    text = (pkg.root / path).read_text(encoding="utf-8")
+    for a, b in sentences(text):
+        for c0, c1 in clauses(text, a, b):
+            touching = [s for s in spans if s[2] < c1 and s[3] > c0]
+            rest = [s for s in spans if s not in touching and s[2] < b and s[3] > a]
+            if touching and rest and all(s[0] not in referenced for s in touching):
+                for name in {s[0] for s in touching}:
+                    rows = pkg.rows(name)
+                    pkg.write_rows(name, [r for r in rows if (name, tuple(r)) not in {(s[0], s[1]) for s in touching}])
+                lost = [(d0, d1) for d0, d1 in clauses(text, a, b) if not any(s[2] < d1 and s[3] > d0 for s in rest)]
+                return {(path, text.count("\n", 0, d0) + 1, str(d0 - text.rfind("\n", 0, d0)), "uncovered-clause") for d0, _ in lost}
+    raise AssertionError("no clause is cited only by rows of unreferenced tables")
 
 
 @case("reused-id")
