@@ -15,6 +15,7 @@ from pathlib import Path
 
 from schemas.rules import EVIDENCE
 from validate.descriptor import Descriptor
+from validate.paths import read_bytes
 from validate.reader import read_table
 
 
@@ -151,7 +152,7 @@ def body(root: Path, desc: Descriptor) -> str:
              '<span class="excluded">grey</span> reviewed as excluded from coverage, with the reason. '
              'Each reference in brackets links to the row; each row links back to its span.</p>']
     for src in sources.frame.to_dict("records"):
-        text = (root / src["text_path"]).read_text(encoding="utf-8")
+        text = read_bytes(root, src["text_path"]).decode("utf-8")
         marks = by_source.get(src["source_id"], [])
         parts.append(f'<h2 id="{_e(src["source_id"])}">{_e(src["title"])}</h2>'
                      f'<p><small>Archived text <code>{_e(src["text_path"])}</code>, SHA-256 <code>{_e(src["text_sha256"])}</code>; '

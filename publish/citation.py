@@ -11,6 +11,7 @@ import pycountry
 import yaml
 
 from validate.descriptor import Descriptor
+from validate.paths import read_bytes
 from validate.reader import read_table
 
 FORMATS = {".zip": "application/zip", ".sqlite": "application/vnd.sqlite3", ".parquet": "application/vnd.apache.parquet",
@@ -18,7 +19,7 @@ FORMATS = {".zip": "application/zip", ".sqlite": "application/vnd.sqlite3", ".pa
 
 
 def cff(root: Path) -> dict:
-    data = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))
+    data = yaml.safe_load(read_bytes(root, "CITATION.cff").decode("utf-8"))
     if not isinstance(data, dict):
         raise ValueError("CITATION.cff is not a mapping")
     return data

@@ -11,11 +11,12 @@ import base64
 import hashlib
 import html
 import json
+import os
 import shutil
 from pathlib import Path
 
 from validate.descriptor import Descriptor
-from validate.paths import new_directory
+from validate.paths import new_directory, read_bytes
 from validate.reader import read_table
 
 from . import article, citation
@@ -42,6 +43,11 @@ def _size(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n:.1f} GB"
+
+
+def package_text(root: Path, rel: str) -> str:
+    """A file of the package, read as the validator reads: no link out of the package, no FIFO."""
+    return read_bytes(root, rel).decode("utf-8")
 
 
 def _script_json(value) -> str:
@@ -122,7 +128,11 @@ def browser(root: Path, desc: Descriptor) -> str:
 def timeline(root: Path, desc: Descriptor) -> str:
     """The figure for wide screens, and the same events as a list ordered by their earliest
     possible date for narrow ones (where the figure's labels would be unreadably small)."""
-    svg = (root / "docs" / "timeline.svg").read_text(encoding="utf-8")
+    from .docs import figures
+
+    # drawn anew from the data, not copied from docs/timeline.svg: a hand-edited or stale file
+    # there could carry markup (onload=, <script>) into the page
+    svg = figures(root)[root / "docs" / "timeline.svg"].decode("utf-8")
     svg = svg[svg.index("<svg"):].replace("<svg", '<svg role="img" aria-label="Timeline of the events: each bar covers every day its date can denote"', 1)
     events, _ = read_table(root, desc.resource("events"))
     ordered = sorted(events.frame.to_dict("records"), key=lambda r: (r["date_start"] or "0000", r["date_end"] or "9999", r["event_id"]))
@@ -165,7 +175,7 @@ def index(root: Path, desc: Descriptor, dist: Path, pages: dict[str, str]) -> st
 <h3 id="bibtex-heading">BibTeX</h3><button type="button" data-copy="bibtex" hidden>Copy BibTeX</button> <span id="bibtex-status" aria-live="polite"></span>
 <pre id="bibtex">{_e(citation.bibtex(cff, desc.data.get('name', 'dataset').replace('-', '_')))}</pre>
 <h3 id="cff-heading">CITATION.cff</h3><button type="button" data-copy="cff" hidden>Copy CITATION.cff</button> <span id="cff-status" aria-live="polite"></span>
-<pre id="cff">{_e((root / 'CITATION.cff').read_text(encoding='utf-8'))}</pre>
+<pre id="cff">{_e(package_text(root, "CITATION.cff"))}</pre>
 <p>Cite the source article separately.</p>
 <h2 id="licence">Licences</h2><p>Data: {_e(licence.get('title', licence.get('name', '')))}. Code: MIT. The archived article text is
 third-party material, included so that every quote can be checked, and is not covered by either licence; the CAMEO–PLOVER
@@ -177,7 +187,7 @@ crosswalk table carries its own licence (see its resource in datapackage.json).<
 def build(root: Path, desc: Descriptor, dist: Path, out: Path) -> Path:
     """Write out/index.html, out/article.html and a page per document of docs/, with a copy of
     dist/ beside them (the pages link to out/dist/)."""
-    docs = {md: spec for md, spec in DOCS.items() if (root / "docs" / md).is_file()}
+    docs = {md: spec for md, spec in DOCS.items() if os.path.lexists(root / "docs" / md)}
     pages = {"index.html": "Overview", "article.html": "Annotated article"} | {page: label for page, label in docs.values()}
     links = {md: page for md, (page, _) in docs.items()}
     texts = {"index.html": index(root, desc, dist, pages)}
@@ -186,7 +196,7 @@ def build(root: Path, desc: Descriptor, dist: Path, out: Path) -> Path:
                                   "highlighted and linked to the rows that cite it.",
                                   f"<h1>Annotated article</h1>{article.body(root, desc)}", pages)
     for md, (page, label) in docs.items():
-        body = to_html((root / "docs" / md).read_text(encoding="utf-8"), links)
+        body = to_html(package_text(root, f"docs/{md}"), links)
         texts[page] = shell(desc, f"{label} — {title}", f"{label} of the data package {title}.", f"<h1>{_e(label)}</h1>{body}", pages)
     with new_directory(out) as work:
         shutil.copytree(dist, work / "dist")

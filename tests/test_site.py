@@ -283,3 +283,29 @@ def test_table_browser_shows_every_row_and_searches_filters_and_sorts(site):
         assert driver.find_element(By.CSS_SELECTOR, "#tb thead th:nth-child(1)").get_attribute("aria-sort") == "descending"
     finally:
         driver.quit()
+
+
+def test_site_draws_the_timeline_from_the_data_not_from_a_hand_edited_file(tmp_path):
+    root = _full_copy(tmp_path)
+    svg = root / "docs" / "timeline.svg"
+    svg.write_text(svg.read_text(encoding="utf-8").replace("<svg ", '<svg onload="alert(1)" ', 1), encoding="utf-8")
+    assert main(["export", str(root), "--out", str(tmp_path / "dist")]) == 0
+    assert main(["site", str(root), "--dist", str(tmp_path / "dist"), "--out", str(tmp_path / "site")]) == 1  # docs are stale
+    assert not (tmp_path / "site").exists()
+    assert main(["docs", str(root)]) == 0
+    assert "onload" not in (build(root, tmp_path / "again") / "index.html").read_text(encoding="utf-8")
+
+
+def test_site_refuses_docs_that_link_out_of_the_package(tmp_path, capsys):
+    root = _full_copy(tmp_path)
+    outside = tmp_path / "outside"
+    shutil.copytree(root / "docs", outside)
+    (outside / "coding-decisions.md").write_text("SECRET-OUTSIDE\n", encoding="utf-8")
+    shutil.rmtree(root / "docs")
+    (root / "docs").symlink_to(outside, target_is_directory=True)
+    assert main(["export", str(root), "--out", str(tmp_path / "dist")]) in (0, 1)
+    if not (tmp_path / "dist" / "SHA256SUMS").is_file():  # export refuses the link itself
+        return
+    code = main(["site", str(root), "--dist", str(tmp_path / "dist"), "--out", str(tmp_path / "site")])
+    assert code in (1, 2) and "unsafe-path" in capsys.readouterr().out + capsys.readouterr().err
+    assert not (tmp_path / "site").exists()

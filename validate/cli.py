@@ -187,16 +187,29 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
     desc = _valid_descriptor(path, "site")
     if desc is None:
         return 1
-    for needed in ("CITATION.cff", "docs/codebook.md", "docs/timeline.svg"):
+    for needed in ("CITATION.cff", "docs/codebook.md"):
         if not (path / needed).is_file() or (path / needed).is_symlink():
             raise UsageError(f"{needed} is missing or not a regular file; run python -m validate docs, and keep CITATION.cff")
+    from publish.docs import stale
+
+    old = sorted(p.relative_to(path).as_posix() for p in stale(path))
+    if old:  # the pages show the generated docs: stale ones would contradict the data beside them
+        for name in old:
+            print(f"{name}: stale; run python -m validate docs (make docs)")
+        print("python -m validate site: generated files are stale; nothing was written", file=sys.stderr)
+        return 1
     links = [p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_symlink()]
     if links:
         raise UsageError(f"{dist} holds symbolic links ({', '.join(links[:3])}); the site copies only regular files")
     import yaml
 
+    from .paths import PathRefused
+
     try:
         print(build(path, desc, dist, out if out is not None else path / "site"))
+    except PathRefused as exc:  # a page's input is a link out of the package, or not a regular file
+        print(f"{exc.detail.split(' ')[0]}:1:1: {exc.code}: {exc.detail}; nothing was written")
+        return 1
     except (OSError, ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:  # CITATION.cff or dist/ of another shape
         raise UsageError(f"cannot build the page ({type(exc).__name__}: {exc})") from None
     return 0
