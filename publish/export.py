@@ -27,8 +27,14 @@ ZIP_EXTRA = ["README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md", "docs/codeb
 STATA_LABEL = 80  # Stata's limit for variable and dataset labels
 
 
+def required(res: dict, field: dict) -> bool:
+    """A field that can hold no empty cell: `required`, or part of the primary key (Table Schema)."""
+    constraints = field.get("constraints", {})
+    return bool(constraints.get("required")) or field["name"] in res["schema"]["primaryKey"]
+
+
 def arrow_table(res: dict, frame) -> pa.Table:
-    """The resource's rows with the descriptor's types; '' becomes null."""
+    """The resource's rows with the descriptor's types; '' becomes null; a required field is not nullable."""
     columns = {}
     for f in res["schema"]["fields"]:
         values = frame[f["name"]]
@@ -42,7 +48,8 @@ def arrow_table(res: dict, frame) -> pa.Table:
             columns[f["name"]] = pc.replace_substring_regex(text, r"^\+", "").cast(typ)
         else:
             columns[f["name"]] = text.cast(typ)
-    schema = pa.schema([pa.field(f["name"], columns[f["name"]].type, metadata={"title": f.get("title", ""), "description": f.get("description", "")})
+    schema = pa.schema([pa.field(f["name"], columns[f["name"]].type, nullable=not required(res, f),
+                                 metadata={"title": f.get("title", ""), "description": f.get("description", "")})
                         for f in res["schema"]["fields"]])
     return pa.table(columns, schema=schema)
 

@@ -9,6 +9,8 @@ import pyarrow as pa
 
 from validate.descriptor import Descriptor
 
+from .export import required
+
 SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "DATE", "year": "INTEGER"}
 
 VIEWS = {
@@ -33,8 +35,7 @@ def create_table(res: dict) -> str:
     schema = res["schema"]
     cols = []
     for f in schema["fields"]:
-        required = f.get("constraints", {}).get("required") or f["name"] in schema["primaryKey"]
-        cols.append(f"{_q(f['name'])} {SQL_TYPES.get(f.get('type', 'string'), 'TEXT')}{' NOT NULL' if required else ''}")
+        cols.append(f"{_q(f['name'])} {SQL_TYPES.get(f.get('type', 'string'), 'TEXT')}{' NOT NULL' if required(res, f) else ''}")
     cols.append(f"PRIMARY KEY ({', '.join(map(_q, schema['primaryKey']))})")
     for fk in schema.get("foreignKeys", []):
         target = fk["reference"]["resource"] or res["name"]

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from publish.export import required
 from validate.cli import main
 from validate.descriptor import load
 
@@ -53,6 +54,8 @@ def test_parquet_has_real_types_and_the_same_values(dist, name):
     types = {f["name"]: f.get("type", "string") for f in DESC.resource(name)["schema"]["fields"]}
     expected = {"string": "string", "integer": "int64", "date": "date32[day]"}
     assert {f.name: str(f.type) for f in table.schema} == {k: expected[v] for k, v in types.items()}
+    res = DESC.resource(name)
+    assert {f.name: f.nullable for f in table.schema} == {f["name"]: not required(res, f) for f in res["schema"]["fields"]}
     assert [[text(v) for v in row.values()] for row in table.to_pylist()] == csv_rows(name)
 
 
