@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from publish.export import required
+from publish.views import VIEWS
 from validate.cli import main
 from validate.descriptor import load
 
@@ -135,18 +136,21 @@ def test_invalid_package_exports_nothing_and_keeps_the_old_downloads(pkg, capsys
     assert [p.name for p in pkg.root.iterdir() if p.name.startswith(".dist")] == []
 
 
-def test_resource_named_like_a_view_is_exported_as_its_table(pkg, tmp_path):
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_resource_named_like_a_view_is_exported_as_its_table(pkg, tmp_path, view):
     d = pkg.descriptor()
-    d["resources"].append({"name": "event_participants", "path": "data/event_participants.csv",
+    d["resources"].append({"name": view, "path": f"data/{view}.csv",
                            "schema": {"fields": [{"name": "code", "type": "string"}], "primaryKey": ["code"]}})
     pkg.write_descriptor(d)
-    pkg.path("event_participants").write_text("code\nx\n")
+    pkg.path(view).write_text("code\nx\n")
     assert pkg.validate() == set()
     assert main(["export", str(pkg.root), "--out", str(tmp_path / "dist")]) == 0
     db = next((tmp_path / "dist").glob("*.sqlite"))
     with sqlite3.connect(db) as con:
-        assert con.execute("SELECT type FROM sqlite_master WHERE name = 'event_participants'").fetchall() == [("table",)]
-        assert con.execute("SELECT code FROM event_participants").fetchall() == [("x",)]
+        assert con.execute("SELECT type FROM sqlite_master WHERE name = ?", [view]).fetchall() == [("table",)]
+        assert con.execute(f'SELECT code FROM "{view}"').fetchall() == [("x",)]
+        made = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    assert made == set(VIEWS) - {view}, "the other views are still made"
 
 
 @pytest.mark.parametrize("name", ["data/sources/extra.txt", "docs/codebook.md", "README.md"])
