@@ -1,4 +1,5 @@
-"""Downloads for researchers: the package as a zip, Parquet, SQLite, JSON and Stata, with SHA256SUMS.
+"""Downloads for researchers: the package as a zip, Parquet, SQLite with metadata.json for Datasette,
+JSON and Stata, with SHA256SUMS.
 
 Every format is derived from the same typed Arrow tables, built from the descriptor's field types:
 integers as int64, dates as date32, everything else as text; an empty CSV cell becomes null.
@@ -129,14 +130,17 @@ def sha256sums(directory: Path) -> str:
 def build(root: Path, desc: Descriptor, out: Path) -> list[str]:
     """Write every download into `out`, replacing it whole: the new files are built in a
     temporary directory beside it and swapped in only when all of them are complete."""
+    from . import names
+    from .datasette import metadata
     from .sqlite_export import write_sqlite
 
-    stem = f"{desc.data['name']}-{desc.data['version']}"
     members = zip_members(root, desc)
     with new_directory(out) as work:
         typed = tables(root, desc)
-        write_zip(members, work / f"{stem}.zip")
-        write_sqlite(desc, typed, work / f"{stem}.sqlite")
+        write_zip(members, work / f"{names.release(desc)}.zip")
+        views = write_sqlite(desc, typed, work / f"{names.database(desc)}.sqlite")
+        meta = metadata(desc, typed, names.database(desc), views)
+        (work / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         for sub in ("parquet", "json", "stata"):
             (work / sub).mkdir()
         for res in desc.resources:

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from publish import names
 from publish.export import required
 from publish.views import VIEWS
 from validate.cli import main
@@ -22,7 +23,8 @@ from validate.descriptor import load
 
 ROOT = Path(__file__).resolve().parent.parent
 DESC, _ = load(ROOT)
-STEM = f"{DESC.data['name']}-{DESC.data['version']}"
+STEM = names.release(DESC)
+DATABASE = f"{names.database(DESC)}.sqlite"
 RESOURCES = [r["name"] for r in DESC.resources]
 
 
@@ -77,7 +79,7 @@ def test_stata_files_hold_the_same_values_and_field_titles(dist, name):
 
 
 def test_sqlite_has_every_table_keys_and_views(dist):
-    con = sqlite3.connect(dist / f"{STEM}.sqlite")
+    con = sqlite3.connect(dist / DATABASE)
     try:
         for name in RESOURCES:
             rows = con.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall()
@@ -151,6 +153,8 @@ def test_resource_named_like_a_view_is_exported_as_its_table(pkg, tmp_path, view
         assert con.execute(f'SELECT code FROM "{view}"').fetchall() == [("x",)]
         made = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
     assert made == set(VIEWS) - {view}, "the other views are still made"
+    tables = json.loads((tmp_path / "dist" / "metadata.json").read_text())["databases"][db.stem]["tables"]
+    assert tables[view]["description"] != VIEWS[view].description, "Datasette describes the table, not the view it displaced"
 
 
 @pytest.mark.parametrize("name", ["data/sources/extra.txt", "docs/codebook.md", "README.md"])
