@@ -152,9 +152,10 @@ def bump(path: Path, base: str = "release") -> int:
 
 def export(path: Path, out: Path | None = None) -> int:
     """Validate the package at PATH, then write the downloads to OUT (default PATH/dist): the
-    package as a zip, Parquet, JSON and Stata files per table, one SQLite database with views and
-    its metadata.json for Datasette, and SHA256SUMS. If the package is invalid nothing is written; the new files replace the old
-    directory only once all of them are complete."""
+    package as a zip (one folder, with a README for researchers), Parquet, JSON and Stata files
+    per table, one SQLite database with views and its metadata.json for Datasette, and SHA256SUMS.
+    If the package is invalid nothing is written; the new files replace the old directory only
+    once all of them are complete."""
     from publish.export import ExportRefused, build
 
     desc = _valid_descriptor(path, "export")
