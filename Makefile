@@ -44,7 +44,7 @@ diff: $(STAMP)
 bump: $(STAMP)
 	$(BIN)/python -m validate bump .
 
-# Downloads for researchers (validates first): zip, Parquet, SQLite, JSON, Stata, SHA256SUMS.
+# Downloads for researchers (validates first): zip, Parquet, SQLite with metadata.json for Datasette, JSON, Stata, SHA256SUMS.
 dist: $(STAMP)
 	$(BIN)/python -m validate export .
 

@@ -1,4 +1,5 @@
-"""Downloads for researchers: the package as a zip, Parquet, SQLite, JSON and Stata, with SHA256SUMS.
+"""Downloads for researchers: the package as a zip (one folder, with a README for researchers),
+Parquet, SQLite with metadata.json for Datasette, JSON and Stata, with SHA256SUMS.
 
 Every format is derived from the same typed Arrow tables, built from the descriptor's field types:
 integers as int64, dates as date32, everything else as text; an empty CSV cell becomes null.
@@ -23,12 +24,19 @@ from validate.problems import Problem, problem
 from validate.reader import read_table
 
 ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "date": pa.date32(), "boolean": pa.bool_(), "year": pa.int64()}
-ZIP_EXTRA = ["README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md", "docs/codebook.md", "docs/coding-decisions.md"]
+# Beside the tables and texts; the zip's README.md is written for researchers (publish/researcher.py), not the developers' one.
+ZIP_EXTRA = ["LICENSE", "CITATION.cff", "CHANGELOG.md", "docs/codebook.md", "docs/coding-decisions.md", "docs/timeline.svg"]
 STATA_LABEL = 80  # Stata's limit for variable and dataset labels
 
 
+def required(res: dict, field: dict) -> bool:
+    """A field that can hold no empty cell: `required`, or part of the primary key (Table Schema)."""
+    constraints = field.get("constraints", {})
+    return bool(constraints.get("required")) or field["name"] in res["schema"]["primaryKey"]
+
+
 def arrow_table(res: dict, frame) -> pa.Table:
-    """The resource's rows with the descriptor's types; '' becomes null."""
+    """The resource's rows with the descriptor's types; '' becomes null; a required field is not nullable."""
     columns = {}
     for f in res["schema"]["fields"]:
         values = frame[f["name"]]
@@ -42,7 +50,8 @@ def arrow_table(res: dict, frame) -> pa.Table:
             columns[f["name"]] = pc.replace_substring_regex(text, r"^\+", "").cast(typ)
         else:
             columns[f["name"]] = text.cast(typ)
-    schema = pa.schema([pa.field(f["name"], columns[f["name"]].type, metadata={"title": f.get("title", ""), "description": f.get("description", "")})
+    schema = pa.schema([pa.field(f["name"], columns[f["name"]].type, nullable=not required(res, f),
+                                 metadata={"title": f.get("title", ""), "description": f.get("description", "")})
                         for f in res["schema"]["fields"]])
     return pa.table(columns, schema=schema)
 
@@ -84,11 +93,11 @@ def zip_members(root: Path, desc: Descriptor) -> dict[str, bytes]:
     return members
 
 
-def write_zip(members: dict[str, bytes], target: Path) -> None:
-    """The whole package, reproducibly: fixed timestamps, sorted entries."""
+def write_zip(members: dict[str, bytes], target: Path, folder: str) -> None:
+    """The whole package in one top-level folder, reproducibly: fixed timestamps, entries in a fixed order."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(f"{folder}/{name}", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             zf.writestr(info, data)
@@ -122,14 +131,19 @@ def sha256sums(directory: Path) -> str:
 def build(root: Path, desc: Descriptor, out: Path) -> list[str]:
     """Write every download into `out`, replacing it whole: the new files are built in a
     temporary directory beside it and swapped in only when all of them are complete."""
+    from . import names
+    from .datasette import metadata
+    from .researcher import readme
     from .sqlite_export import write_sqlite
 
-    stem = f"{desc.data['name']}-{desc.data['version']}"
     members = zip_members(root, desc)
     with new_directory(out) as work:
         typed = tables(root, desc)
-        write_zip(members, work / f"{stem}.zip")
-        write_sqlite(desc, typed, work / f"{stem}.sqlite")
+        members["README.md"] = readme(root, desc, typed, set(members) | {"README.md"}).encode("utf-8")
+        write_zip(members, work / f"{names.release(desc)}.zip", names.release(desc))
+        views = write_sqlite(desc, typed, work / f"{names.database(desc)}.sqlite")
+        meta = metadata(desc, typed, names.database(desc), views)
+        (work / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         for sub in ("parquet", "json", "stata"):
             (work / sub).mkdir()
         for res in desc.resources:

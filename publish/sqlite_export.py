@@ -1,4 +1,4 @@
-"""The package as one SQLite database: declared types, primary and foreign keys, and joined views."""
+"""The package as one SQLite database: declared types, primary and foreign keys, and the joined views of views.py."""
 
 from __future__ import annotations
 
@@ -9,20 +9,10 @@ import pyarrow as pa
 
 from validate.descriptor import Descriptor
 
-SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "DATE", "year": "INTEGER"}
+from .export import required
+from .views import VIEWS
 
-VIEWS = {
-    "event_participants": """
-        SELECT e.event_id, e.date, e.date_start, e.date_end, e.event_type, e.event_mode, e.status,
-               ea.role, ea.title_at_event, a.actor_id, a.name AS actor_name, a.actor_type, a.country, e.summary
-        FROM events e JOIN event_actors ea USING (event_id) JOIN actors a USING (actor_id)""",
-    "commitment_details": """
-        SELECT c.commitment_id, c.commitment_type, c.status, c.description, c.topic, c.conditions,
-               e.event_id, e.date AS event_date, e.summary AS event_summary,
-               group_concat(cp.actor_id || ' (' || cp.role || ')', '; ') AS parties
-        FROM commitments c JOIN events e USING (event_id) LEFT JOIN commitment_parties cp USING (commitment_id)
-        GROUP BY c.commitment_id""",
-}
+SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "DATE", "year": "INTEGER"}
 
 
 def _q(name: str) -> str:
@@ -33,8 +23,7 @@ def create_table(res: dict) -> str:
     schema = res["schema"]
     cols = []
     for f in schema["fields"]:
-        required = f.get("constraints", {}).get("required") or f["name"] in schema["primaryKey"]
-        cols.append(f"{_q(f['name'])} {SQL_TYPES.get(f.get('type', 'string'), 'TEXT')}{' NOT NULL' if required else ''}")
+        cols.append(f"{_q(f['name'])} {SQL_TYPES.get(f.get('type', 'string'), 'TEXT')}{' NOT NULL' if required(res, f) else ''}")
     cols.append(f"PRIMARY KEY ({', '.join(map(_q, schema['primaryKey']))})")
     for fk in schema.get("foreignKeys", []):
         target = fk["reference"]["resource"] or res["name"]
@@ -42,8 +31,10 @@ def create_table(res: dict) -> str:
     return f"CREATE TABLE {_q(res['name'])} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
-def write_sqlite(desc: Descriptor, tables: dict[str, pa.Table], target: Path) -> None:
+def write_sqlite(desc: Descriptor, tables: dict[str, pa.Table], target: Path) -> list[str]:
+    """Write the database; the names of the views it holds."""
     con = sqlite3.connect(target)
+    views = []
     try:
         con.execute("PRAGMA foreign_keys = OFF")  # rows load in package order; checked below
         for res in desc.resources:
@@ -53,16 +44,18 @@ def write_sqlite(desc: Descriptor, tables: dict[str, pa.Table], target: Path) ->
             values = [[r[n].isoformat() if hasattr(r[n], "isoformat") else r[n] for n in names] for r in rows]
             con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({', '.join('?' * len(names))})", values)
         tables_made = {res["name"] for res in desc.resources}
-        for name, sql in VIEWS.items():
+        for name, view in VIEWS.items():
             if name in tables_made:
                 continue  # a resource of that name is in the database as a table; the convenience view gives way
             try:
-                con.execute(f"CREATE VIEW {_q(name)} AS {sql}")
+                con.execute(f"CREATE VIEW {_q(name)} AS {view.sql}")
             except sqlite3.OperationalError:
                 continue  # the tables or columns the view joins are not in this package
+            views.append(name)
         broken = con.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
             raise ValueError(f"foreign key check failed in the SQLite export: {broken[:3]}")
         con.commit()
     finally:
         con.close()
+    return views

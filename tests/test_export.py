@@ -15,12 +15,16 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from publish import names
+from publish.export import required
+from publish.views import VIEWS
 from validate.cli import main
 from validate.descriptor import load
 
 ROOT = Path(__file__).resolve().parent.parent
 DESC, _ = load(ROOT)
-STEM = f"{DESC.data['name']}-{DESC.data['version']}"
+STEM = names.release(DESC)
+DATABASE = f"{names.database(DESC)}.sqlite"
 RESOURCES = [r["name"] for r in DESC.resources]
 
 
@@ -53,6 +57,8 @@ def test_parquet_has_real_types_and_the_same_values(dist, name):
     types = {f["name"]: f.get("type", "string") for f in DESC.resource(name)["schema"]["fields"]}
     expected = {"string": "string", "integer": "int64", "date": "date32[day]"}
     assert {f.name: str(f.type) for f in table.schema} == {k: expected[v] for k, v in types.items()}
+    res = DESC.resource(name)
+    assert {f.name: f.nullable for f in table.schema} == {f["name"]: not required(res, f) for f in res["schema"]["fields"]}
     assert [[text(v) for v in row.values()] for row in table.to_pylist()] == csv_rows(name)
 
 
@@ -73,7 +79,7 @@ def test_stata_files_hold_the_same_values_and_field_titles(dist, name):
 
 
 def test_sqlite_has_every_table_keys_and_views(dist):
-    con = sqlite3.connect(dist / f"{STEM}.sqlite")
+    con = sqlite3.connect(dist / DATABASE)
     try:
         for name in RESOURCES:
             rows = con.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall()
@@ -96,15 +102,17 @@ def test_zip_is_a_data_package_frictionless_can_validate(dist, tmp_path):
 
     archive = dist / f"{STEM}.zip"
     with zipfile.ZipFile(archive) as zf:
-        names = set(zf.namelist())
-        assert {"datapackage.json", "README.md", "LICENSE", "CITATION.cff", "data/sources/src-0a85bdf091dd711d.txt"} <= names
-        assert zf.read("data/events.csv") == (ROOT / "data" / "events.csv").read_bytes()
+        members = set(zf.namelist())
+        assert {"datapackage.json", "README.md", "LICENSE", "CITATION.cff", "data/sources/src-0a85bdf091dd711d.txt"} <= {
+            m.removeprefix(f"{STEM}/") for m in members}
+        assert zf.read(f"{STEM}/data/events.csv") == (ROOT / "data" / "events.csv").read_bytes()
         zf.extractall(tmp_path)
-    report = Package(str(tmp_path / "datapackage.json")).validate()
+    assert [p.name for p in tmp_path.iterdir()] == [STEM], "the zip unpacks into one folder"
+    report = Package(str(tmp_path / STEM / "datapackage.json")).validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type"])
     from validate.core import validate_package
 
-    assert [p.format() for p in validate_package(tmp_path)] == [], "the zip must hold every archived text the rules read"
+    assert [p.format() for p in validate_package(tmp_path / STEM)] == [], "the zip must hold every archived text the rules read"
 
 
 def test_sha256sums_cover_every_file(dist):
@@ -132,21 +140,26 @@ def test_invalid_package_exports_nothing_and_keeps_the_old_downloads(pkg, capsys
     assert [p.name for p in pkg.root.iterdir() if p.name.startswith(".dist")] == []
 
 
-def test_resource_named_like_a_view_is_exported_as_its_table(pkg, tmp_path):
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_resource_named_like_a_view_is_exported_as_its_table(pkg, tmp_path, view):
     d = pkg.descriptor()
-    d["resources"].append({"name": "event_participants", "path": "data/event_participants.csv",
+    d["resources"].append({"name": view, "path": f"data/{view}.csv",
                            "schema": {"fields": [{"name": "code", "type": "string"}], "primaryKey": ["code"]}})
     pkg.write_descriptor(d)
-    pkg.path("event_participants").write_text("code\nx\n")
+    pkg.path(view).write_text("code\nx\n")
     assert pkg.validate() == set()
     assert main(["export", str(pkg.root), "--out", str(tmp_path / "dist")]) == 0
     db = next((tmp_path / "dist").glob("*.sqlite"))
     with sqlite3.connect(db) as con:
-        assert con.execute("SELECT type FROM sqlite_master WHERE name = 'event_participants'").fetchall() == [("table",)]
-        assert con.execute("SELECT code FROM event_participants").fetchall() == [("x",)]
+        assert con.execute("SELECT type FROM sqlite_master WHERE name = ?", [view]).fetchall() == [("table",)]
+        assert con.execute(f'SELECT code FROM "{view}"').fetchall() == [("x",)]
+        made = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    assert made == set(VIEWS) - {view}, "the other views are still made"
+    tables = json.loads((tmp_path / "dist" / "metadata.json").read_text())["databases"][db.stem]["tables"]
+    assert tables[view]["description"] != VIEWS[view].description, "Datasette describes the table, not the view it displaced"
 
 
-@pytest.mark.parametrize("name", ["data/sources/extra.txt", "docs/codebook.md", "README.md"])
+@pytest.mark.parametrize("name", ["data/sources/extra.txt", "docs/codebook.md", "docs/timeline.svg"])
 def test_symlink_to_outside_bytes_is_refused_not_zipped(pkg, tmp_path_factory, name, capsys):
     secret = tmp_path_factory.mktemp("outside") / "secret.txt"
     secret.write_text("outside bytes\n")

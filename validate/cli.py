@@ -28,10 +28,10 @@ def check(path: Path, format: str = "text", max_bytes: int = DEFAULT_MAX_BYTES) 
 
 def docs(path: Path, check: bool = False) -> int:
     """Regenerate docs/codebook.md, docs/timeline.svg and .png, docs/agreement.md (when
-    docs/agreement/ holds a second coding), CITATION.cff, the README's generated tables, and every
-    table derived from an archived text (such as data/cameo_plover.csv) from datapackage.json, the
-    data, docs/agreement/, CHANGELOG.md and the code catalogue. With --check, change nothing and
-    exit 1 if any generated file is stale."""
+    docs/agreement/ holds a second coding), CITATION.cff, the README's generated tables, list of
+    views and load snippets, and every table derived from an archived text (such as
+    data/cameo_plover.csv) from datapackage.json, the data, docs/agreement/, CHANGELOG.md and the
+    code catalogue. With --check, change nothing and exit 1 if any generated file is stale."""
     from .agreement import AgreementError
     from .crosswalk import CrosswalkError
     from publish.docs import stale, write_generated
@@ -152,9 +152,10 @@ def bump(path: Path, base: str = "release") -> int:
 
 def export(path: Path, out: Path | None = None) -> int:
     """Validate the package at PATH, then write the downloads to OUT (default PATH/dist): the
-    package as a zip, Parquet, JSON and Stata files per table, one SQLite database with views,
-    and SHA256SUMS. If the package is invalid nothing is written; the new files replace the old
-    directory only once all of them are complete."""
+    package as a zip (one folder, with a README for researchers), Parquet, JSON and Stata files
+    per table, one SQLite database with views and its metadata.json for Datasette, and SHA256SUMS.
+    If the package is invalid nothing is written; the new files replace the old directory only
+    once all of them are complete."""
     from publish.export import ExportRefused, build
 
     desc = _valid_descriptor(path, "export")
