@@ -100,6 +100,12 @@ def test_minor_and_major_changes_are_released_in_turn_and_diffed_by_version(repo
     major = repo.version()
     assert major == next_version(minor, MAJOR)
     assert ["events", removed, major] in [r[:3] for r in repo.rows("retired_ids")]
+    log = (repo.root / "CHANGELOG.md").read_text(encoding="utf-8")
+    section = log[log.index(f"## [{major}]"):log.index(f"## [{minor}]")]
+    assert all("WHY:" in line for line in section.splitlines() if line.startswith("- ")), section
+    capsys.readouterr()
+    assert main(["bump", str(repo.root)]) == 0  # a second run after a removal changes nothing either
+    assert "written" not in capsys.readouterr().out
     release_checks(repo)
     commit_package(repo.root, "remove an event")
 

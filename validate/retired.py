@@ -44,9 +44,11 @@ def record_removed(root: Path, d: "PackageDiff", version: str, reason: str = "re
     header, body = rows[0], rows[1:]
     have = {(r[header.index("resource")], r[header.index("id")]) for r in body}
     new = {"version": version, "reason": reason}
-    for name, key in removed:
-        if (name, key) not in have:
-            values = {"resource": name, "id": key, **new}
-            body.append([values.get(f, "") for f in header])
+    fresh = [(name, key) for name, key in removed if (name, key) not in have]
+    if not fresh:  # running bump again changes nothing, and says so
+        return []
+    for name, key in fresh:
+        values = {"resource": name, "id": key, **new}
+        body.append([values.get(f, "") for f in header])
     write_atomic(path, render(canonical_rows(header, body, fields, table["schema"]["primaryKey"])).encode("utf-8"))
     return [table["path"]]
