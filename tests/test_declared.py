@@ -160,3 +160,12 @@ def test_an_unsupported_field_type_is_located_and_everything_else_is_still_check
         (PEOPLE, 4, "id", "duplicate-primary-key"),
         (EVENTS, 2, "char_end", "type-error"),
     }
+
+
+@pytest.mark.parametrize("header,column", [("event_id,date_start,date,date_end", 2), ("event_id,date,date_start,date_end,extra", 5)])
+def test_a_header_mismatch_still_checks_the_rows_of_the_fields_it_names(tmp_path, header, column):
+    fields = ["event_id", "date", "date_start", "date_end"]
+    write(tmp_path, {"events": (fields, [])})
+    cells = {"event_id": "e1", "date": "2024", "date_start": "2024-13-01", "date_end": "2024-12-31", "extra": "x"}
+    (tmp_path / "tables" / "Events.csv").write_text(header + "\n" + ",".join(cells[h] for h in header.split(",")) + "\n")
+    assert keys(validate_package(tmp_path)) == {(EVENTS, 1, str(column), "header-mismatch"), (EVENTS, 2, "date_start", "type-error")}
