@@ -12,32 +12,42 @@ from validate.reader import TEXT
 from .context import Context
 from .coverage import exclusion_rules
 from .fields import field_rules
-from .keys import cycle_rule, foreign_key_rules, primary_key_rule, retired_rule
+from .keys import cycle_rules, foreign_key_rules, primary_key_rule, retired_rule
 from .rule import CellRule, Rule
-from .rules import (attribution_rules, basis_rules, code_rules, crosswalk_rule, edtf_rules, evidence_rules, mode_rule, place_code_rules,
+from .rules import (attribution_rules, basis_rules, code_rules, crosswalk_rule, edtf_rules, evidence_rules, mode_rules, place_code_rules,
                     source_rules, verbatim_rules)
 
 
 def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | CellRule]:
-    """Every rule for one resource, in the order its problems are most useful to read."""
+    """Every rule for one resource, in the order its problems are most useful to read: the specs'
+    rules, then each project rule the descriptor declares for it."""
     schema = res["schema"]
     fields = schema["fields"]
-    names = {f["name"] for f in fields}
     pk = schema.get("primaryKey", [])
-    rules: list[Rule | CellRule] = field_rules(fields, pk, lines)
-    rules.append(primary_key_rule(pk, lines))
+    rules: list[Rule | CellRule] = field_rules(fields, pk, lines, hygiene="textHygiene" in ctx.conventions)
+    if pk:
+        rules.append(primary_key_rule(pk, lines))
     rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames)
     if ctx.retired is not None and ctx.retired != res["name"]:
         rules += retired_rule(pk, res["name"], ctx.frame(ctx.retired))
-    for fk in schema.get("foreignKeys", []):
-        if (fk["reference"].get("resource") or res["name"]) == res["name"] and len(fk["fields"]) == 1:
-            rules.append(cycle_rule(fk, pk))
-    rules += edtf_rules(fields) + basis_rules(fields) + mode_rule(ctx, names) + crosswalk_rule(ctx, res) + code_rules(names)
+    rules += cycle_rules(schema.get("foreignKeys", []), res["name"])
+    rules += edtf_rules(fields) + basis_rules(fields) + mode_rules(ctx, fields) + crosswalk_rule(ctx, res) + code_rules(fields)
     rules += attribution_rules(fields) + place_code_rules(fields)
-    if res["name"] == "sources":
-        rules += source_rules(ctx, names)
-    rules += evidence_rules(ctx, names) + verbatim_rules(ctx, fields) + exclusion_rules(ctx, res, names)
+    rules += source_rules(ctx, res) + evidence_rules(ctx, res) + verbatim_rules(ctx, res) + exclusion_rules(ctx, res)
     return rules
+
+
+def aligned(res: dict, columns: list[str]) -> dict:
+    """The resource as far as a table whose header names only `columns` can be checked: those
+    fields, the keys made of them alone; every declaration naming an absent field switches off."""
+    have = set(columns)
+    if have >= {f["name"] for f in res["schema"]["fields"]}:
+        return res
+    schema = dict(res["schema"])
+    schema["fields"] = [f for f in schema["fields"] if f["name"] in have]
+    schema["primaryKey"] = schema["primaryKey"] if set(schema["primaryKey"]) <= have else []
+    schema["foreignKeys"] = [fk for fk in schema.get("foreignKeys", []) if set(fk["fields"]) <= have]
+    return {**res, "schema": schema}
 
 
 def build_schema(res: dict, rules: list[Rule | CellRule], dtype=TEXT) -> pa.DataFrameSchema:

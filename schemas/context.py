@@ -26,6 +26,8 @@ class Context:
     max_bytes: int = DEFAULT_MAX_BYTES
     resources: list[dict] = field(default_factory=list)  # the descriptor's well-formed resources
     retired: str | None = None  # the resource declared to hold retired ids ("retiredKeys": true)
+    conventions: frozenset[str] = frozenset()  # the project conventions the package declares ("conventions")
+    complete: bool = True  # False when the descriptor check refused a resource: what it holds is unknown
     _files: dict[str, SourceFile | PathRefused] = field(default_factory=dict)
     _texts: dict[str, str] | None = None
 
@@ -48,18 +50,30 @@ class Context:
         return self._files[text_path]
 
     def texts(self) -> dict[str, str]:
-        """source_id -> decoded text, for every source whose archived text is readable, UTF-8 and unaltered."""
+        """source id -> decoded text, for every row of a resource declaring "archivedTexts" whose
+        text is readable, UTF-8 and unaltered."""
         if self._texts is None:
             self._texts = self._read_texts()
         return self._texts
 
+    def text_lists(self) -> list[tuple[dict, pd.DataFrame, tuple[str, str, str]]]:
+        """(resource, frame, (id, path, sha256) fields) of every readable resource declaring "archivedTexts"."""
+        out = []
+        for res in self.resources:
+            decl = res.get("archivedTexts")
+            frame = self.frame(res["name"])
+            if not isinstance(decl, dict) or frame is None:
+                continue
+            names = (decl.get("id"), decl.get("path"), decl.get("sha256"))
+            if set(names) <= set(frame.columns):
+                out.append((res, frame, names))
+        return out
+
     def _read_texts(self) -> dict[str, str]:
-        sources = self.frame("sources")
-        if sources is None or not {"source_id", "text_path", "text_sha256"} <= set(sources.columns):
-            return {}
         out = {}
-        for sid, path, digest in zip(sources["source_id"], sources["text_path"], sources["text_sha256"]):
-            got = self.source_file(path)
-            if isinstance(got, SourceFile) and got.sha256 == digest and got.text is not None:
-                out[sid] = got.text
+        for _, frame, (sid_f, path_f, sha_f) in self.text_lists():
+            for sid, path, digest in zip(frame[sid_f], frame[path_f], frame[sha_f]):
+                got = self.source_file(path)
+                if isinstance(got, SourceFile) and got.sha256 == digest and got.text is not None:
+                    out[sid] = got.text
         return out

@@ -1,4 +1,6 @@
-"""Sentence coverage: every sentence of every source is cited by an evidence span or excluded with a reason."""
+"""Sentence coverage: every sentence of every archived text whose list declares "coverage": true
+is cited by an evidence span (a resource declaring "evidence") or excluded with a reason (a
+resource marked "coverageExclusions")."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from validate.problems import Problem, position, problem
 
 from .context import Context
 from .rule import Rule, as_int
-from .rules import EVIDENCE
+from .rules import evidence_decl
 
 # A sentence ends at . ! or ? (optionally followed by a closing quote) before whitespace and
 # an opening quote, capital or digit; a line (the headline, each paragraph) always ends one.
@@ -33,14 +35,14 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def cited_spans(ctx: Context, evidence_resources: list[str]) -> pd.DataFrame | None:
-    """All evidence spans of the package; None when a table holding evidence could not be read."""
+def cited_spans(ctx: Context, evidence_resources: list[dict]) -> pd.DataFrame | None:
+    """All evidence spans of the given resources; None when a table holding evidence could not be read."""
     parts = []
-    for name in evidence_resources:
-        frame = ctx.frame(name)
-        if frame is None:
+    for res in evidence_resources:
+        frame, (src, _, cs, ce) = ctx.frame(res["name"]), evidence_decl(res)
+        if frame is None or not {src, cs, ce} <= set(frame.columns):
             return None
-        parts.append(pd.DataFrame({"source_id": frame["source_id"], "start": as_int(frame["char_start"]), "end": as_int(frame["char_end"])}))
+        parts.append(pd.DataFrame({"source_id": frame[src], "start": as_int(frame[cs]), "end": as_int(frame[ce])}))
     spans = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["source_id", "start", "end"])
     return spans.dropna()
 
@@ -116,17 +118,19 @@ def _uncovered_sentences(text: str, starts: np.ndarray, ends: np.ndarray) -> lis
 
 
 def coverage_problems(ctx: Context, resources: list[dict]) -> list[Problem]:
-    evidence = [r["name"] for r in resources if set(EVIDENCE) <= {f["name"] for f in r["schema"]["fields"]}]
-    sources = ctx.frame("sources")
-    spans = cited_spans(ctx, evidence)
-    if sources is None or spans is None:
+    lists = [(frame, names) for res, frame, names in ctx.text_lists() if res["archivedTexts"].get("coverage") is True]
+    if not lists or not ctx.complete:
+        return []  # a refused resource may hold the evidence for any sentence
+    spans = cited_spans(ctx, [r for r in resources if evidence_decl(r) is not None])
+    if spans is None:
         return []  # the unreadable table is reported already; coverage would only repeat it
     texts = ctx.texts()
     starts, ends = spans["start"].to_numpy(np.int64), spans["end"].to_numpy(np.int64)
     by_source = spans.groupby("source_id", sort=False).indices  # one pass, not one scan per source
     none = np.array([], dtype=np.int64)
     out = []
-    for sid, path in zip(sources["source_id"], sources["text_path"]):
+    pairs = [pair for frame, (sid_f, path_f, _) in lists for pair in zip(frame[sid_f], frame[path_f])]
+    for sid, path in pairs:
         if sid not in texts:
             continue
         text, rows = texts[sid], by_source.get(sid, none)
@@ -140,31 +144,33 @@ def coverage_problems(ctx: Context, resources: list[dict]) -> list[Problem]:
 EXCLUSIONS = "coverageExclusions"  # a resource marked so in the descriptor lists reviewed uncited sentences
 
 
-def exclusion_rules(ctx: Context, res: dict, names: set[str]) -> list[Rule]:
+def exclusion_rules(ctx: Context, res: dict) -> list[Rule]:
     """An exclusion (a resource the descriptor marks coverageExclusions) must lie inside one
     sentence, or a single row spanning the whole text would switch coverage off; and it must not
     exclude text a fact row cites, which would make the review say the opposite of the data."""
-    if not res.get(EXCLUSIONS) or not set(EVIDENCE) <= names:
+    decl = evidence_decl(res)
+    if not res.get(EXCLUSIONS) or decl is None:
         return []
+    src, quote, cs, ce = decl
 
     def spans(df):
-        start, end = as_int(df["char_start"]), as_int(df["char_end"])
-        known = (start.notna() & end.notna() & df["source_id"].isin(list(ctx.texts()))).to_numpy(dtype=bool)
+        start, end = as_int(df[cs]), as_int(df[ce])
+        known = (start.notna() & end.notna() & df[src].isin(list(ctx.texts()))).to_numpy(dtype=bool)
         return start.fillna(0).to_numpy(np.int64), end.fillna(0).to_numpy(np.int64), known
 
     def one_sentence(df):
         start, end, known = spans(df)
         ok = np.ones(len(df), dtype=bool)
         texts = ctx.texts()
-        for sid in pd.unique(df["source_id"].to_numpy()[known]):
-            rows = np.flatnonzero(known & (df["source_id"].to_numpy() == sid))
+        for sid in pd.unique(df[src].to_numpy()[known]):
+            rows = np.flatnonzero(known & (df[src].to_numpy() == sid))
             sents = np.array(sentences(texts[sid]), dtype=np.int64).reshape(-1, 2)
             at = np.searchsorted(sents[:, 0], start[rows], side="right") - 1
             ok[rows] = (at >= 0) & (end[rows] <= sents[np.clip(at, 0, None), 1])
         return pd.Series(ok, index=df.index)
 
     def cited(df):
-        facts = [r["name"] for r in ctx.resources if set(EVIDENCE) <= {f["name"] for f in r["schema"]["fields"]} and not r.get(EXCLUSIONS)]
+        facts = [r for r in ctx.resources if evidence_decl(r) is not None and not r.get(EXCLUSIONS)]
         others = cited_spans(ctx, facts)
         start, end, known = spans(df)
         hit = np.zeros(len(df), dtype=bool)
@@ -175,7 +181,7 @@ def exclusion_rules(ctx: Context, res: dict, names: set[str]) -> list[Rule]:
         groups = others.groupby("source_id", sort=False).indices
         o_start, o_end = others["start"].to_numpy(np.int64), others["end"].to_numpy(np.int64)
         for sid, idx in groups.items():
-            rows = np.flatnonzero(known & (df["source_id"].to_numpy() == sid))
+            rows = np.flatnonzero(known & (df[src].to_numpy() == sid))
             if not len(rows):
                 continue
             order = np.argsort(o_start[idx], kind="stable")
@@ -185,9 +191,9 @@ def exclusion_rules(ctx: Context, res: dict, names: set[str]) -> list[Rule]:
         return pd.Series(hit, index=df.index)
 
     def where(df, idx, what):
-        return [f"{df.at[i, 'source_id']} characters {df.at[i, 'char_start']}..{df.at[i, 'char_end']} {what}" for i in idx]
+        return [f"{df.at[i, src]} characters {df.at[i, cs]}..{df.at[i, ce]} {what}" for i in idx]
 
     return [
-        Rule("exclusion-too-wide", "char_end", one_sentence, lambda df, idx: where(df, idx, "run past the end of the sentence they start in")),
-        Rule("excluded-text-cited", "quote", lambda df: ~cited(df), lambda df, idx: where(df, idx, "overlap text that a fact row cites as evidence")),
+        Rule("exclusion-too-wide", ce, one_sentence, lambda df, idx: where(df, idx, "run past the end of the sentence they start in")),
+        Rule("excluded-text-cited", quote, lambda df: ~cited(df), lambda df, idx: where(df, idx, "overlap text that a fact row cites as evidence")),
     ]

@@ -85,7 +85,7 @@ def _invisible(name: str, value: str) -> str:
     return f"{name} has U+{ord(char):04X} ({unicodedata.category(char)} {unicodedata.name(char, 'unnamed')}) at character {at}"
 
 
-def _field_cells(fld: dict, primary_key: list[str]) -> dict[str, tuple]:
+def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, tuple]:
     """code -> (cell test, message) for one field."""
     name, type_ = fld["name"], fld.get("type", "string")
     cons = fld.get("constraints", {})
@@ -96,7 +96,7 @@ def _field_cells(fld: dict, primary_key: list[str]) -> dict[str, tuple]:
 
     if cons.get("required") or name in primary_key:
         add("missing-value", present, lambda v: f"{name} is empty")
-    if type_ != "string":
+    if type_ not in ("string", "any"):  # "any": a field the descriptor check refused, left unchecked
         add("type-error", lambda s: ~present(s) | valid_type(type_, s), lambda v: f"{name} is {v!r}, not a valid {type_}")
     if "pattern" in cons:
         pattern, example = cons["pattern"], fld.get("example", "")
@@ -118,6 +118,8 @@ def _field_cells(fld: dict, primary_key: list[str]) -> dict[str, tuple]:
         tests = [t for t, _ in limits]
         add("out-of-range", lambda s: pd.Series(np.logical_and.reduce([t(s) for t in tests]), index=s.index),
             lambda v: f"{name} is {v!r}, outside {' and '.join(d for t, d in limits if not t(pd.Series([v], dtype='string')).iloc[0])}")
+    if not hygiene:  # text hygiene is a project convention, declared by "conventions": {"textHygiene": true}
+        return out
     if type_ == "string":
         add("whitespace", lambda s: s == s.str.strip(), lambda v: f"{name} is {v!r}")
         add("formula-injection", lambda s: ~s.str.match(FORMULA_START), lambda v: f"{name} starts with {v[:1]!r}: {v[:40]!r}")
@@ -125,11 +127,12 @@ def _field_cells(fld: dict, primary_key: list[str]) -> dict[str, tuple]:
     return out
 
 
-def field_rules(fields: list[dict], primary_key: list[str], lines: np.ndarray) -> list[CellRule | Rule]:
-    """One CellRule per code over every field it applies to, plus duplicate-value per unique field."""
+def field_rules(fields: list[dict], primary_key: list[str], lines: np.ndarray, hygiene: bool = False) -> list[CellRule | Rule]:
+    """One CellRule per code over every field it applies to, plus duplicate-value per unique field;
+    with `hygiene`, the text-hygiene rules too (whitespace, formula prefixes, invisible characters)."""
     by_code: dict[str, dict] = {}
     for fld in fields:
-        for code, pair in _field_cells(fld, primary_key).items():
+        for code, pair in _field_cells(fld, primary_key, hygiene).items():
             by_code.setdefault(code, {})[fld["name"]] = pair
     rules: list[CellRule | Rule] = [CellRule(code, columns) for code, columns in by_code.items()]
     for fld in fields:

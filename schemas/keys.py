@@ -29,7 +29,7 @@ def primary_key_rule(pk: list[str], lines: np.ndarray) -> Rule:
 
 def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None) -> Rule | None:
     """Rows whose reference is filled but absent from the target; skipped when the target could not be read."""
-    if target is None:
+    if target is None or not set(fk["reference"]["fields"]) <= set(target.columns):
         return None
     own, theirs = fk["fields"], fk["reference"]["fields"]
     own = [own] if isinstance(own, str) else own
@@ -54,8 +54,8 @@ def foreign_key_rules(fks: list[dict], own_name: str, frames: dict) -> list[Rule
     for fk in fks:
         resource = fk["reference"].get("resource") or own_name
         target = frames.get(resource)
-        if target is None:
-            continue  # the target could not be read; its own problems are reported
+        if target is None or not set(fk["reference"]["fields"]) <= set(target.columns):
+            continue  # the target could not be read (or its header is wrong); its own problems are reported
         if len(fk["fields"]) > 1:
             rules.append(foreign_key_rule(fk, own_name, target))
             continue
@@ -66,7 +66,13 @@ def foreign_key_rules(fks: list[dict], own_name: str, frames: dict) -> list[Rule
     return ([CellRule("dangling-foreign-key", columns)] if columns else []) + rules
 
 
-def cycle_rule(fk: dict, pk: list[str]) -> Rule:
+def cycle_rules(fks: list[dict], own_name: str) -> list[Rule]:
+    """A single-field self-reference declaring "acyclic": true: every chain of parents ends."""
+    return [cycle_rule(fk) for fk in fks
+            if fk.get("acyclic") is True and len(fk["fields"]) == 1 and (fk["reference"].get("resource") or own_name) == own_name]
+
+
+def cycle_rule(fk: dict) -> Rule:
     """Rows whose chain of parents never ends, found by pointer doubling (log2 n vector steps, not n)."""
     child, parent_key = fk["fields"][0], fk["reference"]["fields"][0]
 

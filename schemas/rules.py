@@ -1,8 +1,10 @@
 """Rules Table Schema cannot state: EDTF dates and their bounds, value bases, PLOVER modes, the
 CAMEO-PLOVER crosswalk, ISO codes, archived texts and evidence spans.
 
-Rules attach by field names and descriptor properties, so a new table with evidence
-columns or an EDTF field is checked without new code.
+Every rule switches on from what datapackage.json declares (a field's `edtf`, `edtfBounds`,
+`basisOf`, `codeList`, `subtypeOf`, `iso3166`, `verbatim`, `assertedBy`; a resource's `evidence`,
+`archivedTexts`, `crosswalk`), never from a field's name: a package that declares none of them is
+checked against the specs alone, and a new table that declares one is checked without new code.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from validate.paths import PathRefused
 from .context import Context, SourceFile
 from .rule import Rule, as_int, isin, keys_in, present
 
-EVIDENCE = ("source_id", "quote", "char_start", "char_end")
-NOT_STATED = "not-stated"
+EVIDENCE = ("source_id", "quote", "char_start", "char_end")  # this package's evidence field names (publish/ reads them)
+EVIDENCE_ROLES = ("source", "quote", "start", "end")  # the keys of a resource's "evidence" declaration
 INTEGER = r"[+-]?[0-9]+"
 
 
@@ -112,12 +114,15 @@ def _set_bounds(inner: str) -> tuple[str, str] | None:
 
 
 def edtf_rules(fields: list[dict]) -> list[Rule]:
+    """Fields marked "edtf": valid EDTF; with "edtfBounds": {"start": S, "end": E}, fields S and E
+    hold the first and last day the date can denote, S no later than E."""
     rules = []
     names = {f["name"] for f in fields}
     for fld in fields:
         if not fld.get("edtf"):
             continue
-        name, start, end = fld["name"], f"{fld['name']}_start", f"{fld['name']}_end"
+        decl = fld.get("edtfBounds") if isinstance(fld.get("edtfBounds"), dict) else {}
+        name, start, end = fld["name"], decl.get("start"), decl.get("end")
 
         def bounds(df, name=name) -> tuple[pd.Series, pd.Series, pd.Series]:
             """(valid, first day, last day) per row; the parser runs once per distinct value."""
@@ -130,7 +135,7 @@ def edtf_rules(fields: list[dict]) -> list[Rule]:
             return tuple(pd.Series(a[codes], index=df.index) for a in (valid, firsts, lasts))
 
         rules.append(Rule("invalid-edtf", name, lambda df, b=bounds: b(df)[0]))
-        if {start, end} <= names:
+        if start in names and end in names:
 
             def matches(df, b=bounds, start=start, end=end):
                 ok, want_start, want_end = b(df)
@@ -159,30 +164,46 @@ def _iso(s: pd.Series) -> pd.Series:
 
 
 def basis_rules(fields: list[dict]) -> list[Rule]:
-    """A field X with a companion X_basis: X is empty exactly when its basis is not-stated."""
+    """A field declaring "basisOf": {"field": X, "notStated": N} is the basis of field X: X is empty
+    exactly when the basis is N."""
     names = {f["name"] for f in fields}
     rules = []
-    for name in sorted(n for n in names if f"{n}_basis" in names):
-        basis = f"{name}_basis"
+    for fld in fields:
+        decl = fld.get("basisOf")
+        if not isinstance(decl, dict) or decl.get("field") not in names or not isinstance(decl.get("notStated"), str):
+            continue
+        name, basis, not_stated = decl["field"], fld["name"], decl["notStated"]
         rules.append(Rule(
             "basis-mismatch", basis,
-            lambda df, n=name, b=basis: (df[n] == "") == (df[b] == NOT_STATED),
+            lambda df, n=name, b=basis, v=not_stated: (df[n] == "") == (df[b] == v),
             lambda df, idx, n=name, b=basis: [f"{n} is {df.at[i, n]!r} but {b} is {df.at[i, b]!r}" for i in idx],
         ))
     return rules
 
 
-def mode_rule(ctx: Context, names: set[str]) -> list[Rule]:
-    modes = ctx.frame("event_modes")
-    if modes is None or not {"event_type", "event_mode"} <= names:
-        return []
-    def test(df):
-        return ~present(df["event_mode"]) | keys_in(df, ["event_type", "event_mode"], modes, ["event_type", "event_mode"])
+def mode_rules(ctx: Context, fields: list[dict]) -> list[Rule]:
+    """A field declaring "subtypeOf": {"field": T, "reference": {"resource": R, "fields": [t, s]}}
+    refines field T: where it is filled, the pair (T, this field) is a row (t, s) of resource R."""
+    names = {f["name"] for f in fields}
+    rules = []
+    for fld in fields:
+        decl = fld.get("subtypeOf")
+        if not isinstance(decl, dict) or decl.get("field") not in names:
+            continue
+        mode, type_ = fld["name"], decl["field"]
+        ref = decl["reference"]
+        modes = ctx.frame(ref["resource"])
+        if modes is None or not set(ref["fields"]) <= set(modes.columns):
+            continue  # the reference table could not be read; its own problems are reported
 
-    def detail(df, idx):
-        return [f"event_mode {df.at[i, 'event_mode']!r} is not a mode of {df.at[i, 'event_type']!r}" for i in idx]
+        def test(df, mode=mode, type_=type_, modes=modes, theirs=ref["fields"]):
+            return ~present(df[mode]) | keys_in(df, [type_, mode], modes, theirs)
 
-    return [Rule("mode-type-mismatch", "event_mode", test, detail)]
+        def detail(df, idx, mode=mode, type_=type_):
+            return [f"{mode} {df.at[i, mode]!r} is not a mode of {df.at[i, type_]!r}" for i in idx]
+
+        rules.append(Rule("mode-type-mismatch", mode, test, detail))
+    return rules
 
 
 def crosswalk_rule(ctx: Context, res: dict) -> list[Rule]:
@@ -196,8 +217,10 @@ def crosswalk_rule(ctx: Context, res: dict) -> list[Rule]:
     dev_decl = decl.get("deviations")
     ref = ctx.frame(ref_name)
     dev = ctx.frame(dev_decl["resource"]) if dev_decl else None
-    if ref is None or (dev_decl and dev is None):
+    if ref is None or (dev_decl and dev is None) or not set(own) <= set(res_fields(res)):
         return []  # an unreadable table is reported on its own
+    if not set(ref_fields) <= set(ref.columns) or (dev_decl and not set(dev_decl["fields"]) <= set(dev.columns)):
+        return []  # a table whose header does not match is reported on its own
     key = own[0]
 
     def test(df):
@@ -222,57 +245,93 @@ ALPHA3 = frozenset(c.alpha_3 for c in pycountry.countries)
 ALPHA2_LANGUAGES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
 
 
-def code_rules(names: set[str]) -> list[Rule]:
+CODE_LISTS = {"iso3166-1-alpha-3": ("unknown-country", ALPHA3), "iso639-1": ("unknown-language", ALPHA2_LANGUAGES)}
+
+
+def code_rules(fields: list[dict]) -> list[Rule]:
+    """A field declaring "codeList": L holds codes of that list where it is filled (emptiness is the
+    field's `required` constraint): "iso3166-1-alpha-3" countries, "iso639-1" languages."""
     rules = []
-    if "country" in names:
-        rules.append(Rule("unknown-country", "country", lambda df: ~present(df["country"]) | isin(df["country"], ALPHA3)))
-    if "language" in names:
-        rules.append(Rule("unknown-language", "language", lambda df: isin(df["language"], ALPHA2_LANGUAGES)))
+    for fld in fields:
+        if fld.get("codeList") not in CODE_LISTS:
+            continue
+        code, known = CODE_LISTS[fld["codeList"]]
+        rules.append(Rule(code, fld["name"], lambda df, n=fld["name"], k=known: ~present(df[n]) | isin(df[n], k)))
     return rules
 
 
-def source_rules(ctx: Context, names: set[str]) -> list[Rule]:
-    """The archived text behind each sources row: where it lives, that it is readable, and its hash."""
-    if not {"source_id", "text_path", "text_sha256"} <= names:
+def res_fields(res: dict) -> list[str]:
+    return [f["name"] for f in res["schema"]["fields"]]
+
+
+def texts_decl(res: dict) -> dict | None:
+    """A resource's "archivedTexts" declaration, {"id", "path", "sha256"} fields, or None."""
+    decl = res.get("archivedTexts")
+    return decl if isinstance(decl, dict) and {decl.get(k) for k in ("id", "path", "sha256")} <= set(res_fields(res)) else None
+
+
+def evidence_decl(res: dict) -> tuple[str, str, str, str] | None:
+    """(source, quote, start, end) field names of a resource's "evidence" declaration, or None."""
+    decl = res.get("evidence")
+    if not isinstance(decl, dict):
+        return None
+    names = tuple(decl.get(k) for k in EVIDENCE_ROLES)
+    return names if set(names) <= set(res_fields(res)) else None
+
+
+def source_rules(ctx: Context, res: dict) -> list[Rule]:
+    """A resource declaring "archivedTexts": {"id": I, "path": P, "sha256": H} lists archived texts:
+    each row's file P is readable inside the package and has SHA-256 H; with "pathTemplate" (such as
+    "data/sources/{id}.txt"), P is the template with the row's I in place of {id}."""
+    decl = texts_decl(res)
+    if decl is None:
         return []
+    sid, path, sha = decl["id"], decl["path"], decl["sha256"]
+    template = decl.get("pathTemplate")
 
     def refused(code):
         def test(df):
-            got = df["text_path"].map(ctx.source_file)
+            got = df[path].map(ctx.source_file)
             return ~got.map(lambda r: isinstance(r, PathRefused) and r.code == code).astype(bool)
 
         def detail(df, idx):
-            return [ctx.source_file(df.at[i, "text_path"]).detail for i in idx]
+            return [ctx.source_file(df.at[i, path]).detail for i in idx]
 
-        return Rule(code, "text_path", test, detail)
+        return Rule(code, path, test, detail)
 
     def digest(df):
-        return df["text_path"].map(lambda p: r.sha256 if isinstance(r := ctx.source_file(p), SourceFile) else None)
+        return df[path].map(lambda p: r.sha256 if isinstance(r := ctx.source_file(p), SourceFile) else None)
 
     def not_utf8(df):
-        return ~df["text_path"].map(lambda p: isinstance(r := ctx.source_file(p), SourceFile) and r.text is None).astype(bool)
+        return ~df[path].map(lambda p: isinstance(r := ctx.source_file(p), SourceFile) and r.text is None).astype(bool)
 
-    return [
-        Rule("text-path-mismatch", "text_path", lambda df: df["text_path"] == "data/sources/" + df["source_id"] + ".txt",
-             lambda df, idx: [f"text_path is {df.at[i, 'text_path']!r}, expected 'data/sources/{df.at[i, 'source_id']}.txt'" for i in idx]),
+    rules = []
+    if isinstance(template, str) and template.count("{id}") == 1:
+        before, after = template.split("{id}")
+        rules.append(Rule("text-path-mismatch", path, lambda df: df[path] == before + df[sid] + after,
+                          lambda df, idx: [f"{path} is {df.at[i, path]!r}, expected {before + df.at[i, sid] + after!r}" for i in idx]))
+    return rules + [
         refused("unsafe-path"), refused("missing-file"), refused("file-too-large"),
-        Rule("encoding-error", "text_path", not_utf8, lambda df, idx: [f"{df.at[i, 'text_path']} is not UTF-8" for i in idx]),
-        Rule("source-hash-mismatch", "text_sha256", lambda df: digest(df).isna() | (digest(df) == df["text_sha256"]),
-             lambda df, idx: [f"{df.at[i, 'text_path']} has SHA-256 {digest(df.loc[[i]]).iloc[0]}, not {df.at[i, 'text_sha256']}" for i in idx]),
+        Rule("encoding-error", path, not_utf8, lambda df, idx: [f"{df.at[i, path]} is not UTF-8" for i in idx]),
+        Rule("source-hash-mismatch", sha, lambda df: digest(df).isna() | (digest(df) == df[sha]),
+             lambda df, idx: [f"{df.at[i, path]} has SHA-256 {digest(df.loc[[i]]).iloc[0]}, not {df.at[i, sha]}" for i in idx]),
     ]
 
 
-def evidence_rules(ctx: Context, names: set[str]) -> list[Rule]:
-    """text[char_start:char_end] == quote, against the archived text of the row's source."""
-    if not set(EVIDENCE) <= names:
+def evidence_rules(ctx: Context, res: dict) -> list[Rule]:
+    """A resource declaring "evidence": {"source": S, "quote": Q, "start": A, "end": B} cites the
+    archived texts: text[A:B] == Q in the text of source S."""
+    decl = evidence_decl(res)
+    if decl is None:
         return []
+    src, quote, cs, ce = decl
 
     def spans(df):
         texts = ctx.texts()
-        start, end = as_int(df["char_start"]), as_int(df["char_end"])
-        length = df["source_id"].map({sid: len(t) for sid, t in texts.items()}).astype("Float64")
+        start, end = as_int(df[cs]), as_int(df[ce])
+        length = df[src].map({sid: len(t) for sid, t in texts.items()}).astype("Float64")
         # an integer too wide for 64 bits is known (and outside any text), not skipped as a type error
-        integer = df["char_start"].str.fullmatch(INTEGER) & df["char_end"].str.fullmatch(INTEGER)
+        integer = df[cs].str.fullmatch(INTEGER) & df[ce].str.fullmatch(INTEGER)
         known = integer.astype(bool) & length.notna()
         inside = known & (start >= 0) & (start < end) & (end <= length)
         return texts, start, end, known.astype(bool), inside.fillna(False).astype(bool)
@@ -285,10 +344,10 @@ def evidence_rules(ctx: Context, names: set[str]) -> list[Rule]:
         texts, start, end, _, inside = spans(df)
         ok = pd.Series(True, index=df.index)
         where = np.flatnonzero(inside.to_numpy())
-        codes, uniques = pd.factorize(df["source_id"].to_numpy()[where])
+        codes, uniques = pd.factorize(df[src].to_numpy()[where])
         order = np.argsort(codes, kind="stable")
         groups = np.split(where[order], np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1])
-        quotes_all, starts_all, ends_all = df["quote"].to_numpy(), start.to_numpy(), end.to_numpy()
+        quotes_all, starts_all, ends_all = df[quote].to_numpy(), start.to_numpy(), end.to_numpy()
         for sid, rows in zip(uniques, groups):
             quotes = quotes_all[rows].tolist()
             s, e = starts_all[rows].astype(np.int64), ends_all[rows].astype(np.int64)
@@ -300,23 +359,27 @@ def evidence_rules(ctx: Context, names: set[str]) -> list[Rule]:
         texts, start, end, _, _ = spans(df)
         out = []
         for i in idx:
-            text, quote = texts[df.at[i, "source_id"]], df.at[i, "quote"]
+            text, said = texts[df.at[i, src]], df.at[i, quote]
             at = text[int(start[i]):int(end[i])]
-            found = text.find(quote)
-            hint = f"; the quote occurs at {found}..{found + len(quote)}" if found >= 0 else "; the quote occurs nowhere in the text"
-            out.append(f"text at {start[i]}..{end[i]} is {at[:60]!r}, quote is {quote[:60]!r}{hint}")
+            found = text.find(said)
+            hint = f"; the quote occurs at {found}..{found + len(said)}" if found >= 0 else "; the quote occurs nowhere in the text"
+            out.append(f"text at {start[i]}..{end[i]} is {at[:60]!r}, quote is {said[:60]!r}{hint}")
         return out
 
     return [
-        Rule("evidence-out-of-range", "char_end", in_range,
-             lambda df, idx: [f"span {df.at[i, 'char_start']}..{df.at[i, 'char_end']} is not inside the text of {df.at[i, 'source_id']}" for i in idx]),
-        Rule("evidence-mismatch", "quote", matches, explain),
+        Rule("evidence-out-of-range", ce, in_range,
+             lambda df, idx: [f"span {df.at[i, cs]}..{df.at[i, ce]} is not inside the text of {df.at[i, src]}" for i in idx]),
+        Rule("evidence-mismatch", quote, matches, explain),
     ]
 
 
-def verbatim_rules(ctx: Context, fields: list[dict]) -> list[Rule]:
-    """Fields marked "verbatim": each value (or each "; "-separated part) occurs in the source text:
-    of the row's own source where the table has source_id, else of any source."""
+def verbatim_rules(ctx: Context, res: dict) -> list[Rule]:
+    """Fields marked "verbatim": each value (or each "; "-separated part) occurs in an archived text:
+    the row's own source where the resource declares its evidence (or is the archivedTexts list
+    itself), else any archived text."""
+    fields = res["schema"]["fields"]
+    own = evidence_decl(res)
+    src = own[0] if own else (texts_decl(res) or {}).get("id")
     rules = []
     for fld in fields:
         if not fld.get("verbatim"):
@@ -328,7 +391,7 @@ def verbatim_rules(ctx: Context, fields: list[dict]) -> list[Rule]:
             lists = pc.split_pattern(pa.array(df[name], type=pa.string()), "; ")
             parts = pd.Series(lists.flatten().to_numpy(zero_copy_only=False), index=df.index[pc.list_parent_indices(lists).to_numpy()])
             parts = parts[parts != ""]
-            sids = df["source_id"].loc[parts.index] if "source_id" in df.columns else pd.Series("", index=parts.index)
+            sids = df[src].loc[parts.index] if src else pd.Series("", index=parts.index)
             pairs = pd.DataFrame({"part": parts.to_numpy(), "sid": sids.to_numpy()})
             unique = pairs.drop_duplicates()  # far fewer distinct (place, source) pairs than rows
             # a row whose source is unknown is reported by its foreign key; without source_id, any text will do

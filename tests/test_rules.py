@@ -238,15 +238,26 @@ def blank_line_inside_table(pkg):
 
 
 @pytest.mark.parametrize("header,col", [
-    ("event_role,definition,definition", "3"),  # duplicated and extra
-    ("event_role", "2"),  # missing
-    ("event_role,meaning", "2"),  # renamed
-    ("definition,event_role", "1"),  # reordered
+    ("event_role,definition,definition", "3"),  # duplicated and extra: nothing aligns reliably
+    ("event_role,meaning", "2"),  # renamed: the rows are checked for event_role alone
 ])
 def test_header_not_matching_schema_is_reported(pkg, header, col):
     lines = pkg.raw("event_roles").decode().split("\n")
     pkg.write_raw("event_roles", "\n".join([header] + lines[1:]).encode())
     assert pkg.validate() == {("data/event_roles.csv", 1, col, "header-mismatch")}
+
+
+def test_columns_in_another_order_are_read_by_name(pkg):
+    rows = pkg.rows("event_roles")
+    pkg.write_rows("event_roles", [row[::-1] for row in rows])
+    assert pkg.validate() == {("data/event_roles.csv", 1, "1", "header-mismatch")}
+
+
+def test_a_missing_header_column_still_checks_the_rows_against_the_header(pkg):
+    lines = pkg.raw("event_roles").decode().split("\n")
+    pkg.write_raw("event_roles", "\n".join(["event_role"] + lines[1:]).encode())
+    rows = range(2, len(pkg.rows("event_roles")) + 1)  # every row has the cell the header lacks
+    assert pkg.validate() == {("data/event_roles.csv", 1, "2", "header-mismatch")} | {("data/event_roles.csv", n, "2", "extra-cell") for n in rows}
 
 
 @case("header-mismatch")

@@ -38,6 +38,8 @@ def canonical_rows(header: list[str], rows: list[list[str]], fields: list[str], 
     if header != fields:
         order = itemgetter(*[header.index(f) for f in fields])
         rows = [list(order(r)) if len(fields) > 1 else [order(r)] for r in rows]
+    if not primary_key:  # a table without a key keeps its row order
+        return [list(fields)] + [list(r) for r in rows]
     key = itemgetter(*[fields.index(k) for k in primary_key])
     return [list(fields)] + sorted(rows, key=key)  # sorted() is stable: equal keys keep their order
 

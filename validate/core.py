@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from schemas import Context, archive_problems, check_table, coverage_problems
+from schemas import Context, aligned, archive_problems, check_table, coverage_problems
 
+from .declarations import FILE_CODES
 from .descriptor import DESCRIPTOR, load
 from .paths import DEFAULT_MAX_BYTES
 from .problems import Problem, problem, sort_problems
@@ -17,23 +18,26 @@ from .spreadsheet import SUPERSEDES, damage
 def validate_package(root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES) -> list[Problem]:
     """All problems of the package at `root`, grouped by file in package order; empty when valid."""
     root = Path(root)
-    desc, problems = load(root, max_bytes)
+    desc, problems = load(root, max_bytes, partial=True)  # a refused field or resource leaves the rest checked
     if desc is None:
         return sort_problems(problems, [DESCRIPTOR])
+    undeclared = frozenset().union(*(codes for key, codes in FILE_CODES.items() if key not in desc.conventions))
     tables = {}
     for res in desc.resources:
         tables[res["name"]], found = read_table(root, res, max_bytes)
-        problems += found
-    retired = retired_resource(desc.resources)
-    ctx = Context(root, {name: (t.frame if t else None) for name, t in tables.items()}, max_bytes, desc.resources,
-                  retired["name"] if retired else None)
-    for res in desc.resources:
+        problems += [p for p in found if p.code not in undeclared]
+    # a table whose header lacks some fields is checked for the fields it has
+    resources = [aligned(r, list(tables[r["name"]].frame.columns)) if tables[r["name"]] else r for r in desc.resources]
+    retired = retired_resource(resources)
+    ctx = Context(root, {name: (t.frame if t else None) for name, t in tables.items()}, max_bytes, resources,
+                  retired["name"] if retired else None, desc.conventions, len(desc.resources) == len(desc.data["resources"]))
+    for res in resources:
         table = tables[res["name"]]
         if table is not None:
             problems += check_table(res, table.frame, table.lines, ctx)
     problems += archive_problems(ctx, desc)
-    problems += coverage_problems(ctx, desc.resources)
-    problems = _spreadsheet(problems, desc.resources, tables)
+    problems += coverage_problems(ctx, resources)
+    problems = _spreadsheet(problems, resources, tables)
     return sort_problems(problems, [DESCRIPTOR] + [r["path"] for r in desc.resources])
 
 

@@ -1,4 +1,9 @@
-"""Reading datapackage.json and checking that it describes a package this validator can check."""
+"""Reading datapackage.json and checking that it describes a package this validator can check.
+
+What the specs require is always checked; the project's conventions (snake_case names,
+data/<name>.csv, a semantic version, a primary key on every table) only where the package declares
+them (validate/declarations.py). A refusal confined to one field, key or resource is reported and
+that part alone is left out; the rest of the package is still checked."""
 
 from __future__ import annotations
 
@@ -9,12 +14,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import declarations
 from .patterns import pattern_error
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, resolve
 from .problems import Problem, position, problem
 
 DESCRIPTOR = "datapackage.json"
 TYPES = {"string", "integer", "number", "boolean", "date", "year"}
+UNCHECKED = "any"  # the type a refused field is left with: its column aligns the others, nothing else
 CONSTRAINTS = {"required", "unique", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum"}
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -27,6 +34,7 @@ class Descriptor:
     text: str
     resources: list[dict] = field(default_factory=list)  # the well-formed ones
     names: set[str] = field(default_factory=set)  # every resource name, well-formed or not
+    conventions: frozenset[str] = frozenset()  # the project conventions the package declares
 
     def resource(self, name: str) -> dict | None:
         return next((r for r in self.resources if r["name"] == name), None)
@@ -42,16 +50,17 @@ class Descriptor:
         return position(self.text, pos)
 
 
-def load(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Descriptor | None, list[Problem]]:
-    """Parse and check the descriptor; None when nothing further can be checked."""
+def load(root: Path, max_bytes: int = DEFAULT_MAX_BYTES, partial: bool = False) -> tuple[Descriptor | None, list[Problem]]:
+    """Parse and check the descriptor; None when it has problems, or with `partial` only when
+    nothing of it can be checked (otherwise the usable resources, beside the problems)."""
     try:
         raw = read_bytes(root, DESCRIPTOR, max_bytes)
     except PathRefused as exc:
         return None, [problem(DESCRIPTOR, 1, 1, exc.code, exc.detail)]
-    return parse_descriptor(raw, root)
+    return parse_descriptor(raw, root, partial=partial)
 
 
-def parse_descriptor(raw: bytes, root: Path, files: bool = True) -> tuple[Descriptor | None, list[Problem]]:
+def parse_descriptor(raw: bytes, root: Path, files: bool = True, partial: bool = False) -> tuple[Descriptor | None, list[Problem]]:
     """Check descriptor bytes (from the package, or from a git revision with files=False, which
     skips the look for CSVs in data/ that no resource names)."""
     try:
@@ -71,25 +80,39 @@ def parse_descriptor(raw: bytes, root: Path, files: bool = True) -> tuple[Descri
         return None, [problem(DESCRIPTOR, *where, "descriptor-error", "the top level must be an object with a non-empty 'resources' list")]
     desc = Descriptor(data, text)
     desc.names = {r["name"] for r in data["resources"] if isinstance(r, dict) and isinstance(r.get("name"), str)}
-    problems = _check_version(desc)
+    desc.conventions, problems = declarations.conventions(data, desc.locate, DESCRIPTOR)
+    problems += _check_version(desc)
     names: set[str] = set()
     for i, res in enumerate(data["resources"]):
-        found = _check_resource(root, desc, res, i, names)
+        found, usable = _check_resource(root, desc, res, i, names)
         problems += found
-        if not found:
+        if usable:
             names.add(res["name"])
             desc.resources.append(res)
     for res in desc.resources:
         problems += _check_keys(desc, res)
         problems += _check_crosswalk(desc, res)
-    if files:
+    by_name = {r["name"]: r for r in desc.resources}
+    for res in desc.resources:
+        problems += declarations.check(res, by_name, _resource_err(desc, res["name"]))
+    if files and "tablePaths" in desc.conventions:
         problems += _check_undeclared(root, desc)
-    if problems:
+    if problems and not (partial and desc.resources):
         return None, problems
-    return desc, []
+    return desc, problems
+
+
+def _resource_err(desc: Descriptor, name: str):
+    def err(detail: str, *needles: str) -> list[Problem]:
+        where = desc.locate('"resources"', f'"name": "{name}"', *needles)
+        return [problem(DESCRIPTOR, where[0], where[1], "descriptor-error", f"resource {name!r}: {detail}")]
+
+    return err
 
 
 def _check_version(desc: Descriptor) -> list[Problem]:
+    if "version" not in desc.conventions:
+        return []
     version = desc.data.get("version")
     if isinstance(version, str) and SEMVER.fullmatch(version):
         return []
@@ -97,10 +120,14 @@ def _check_version(desc: Descriptor) -> list[Problem]:
     return [problem(DESCRIPTOR, line, col, "invalid-version", f"version is {version!r}")]
 
 
-def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: set[str]) -> list[Problem]:
-    if not isinstance(res, dict) or not isinstance(res.get("name"), str):
-        return [problem(DESCRIPTOR, *desc.locate('"resources"'), "descriptor-error", f"resource {i + 1} has no string 'name'")]
+def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: set[str]) -> tuple[list[Problem], bool]:
+    """The resource's problems, and whether it can be checked at all: a field refused for its type
+    or constraints is reported and left unchecked (its column still aligns the others), and the
+    rest of the resource is still checked."""
+    if not isinstance(res, dict) or not isinstance(res.get("name"), str) or not res["name"]:
+        return [problem(DESCRIPTOR, *desc.locate('"resources"'), "descriptor-error", f"resource {i + 1} has no string 'name'")], False
     name = res["name"]
+    snake = "names" in desc.conventions
     line, col = desc.locate('"resources"', f'"name": "{name}"')
 
     def err(code: str, detail: str, *needles: str) -> list[Problem]:
@@ -108,45 +135,58 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
         return [problem(DESCRIPTOR, where[0], where[1], code, f"resource {name!r}: {detail}")]
 
     if name in names:
-        return err("descriptor-error", "the name is used by another resource")
-    if not NAME.fullmatch(name):
-        return err("descriptor-error", "the name must be snake_case")
+        return err("descriptor-error", "the name is used by another resource"), False
+    if snake and not NAME.fullmatch(name):
+        return err("descriptor-error", "the name must be snake_case"), False
     if res.get("path") != f"data/{name}.csv":
         try:
             resolve(root, res.get("path"))
         except PathRefused as exc:
-            return err(exc.code, exc.detail, '"path"')
-        return err("descriptor-error", f"path {res.get('path')!r} must be data/{name}.csv (resource names equal file names)", '"path"')
+            return err(exc.code, exc.detail, '"path"'), False
+        if "tablePaths" in desc.conventions:
+            return err("descriptor-error", f"path {res.get('path')!r} must be data/{name}.csv (resource names equal file names)", '"path"'), False
     schema = res.get("schema")
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not schema["fields"]:
-        return err("descriptor-error", "needs a 'schema' with a non-empty 'fields' list")
+        return err("descriptor-error", "needs a 'schema' with a non-empty 'fields' list"), False
     out: list[Problem] = []
     seen: set[str] = set()
+    usable = True
     for fld in schema["fields"]:
         fname = fld.get("name") if isinstance(fld, dict) else None
-        if not isinstance(fname, str) or not NAME.fullmatch(fname) or fname in seen:
-            out += err("descriptor-error", f"field name {fname!r} is missing, not snake_case or repeated")
+        if not isinstance(fname, str) or not fname or (snake and not NAME.fullmatch(fname)) or fname in seen:
+            out += err("descriptor-error", f"field name {fname!r} is missing, {'not snake_case, ' * snake}empty or repeated")
+            usable = False  # without its fields' names, no column of the table can be aligned
             continue
         seen.add(fname)
-        if not isinstance(fld.get("type", "string"), str) or fld.get("type", "string") not in TYPES:
-            out += err("descriptor-error", f"field {fname!r} has type {fld.get('type')!r}; supported: {', '.join(sorted(TYPES))}", f'"name": "{fname}"')
-        cons = fld.get("constraints", {})
-        if not isinstance(cons, dict) or set(cons) - CONSTRAINTS:
-            out += err("descriptor-error", f"field {fname!r} has unsupported constraints; supported: {', '.join(sorted(CONSTRAINTS))}", f'"name": "{fname}"')
-            continue
-        kinds = {"required": bool, "unique": bool, "pattern": str, "enum": list, "minLength": int, "maxLength": int,
-                 "minimum": (int, float), "maximum": (int, float)}
-        wrong = [k for k, v in cons.items() if not isinstance(v, kinds[k]) or (isinstance(v, bool) and kinds[k] not in (bool,))]
-        if wrong:
-            out += err("descriptor-error", f"field {fname!r}: constraints {wrong} have values of the wrong type", f'"name": "{fname}"')
-            continue
-        if "pattern" in cons:
-            why = pattern_error(cons["pattern"])
-            if why is not None:
-                out += err("descriptor-error", f"field {fname!r} has a pattern RE2 cannot use ({why})", f'"name": "{fname}"')
-        if "enum" in cons and not (isinstance(cons["enum"], list) and all(isinstance(v, str) for v in cons["enum"])):
-            out += err("descriptor-error", f"field {fname!r}: enum must be a list of strings", f'"name": "{fname}"')
-    return out + _check_derived(res, err)
+        why = _field_refusal(fld)
+        if why is not None:
+            out += err("descriptor-error", f"field {fname!r} {why}; the field is not checked", f'"name": "{fname}"')
+            fld.clear()
+            fld.update({"name": fname, "type": UNCHECKED})
+    derived = _check_derived(res, err)
+    if derived:
+        res.pop("derivedFrom")
+    return out + derived, usable
+
+
+def _field_refusal(fld: dict) -> str | None:
+    """Why this validator cannot check a field (its type or constraints), or None."""
+    type_ = fld.get("type", "string")
+    if not isinstance(type_, str) or type_ not in TYPES:
+        return f"has type {type_!r}; supported: {', '.join(sorted(TYPES))}"
+    cons = fld.get("constraints", {})
+    if not isinstance(cons, dict) or set(cons) - CONSTRAINTS:
+        return f"has unsupported constraints; supported: {', '.join(sorted(CONSTRAINTS))}"
+    kinds = {"required": bool, "unique": bool, "pattern": str, "enum": list, "minLength": int, "maxLength": int,
+             "minimum": (int, float), "maximum": (int, float)}
+    wrong = [k for k, v in cons.items() if not isinstance(v, kinds[k]) or (isinstance(v, bool) and kinds[k] not in (bool,))]
+    if wrong:
+        return f"has constraints {wrong} with values of the wrong type"
+    if "pattern" in cons and (why := pattern_error(cons["pattern"])) is not None:
+        return f"has a pattern RE2 cannot use ({why})"
+    if "enum" in cons and not all(isinstance(v, str) for v in cons["enum"]):
+        return "has an enum that is not a list of strings"
+    return None
 
 
 def _check_derived(res: dict, err) -> list[Problem]:
@@ -173,15 +213,18 @@ def _check_keys(desc: Descriptor, res: dict) -> list[Problem]:
 
     pk = res["schema"].get("primaryKey", [])
     pk = [pk] if isinstance(pk, str) else pk
-    if not isinstance(pk, list) or not pk or not all(isinstance(k, str) and k in fields for k in pk):
+    required = "primaryKeys" in desc.conventions
+    if not isinstance(pk, list) or (required and not pk) or not all(isinstance(k, str) and k in fields for k in pk):
         err(f"primaryKey {pk!r} must name fields of the resource", '"primaryKey"')
         pk = []
     res["schema"]["primaryKey"] = pk
     fks = res["schema"].get("foreignKeys", [])
+    res["schema"]["foreignKeys"] = usable = []  # a malformed foreign key is reported and left out
     if not isinstance(fks, list):
         err("foreignKeys must be a list", '"foreignKeys"')
         return out
     for fk in fks:
+        before = len(out)
         try:
             own = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
             ref = fk["reference"]
@@ -202,6 +245,8 @@ def _check_keys(desc: Descriptor, res: dict) -> list[Problem]:
             err(f"foreign key on {own!r} names resource {target_name!r}, which does not exist", '"foreignKeys"')
         elif not set(theirs) <= {f["name"] for f in target["schema"]["fields"]}:
             err(f"foreign key on {own!r} names fields {theirs!r}, which {target_name!r} does not have", '"foreignKeys"')
+        if len(out) == before:
+            usable.append(fk)
     return out
 
 
@@ -239,6 +284,7 @@ def _check_crosswalk(desc: Descriptor, res: dict) -> list[Problem]:
         if not ok:
             line, col = desc.locate('"resources"', f'"name": "{name}"', '"crosswalk"')
             what = f"crosswalk {part}" if part else "crosswalk fields"
+            res.pop("crosswalk")
             return [problem(DESCRIPTOR, line, col, "descriptor-error",
                             f"resource {name!r}: {what} must name an existing resource and at least two of its fields, as many as the crosswalk's own 'fields'")]
     return []

@@ -94,38 +94,40 @@ def syntax_problem(text: str, path: str, exc: csv.Error) -> Problem:
 
 def parse(text: str, path: str, name: str, fields: list[str], primary_key: list[str] | None = None) -> tuple[Table | None, list[Problem]]:
     """Rows of a decoded CSV checked against the schema's field names, and, given the primary key,
-    against the canonical form."""
+    against the canonical form. A header that differs from the fields is reported, and the table
+    keeps the columns of the fields it names (found by name), so their rows are still checked."""
     if not text:
         return None, [problem(path, 1, 1, "empty-file", f"expected the header {','.join(fields)}")]
     try:
         rows = list(csv.reader(io.StringIO(text), strict=True))
     except csv.Error as exc:
         return None, [syntax_problem(text, path, exc)]
-    header = rows[0]
+    header, out = rows[0], []
     if header != fields:
-        return None, [header_problem(path, header, fields)]
+        out.append(header_problem(path, header, fields))
+        if len(set(header)) != len(header) or not set(header) & set(fields):
+            return None, out  # a repeated or wholly foreign header aligns nothing reliably
     # Row i starts after every line the earlier records used: one each, plus their embedded newlines.
     newlines = np.fromiter(map(str.count, map("\x1f".join, rows), repeat("\n")), dtype=np.int64, count=len(rows))
     starts = 1 + np.concatenate(([0], np.cumsum(newlines + 1)[:-1]))
     widths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    out: list[Problem] = []
-    n = len(fields)
+    n = len(header)
     for i in np.flatnonzero(widths != n):
         if widths[i] == 0:
             out.append(problem(path, starts[i], 1, "blank-row", "empty line inside the table"))
         elif widths[i] > n:
             out.append(problem(path, starts[i], n + 1, "extra-cell", f"{widths[i]} cells where the header has {n}"))
         else:
-            out.append(problem(path, starts[i], fields[widths[i]], "missing-cell", f"{widths[i]} cells where the header has {n}"))
+            out.append(problem(path, starts[i], header[widths[i]], "missing-cell", f"{widths[i]} cells where the header has {n}"))
     if primary_key and not out and text.endswith("\n") and "\r" not in text:
         out += _canonical_problem(text, path, rows, fields, primary_key)
     # Ragged rows are kept, cut or padded to the header, so their keys still count as references.
     good = np.flatnonzero(widths > 0)
     good = good[good > 0]
     kept = [(rows[i] + [""] * n)[:n] for i in good] if out else rows[1:]
-    columns = list(zip(*kept)) if kept else [() for _ in fields]
+    columns = dict(zip(header, zip(*kept))) if kept else {h: () for h in header}
     dtype = text_dtype(len(kept))
-    frame = pd.DataFrame({f: pd.Series(col, dtype=dtype) for f, col in zip(fields, columns)})
+    frame = pd.DataFrame({f: pd.Series(columns[f], dtype=dtype) for f in fields if f in columns})
     return Table(name, path, frame, starts[good]), out
 
 

@@ -1,0 +1,171 @@
+"""Project rules are declared, not guessed: each rule beyond the specs is off on a small package
+that does not declare it (whatever its fields are called), and on once datapackage.json declares it."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers import keys
+
+from validate.core import validate_package
+
+FIXTURES = Path(__file__).resolve().parent / "third_party" / "frictionless-py"  # see its ORIGIN.md
+TEXT = "First sentence here. Second one there.\n"
+
+# One small package whose field and table names are this project's, holding values that break
+# every project rule: a name must not switch any of them on.
+TABLES = {
+    "people": (["id", "name", "country", "country_basis", "parent_id", "Phone"],
+               [["p2", "Bob", "Germany", "stated", "p1", "+49 30 1234"],
+                ["p1", " Ann", "", "stated", "p2", "-"]]),
+    "sources": (["source_id", "language", "text_path", "text_sha256"],
+                [["s1", "english", "texts/s1.txt", hashlib.sha256(TEXT.encode()).hexdigest()]]),
+    "events": (["event_id", "date", "date_start", "date_end", "event_type", "event_mode", "source_id", "quote", "char_start", "char_end"],
+               [["e1", "2024-10", "2024-10-02", "2024-10-31", "MEET", "shout", "s1", "Wrong quote", "0", "5"]]),
+    "event_modes": (["event_type", "event_mode"], [["MEET", "visit"]]),
+}
+FIELD_TYPES = {"char_start": "integer", "char_end": "integer", "date_start": "date", "date_end": "date"}
+
+
+def write(root: Path, tables: dict, extra: dict | None = None, newline: str = "\n") -> dict:
+    """A package of string/integer/date tables at `root`, not in this project's layout: tables in
+    tables/<Name>.csv, no version, no primary keys; `extra` patches the descriptor."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "texts").mkdir(exist_ok=True)
+    (root / "texts" / "s1.txt").write_text(TEXT)
+    (root / "tables").mkdir(exist_ok=True)
+    resources = []
+    for name, (fields, rows) in tables.items():
+        path = f"tables/{name.title()}.csv"
+        (root / path).write_bytes("".join(",".join(r) + newline for r in [fields] + rows).encode())
+        resources.append({"name": name, "path": path, "schema": {"fields": [{"name": f, "type": FIELD_TYPES.get(f, "string")} for f in fields]}})
+    desc = {"name": "third-party", "resources": resources}
+    for patch in extra or []:
+        patch(desc)
+    (root / "datapackage.json").write_text(json.dumps(desc, indent=2) + "\n")
+    return desc
+
+
+def res(desc, name):
+    return next(r for r in desc["resources"] if r["name"] == name)
+
+
+def fld(desc, table, name):
+    return next(f for f in res(desc, table)["schema"]["fields"] if f["name"] == name)
+
+
+def test_a_package_that_declares_nothing_is_checked_against_the_specs_alone(tmp_path):
+    write(tmp_path, TABLES, [lambda d: res(d, "people")["schema"].update(
+        foreignKeys=[{"fields": ["parent_id"], "reference": {"resource": "", "fields": ["id"]}}])], newline="\r\n")
+    assert validate_package(tmp_path) == []
+
+
+def conv(key, value):
+    return lambda d: d.setdefault("conventions", {}).update({key: value})
+
+
+def prop(table, field, key, value):
+    return lambda d: fld(d, table, field).update({key: value})
+
+
+def on_resource(table, key, value):
+    return lambda d: res(d, table).update({key: value})
+
+
+EVIDENCE = {"source": "source_id", "quote": "quote", "start": "char_start", "end": "char_end"}
+TEXTS = {"id": "source_id", "path": "text_path", "sha256": "text_sha256"}
+SELF = {"fields": ["parent_id"], "reference": {"resource": "", "fields": ["id"]}, "acyclic": True}
+PEOPLE, SOURCES, EVENTS = "tables/People.csv", "tables/Sources.csv", "tables/Events.csv"
+
+DECLARED = [  # (declarations, problems they switch on)
+    ([prop("people", "country", "codeList", "iso3166-1-alpha-3")], {(PEOPLE, 2, "country", "unknown-country")}),
+    ([prop("sources", "language", "codeList", "iso639-1")], {(SOURCES, 2, "language", "unknown-language")}),
+    ([prop("people", "country_basis", "basisOf", {"field": "country", "notStated": "not-stated"})],
+     {(PEOPLE, 3, "country_basis", "basis-mismatch")}),
+    ([prop("events", "date", "edtf", True), prop("events", "date", "edtfBounds", {"start": "date_start", "end": "date_end"})],
+     {(EVENTS, 2, "date_start", "date-bounds-mismatch")}),
+    ([lambda d: res(d, "people")["schema"].update(foreignKeys=[SELF])], {(PEOPLE, 2, "parent_id", "parent-cycle"), (PEOPLE, 3, "parent_id", "parent-cycle")}),
+    ([prop("events", "event_mode", "subtypeOf", {"field": "event_type", "reference": {"resource": "event_modes", "fields": ["event_type", "event_mode"]}})],
+     {(EVENTS, 2, "event_mode", "mode-type-mismatch")}),
+    ([on_resource("sources", "archivedTexts", TEXTS), on_resource("events", "evidence", EVIDENCE)], {(EVENTS, 2, "quote", "evidence-mismatch")}),
+    ([on_resource("sources", "archivedTexts", {**TEXTS, "pathTemplate": "archive/{id}.txt"})], {(SOURCES, 2, "text_path", "text-path-mismatch")}),
+    ([on_resource("sources", "archivedTexts", {**TEXTS, "coverage": True}), on_resource("events", "evidence", EVIDENCE)],
+     {(EVENTS, 2, "quote", "evidence-mismatch"), ("texts/s1.txt", 1, "22", "uncovered-sentence")}),
+    ([conv("textHygiene", True)], {(PEOPLE, 2, "Phone", "formula-injection"), (PEOPLE, 3, "name", "whitespace"), (PEOPLE, 3, "Phone", "formula-injection")}),
+    ([conv("canonicalForm", True), lambda d: res(d, "people")["schema"].update(primaryKey=["id"])], {(PEOPLE, 2, "1", "not-canonical")}),
+]
+
+
+@pytest.mark.parametrize("declare,expected", DECLARED, ids=[sorted({k[3] for k in e})[0] for _, e in DECLARED])
+def test_each_declared_rule_is_on_exactly_when_declared(tmp_path, declare, expected):
+    write(tmp_path, TABLES, declare)
+    assert keys(validate_package(tmp_path)) == expected
+
+
+@pytest.mark.parametrize("key,value,code", [("lineEndings", "lf", "line-ending"), ("names", "snake_case", "descriptor-error"),
+                                            ("tablePaths", "data/{name}.csv", "descriptor-error"), ("primaryKeys", "required", "descriptor-error")])
+def test_each_layout_convention_is_on_exactly_when_declared(tmp_path, key, value, code):
+    write(tmp_path / "off", TABLES, newline="\r\n")
+    write(tmp_path / "on", TABLES, [conv(key, value)], newline="\r\n")
+    assert validate_package(tmp_path / "off") == []
+    assert code in {p.code for p in validate_package(tmp_path / "on")}
+
+
+def test_semantic_versioning_is_on_exactly_when_declared(tmp_path):
+    write(tmp_path / "off", TABLES, [lambda d: d.update(version="draft")])
+    write(tmp_path / "on", TABLES, [lambda d: d.update(version="draft"), conv("version", "semver")])
+    text = (tmp_path / "on" / "datapackage.json").read_text()
+    pos = text.index('"version": "draft"')
+    assert validate_package(tmp_path / "off") == []
+    assert keys(validate_package(tmp_path / "on")) == {("datapackage.json", text.count("\n", 0, pos) + 1, str(pos - text.rfind("\n", 0, pos)), "invalid-version")}
+
+
+def test_a_convention_this_validator_does_not_know_is_a_located_descriptor_error(tmp_path):
+    write(tmp_path, TABLES, [conv("lineEndings", "crlf")])
+    text = (tmp_path / "datapackage.json").read_text()
+    pos = text.index('"lineEndings"')
+    assert keys(validate_package(tmp_path)) == {("datapackage.json", text.count("\n", 0, pos) + 1, str(pos - text.rfind("\n", 0, pos)), "descriptor-error")}
+
+
+@pytest.mark.parametrize("package,files", [
+    ("country.package.json", ["capital-3.csv", "country-3.csv"]),
+    ("package/datapackage.json", ["package/data.csv", "package/data2.csv"]),  # with a primary and a foreign key
+])
+def test_a_valid_third_party_package_is_accepted(tmp_path, package, files):
+    """frictionless-py's own fixtures, which `frictionless validate` accepts: no project convention applies."""
+    shutil.copy(FIXTURES / package, tmp_path / "datapackage.json")
+    for f in files:
+        shutil.copy(FIXTURES / f, tmp_path / Path(f).name)
+    assert validate_package(tmp_path) == []
+
+
+# -- fail-open ------------------------------------------------------------------------------
+
+def test_an_unsupported_field_type_is_located_and_everything_else_is_still_checked(tmp_path):
+    tables = copy.deepcopy(TABLES)
+    tables["people"][1].append(["p1", "Dup", "", "", "", ""])
+    desc = write(tmp_path, tables, [lambda d: fld(d, "events", "date").update(type="datetime"),
+                                    lambda d: res(d, "people")["schema"].update(primaryKey=["id"]),
+                                    lambda d: res(d, "events")["schema"]["fields"][-1].update(type="integer")])
+    (tmp_path / "tables" / "Events.csv").write_text((tmp_path / "tables" / "Events.csv").read_text().replace(",5\n", ",five\n"))
+    text = (tmp_path / "datapackage.json").read_text()
+    pos = text.index('"name": "date"', text.index('"name": "events"'))
+    assert desc and keys(validate_package(tmp_path)) == {
+        ("datapackage.json", text.count("\n", 0, pos) + 1, str(pos - text.rfind("\n", 0, pos)), "descriptor-error"),
+        (PEOPLE, 4, "id", "duplicate-primary-key"),
+        (EVENTS, 2, "char_end", "type-error"),
+    }
+
+
+@pytest.mark.parametrize("header,column", [("event_id,date_start,date,date_end", 2), ("event_id,date,date_start,date_end,extra", 5)])
+def test_a_header_mismatch_still_checks_the_rows_of_the_fields_it_names(tmp_path, header, column):
+    fields = ["event_id", "date", "date_start", "date_end"]
+    write(tmp_path, {"events": (fields, [])})
+    cells = {"event_id": "e1", "date": "2024", "date_start": "2024-13-01", "date_end": "2024-12-31", "extra": "x"}
+    (tmp_path / "tables" / "Events.csv").write_text(header + "\n" + ",".join(cells[h] for h in header.split(",")) + "\n")
+    assert keys(validate_package(tmp_path)) == {(EVENTS, 1, str(column), "header-mismatch"), (EVENTS, 2, "date_start", "type-error")}
