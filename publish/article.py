@@ -4,8 +4,9 @@ Each span is marked in the text, anchored (`span-...`) and linked to the row tha
 each row, listed below the text, links back to its span. A span whose row is attributed to
 someone other than the source's narrator (the field the descriptor marks with `assertedBy`) is
 marked as reported, with who asserts it; text reviewed as excluded from coverage is marked with
-its reason. The evidence tables are found as the coverage rule finds them: every resource with
-the evidence fields (schemas.rules.EVIDENCE), the exclusions by `coverageExclusions`."""
+its reason. The evidence tables are those the descriptor declares, as the coverage rule reads
+them: every resource with an `evidence` declaration naming its source, quote, start and end
+fields; the exclusions are the one marked `coverageExclusions`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemas.rules import EVIDENCE
+from schemas.rules import EVIDENCE_ROLES
 from validate.descriptor import Descriptor
 from validate.paths import read_bytes
 from validate.reader import read_table
@@ -28,7 +29,8 @@ class Span:
     end: int
     asserted_by: str  # "" for the source's own narration
     excluded: str  # the reason, for a reviewed exclusion; "" for evidence
-    row: dict
+    quote: str
+    row: dict  # the row's other fields, shown beside its quote
 
 
 def _e(value: object) -> str:
@@ -49,8 +51,11 @@ def spans(root: Path, desc: Descriptor) -> dict[str, list[Span]]:
     out: dict[str, list[Span]] = {}
     for res in desc.resources:
         names = [f["name"] for f in res["schema"]["fields"]]
-        if not set(EVIDENCE) <= set(names):
+        decl = res.get("evidence")
+        if not isinstance(decl, dict):
             continue
+        source, quote, start, end = (decl.get(k) for k in EVIDENCE_ROLES)
+        cited = {source, quote, start, end}
         table, _ = read_table(root, res)
         if table is None:
             continue
@@ -62,10 +67,11 @@ def spans(root: Path, desc: Descriptor) -> dict[str, list[Span]]:
             who = ""
             if asserted and row.get(asserted[0], asserted[1]) != asserted[1]:
                 who = row.get(asserted[2], "") or "?"
-            label = " / ".join(row[k] for k in key if k not in EVIDENCE) or f"row {n}"
-            out.setdefault(row["source_id"], []).append(Span(
-                f"{res['name']}-{n}", res["name"], label, int(row["char_start"]), int(row["char_end"]), who,
-                (row.get("reason", "") or "excluded") if excluded else "", row))
+            label = " / ".join(row[k] for k in key if k not in cited) or f"row {n}"
+            shown = {k: v for k, v in row.items() if k not in cited}
+            out.setdefault(row[source], []).append(Span(
+                f"{res['name']}-{n}", res["name"], label, int(row[start]), int(row[end]), who,
+                (row.get("reason", "") or "excluded") if excluded else "", row[quote], shown))
     return out
 
 
@@ -112,11 +118,11 @@ def row_list(marks: list[Span], desc: Descriptor, names: dict[str, str]) -> str:
             continue
         items = []
         for s in sorted(rows, key=lambda s: (s.start, s.anchor)):
-            fields = "; ".join(f"{_e(k)}: {_e(v)}" for k, v in s.row.items() if v != "" and k not in EVIDENCE)
+            fields = "; ".join(f"{_e(k)}: {_e(v)}" for k, v in s.row.items() if v != "")
             who = (f'<span class="who">reported, asserted by {_e(names.get(s.asserted_by, s.asserted_by))}</span> '
                    if s.asserted_by else "")
             items.append(f'<li id="row-{_e(s.anchor)}"><a href="#span-{_e(s.anchor)}">{_e(s.label)}</a> {who}'
-                         f'<q>{_e(s.row["quote"])}</q> <small>(characters {s.start}–{s.end})</small>'
+                         f'<q>{_e(s.quote)}</q> <small>(characters {s.start}–{s.end})</small>'
                          f'<div class="fields">{fields}</div></li>')
         parts.append(f'<h3 id="rows-{_e(res["name"])}">{_e(res.get("title", res["name"]))} '
                      f'(<code>{_e(res["name"])}</code>)</h3><ol class="rows">{"".join(items)}</ol>')
@@ -143,7 +149,9 @@ def actor_names(root: Path, desc: Descriptor) -> dict[str, str]:
 
 def body(root: Path, desc: Descriptor) -> str:
     """The article page's main content: a legend, then per source its annotated text and rows."""
-    sources, _ = read_table(root, desc.resource("sources"))
+    archive = next(r for r in desc.resources if isinstance(r.get("archivedTexts"), dict))
+    sources, _ = read_table(root, archive)
+    ids, paths, hashes = (archive["archivedTexts"][k] for k in ("id", "path", "sha256"))
     by_source = spans(root, desc)
     names = actor_names(root, desc)
     parts = ['<p class="legend"><mark class="narration">narration</mark> the source states it in its own voice; '
@@ -152,11 +160,11 @@ def body(root: Path, desc: Descriptor) -> str:
              '<span class="excluded">grey</span> reviewed as excluded from coverage, with the reason. '
              'Each reference in brackets links to the row; each row links back to its span.</p>']
     for src in sources.frame.to_dict("records"):
-        text = read_bytes(root, src["text_path"]).decode("utf-8")
-        marks = by_source.get(src["source_id"], [])
-        parts.append(f'<h2 id="{_e(src["source_id"])}">{_e(src["title"])}</h2>'
-                     f'<p><small>Archived text <code>{_e(src["text_path"])}</code>, SHA-256 <code>{_e(src["text_sha256"])}</code>; '
+        text = read_bytes(root, src[paths]).decode("utf-8")
+        marks = by_source.get(src[ids], [])
+        parts.append(f'<h2 id="{_e(src[ids])}">{_e(src.get("title") or src[ids])}</h2>'
+                     f'<p><small>Archived text <code>{_e(src[paths])}</code>, SHA-256 <code>{_e(src[hashes])}</code>; '
                      f'{sum(1 for s in marks if not s.excluded)} evidence spans, {sum(1 for s in marks if s.excluded)} exclusions.</small></p>'
                      f'<div class="article">{annotate(text, marks, names)}</div>'
-                     f'<h2 id="rows-{_e(src["source_id"])}">The rows that cite it</h2>{row_list(marks, desc, names)}')
+                     f'<h2 id="rows-{_e(src[ids])}">The rows that cite it</h2>{row_list(marks, desc, names)}')
     return "".join(parts)
