@@ -115,3 +115,13 @@ def test_docs_and_site_on_a_bare_package_answer_without_internal_error(pkg, caps
     assert main(["site", str(pkg.root)]) == 2
     err = capsys.readouterr().err
     assert "internal error" not in err and "CITATION.cff" in err
+
+
+@pytest.mark.parametrize("command", ["export", "docs"])
+def test_publishing_a_package_without_name_or_version_is_a_located_refusal(command, tmp_path, run):
+    (tmp_path / "data.csv").write_text("id,value\n1,a\n", encoding="utf-8")
+    (tmp_path / "datapackage.json").write_text(json.dumps({"resources": [{"name": "data", "path": "data.csv", "schema": {
+        "fields": [{"name": "id", "type": "integer"}, {"name": "value", "type": "string"}]}}]}), encoding="utf-8")
+    assert run(str(tmp_path)).returncode == 0  # valid under the specs alone
+    out = run(command, str(tmp_path))
+    assert out.returncode == 1 and out.stdout.startswith("datapackage.json:1:1: descriptor-error:") and "internal error" not in out.stderr

@@ -312,7 +312,18 @@ def _valid_descriptor(path: Path, command: str):
         sys.stdout.write(RENDERERS["text"](problems))
         print(f"python -m validate {command}: the package is invalid; nothing was written", file=sys.stderr)
         return None
-    return load(path)[0]
+    desc = load(path)[0]
+    if command in PUBLISHING:  # the spec makes name and version optional; what this project publishes is named by them
+        missing = [k for k in ("name", "version", "title") if not isinstance(desc.data.get(k), str) or not desc.data.get(k)]
+        if missing:
+            print(f"datapackage.json:1:1: descriptor-error: {command} names what it writes after the package's "
+                  f"{', '.join(missing)}, which the descriptor does not give as text; add {' and '.join(missing)}")
+            print(f"python -m validate {command}: nothing was written", file=sys.stderr)
+            return None
+    return desc
+
+
+PUBLISHING = {"docs", "bump", "export", "site"}
 
 
 class UsageError(Exception):
