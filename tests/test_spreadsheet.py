@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from validate import fmt
 from validate.cli import main
-from validate.spreadsheet import cp1252_text, date_candidates, links, zero_candidates
+from validate.core import validate_package
+from validate.spreadsheet import MOJIBAKE_HINT, cp1252_text, date_candidates, links, unmojibake, zero_candidates
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["resources"]
@@ -99,6 +100,37 @@ def strip_zeros(pkg, name: str, field: str) -> None:
     rows = pkg.rows(name)
     i = rows[0].index(field)
     pkg.write_rows(name, [rows[0]] + [r[:i] + [r[i].lstrip("0") if r[i].isdigit() else r[i]] + r[i + 1:] for r in rows[1:]])
+
+
+def _as_windows_1252(text: str) -> str:
+    """What LibreOffice holds of UTF-8 text read as Windows-1252: undefined bytes as U+F100 + byte."""
+    return "".join(chr(0xF100 + b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252") for b in text.encode("utf-8"))
+
+
+@given(st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1))
+def test_mojibake_is_undone_exactly_and_real_text_is_left_alone(text):
+    damaged = _as_windows_1252(text)
+    if damaged == text:  # ASCII: nothing to undo
+        assert unmojibake(text) is None
+    else:
+        assert unmojibake(damaged) == text and re.search(MOJIBAKE_HINT, damaged)
+
+
+@pytest.mark.parametrize("text", ["café", "Ça va", "naïve résumé", "5 €", "“quoted”", "Ã", "â"])
+def test_text_that_merely_holds_accents_is_not_mojibake(text):
+    assert unmojibake(text) is None
+
+
+def test_fmt_restores_text_a_spreadsheet_read_with_the_wrong_charset(pkg, capsys):
+    before = snapshot(pkg.root)
+    rows = pkg.rows("events")
+    damaged = [rows[0]] + [[_as_windows_1252(c) for c in r] for r in rows[1:]]
+    assert damaged != rows, "no event holds a non-ASCII character: nothing to damage"
+    pkg.write_rows("events", damaged)
+    found = {(p.code, p.column) for p in validate_package(pkg.root)}
+    assert ("mojibake", "quote") in found and "evidence-mismatch" not in {c for c, _ in found}
+    assert main(["fmt", str(pkg.root)]) == 0
+    assert snapshot(pkg.root) == before
 
 
 def test_fmt_restores_zeros_in_a_table_and_in_its_vocabulary(pkg, capsys):

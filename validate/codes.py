@@ -117,6 +117,10 @@ CODES: dict[str, tuple[str, str]] = {
         "a date is in a spreadsheet's locale format (10/1/2024) instead of ISO 8601 or EDTF",
         "run 'make fmt', which rewrites it where only one date fits, or write it as YYYY-MM-DD (EDTF at the source's precision)",
     ),
+    "mojibake": (
+        "text reads like UTF-8 decoded as Windows-1252 (“ shown as â€œ): a spreadsheet imported the CSV with the wrong character set and saved it",
+        "run 'make fmt', which restores the text; import CSVs into a spreadsheet as Unicode (UTF-8), or edit in 'make workbook'",
+    ),
     # Text hygiene
     "whitespace": (
         "a value has leading or trailing whitespace",

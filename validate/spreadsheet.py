@@ -10,6 +10,10 @@ Three kinds of damage, each decided from what the descriptor declares, never fro
   the pattern decides.
 - locale dates: `10/1/2024` in a field of type date or marked "edtf".
 - re-encoding: a file that is not UTF-8 but reads as Windows-1252 (which covers Latin-1's letters).
+- mojibake: a UTF-8 file read as Windows-1252 and saved back as UTF-8 (LibreOffice's import dialog
+  set to the wrong character set): every curly quote becomes `â€œ`. A text cell is damaged so when
+  its characters, written back as the Windows-1252 bytes they came from, are valid UTF-8 that
+  differs; real text almost never is (`café` is not: its `é` is no UTF-8 on its own).
 
 A repair is made only when it is unique and loses nothing: exactly one candidate fits. Otherwise the
 cell is reported with the choice a person has to make.
@@ -138,6 +142,55 @@ def cp1252_text(raw: bytes) -> tuple[str, bool] | None:
     return text, not mixed
 
 
+# -- mojibake -----------------------------------------------------------------------------------
+
+# Bytes Windows-1252 leaves undefined come back as C1 controls (Python, ftfy's "sloppy" codec) or, from
+# LibreOffice, as the private-use characters U+F100 + the byte (U+F19D for 0x9D): each stands for the byte.
+_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+# A UTF-8 lead byte read as Windows-1252 (Â..ô), followed by a continuation byte (0x80..0xBF) so read.
+MOJIBAKE_HINT = "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\uf080-\uf09f]"
+
+
+def unmojibake(value: str) -> str | None:
+    """The text `value` was before a UTF-8 file was read as Windows-1252 and saved as UTF-8, or
+    None when it is not such damage."""
+    out = bytearray()
+    for ch in value:
+        code = ord(ch)
+        if code < 0x80:
+            out.append(code)
+        elif code in _UNDEFINED or (code - 0xF100) in _UNDEFINED:
+            out.append(code & 0xFF)
+        else:
+            try:
+                out += ch.encode("cp1252")
+            except UnicodeEncodeError:
+                return None
+    try:
+        text = out.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if text != value else None
+
+
+def _mojibake_cells(resources: list[dict], sheets: dict[str, Sheet]) -> list[Cell]:
+    out = []
+    for res in resources:
+        sheet = sheets.get(res["name"])
+        if sheet is None:
+            continue
+        for fld in res["schema"]["fields"]:
+            if fld.get("type", "string") != "string":
+                continue
+            for value, line in zip(sheet.column(fld["name"]), sheet.lines):
+                fixed = unmojibake(value) if re.search(MOJIBAKE_HINT, value) else None
+                if fixed is not None:
+                    detail = (f"{fld['name']} reads {value[:60]!r}: UTF-8 text that a spreadsheet read as Windows-1252 and saved "
+                              f"again; it was {fixed[:60]!r}")
+                    out.append(Cell(res["path"], line, fld["name"], value, fixed, "mojibake", detail))
+    return out
+
+
 # -- repairs of whole tables --------------------------------------------------------------------
 
 @dataclass
@@ -180,7 +233,7 @@ def plan_cells(resources: list[dict], sheets: dict[str, Sheet], values=None) -> 
         def values(resource, name):
             sheet = sheets.get(resource)
             return sheet.column(name) if sheet is not None and name in sheet.fields else None
-    return _zero_cells(resources, sheets, values) + _date_cells(resources, sheets)
+    return _zero_cells(resources, sheets, values) + _date_cells(resources, sheets) + _mojibake_cells(resources, sheets)
 
 
 def _zero_cells(resources: list[dict], sheets: dict[str, Sheet], values) -> list[Cell]:
@@ -284,6 +337,7 @@ def _date_cells(resources: list[dict], sheets: dict[str, Sheet]) -> list[Cell]:
 SUPERSEDES = {
     "lost-leading-zeros": {"pattern-mismatch", "dangling-foreign-key", "crosswalk-mismatch"},
     "locale-date": {"type-error", "invalid-edtf", "pattern-mismatch", "date-bounds-mismatch"},
+    "mojibake": {"evidence-mismatch", "invisible-character", "verbatim-mismatch"},
 }
 
 
@@ -300,6 +354,8 @@ def suspect_rows(res: dict, frame, linked: dict) -> "np.ndarray":
             mask |= frame[name].str.fullmatch(DIGITS.pattern).fillna(False).to_numpy(dtype=bool)
         if is_date_field(fld):
             mask |= frame[name].str.fullmatch(LOCALE_DATE.pattern).fillna(False).to_numpy(dtype=bool)
+        if fld.get("type", "string") == "string":
+            mask |= frame[name].str.contains(MOJIBAKE_HINT, regex=True).fillna(False).to_numpy(dtype=bool)
     return np.flatnonzero(mask)
 
 
