@@ -459,3 +459,19 @@ def test_any_pattern_is_refused_or_matched_in_linear_time(pattern):
     start = time.perf_counter()
     fullmatch(values, pattern)
     assert time.perf_counter() - start < 1.0, pattern
+
+
+# -- hostile-2: defects found by the second tester --------------------------------------------
+
+@pytest.mark.parametrize("pattern", [r"([0-9]+)+x", r"(\d|\d\d)+x", r"(0*)*1x"])
+def test_catastrophic_pattern_does_not_hang_the_lost_zeros_check(pkg, pattern):
+    """The lost-leading-zeros check matches digit-only cells against the field's pattern: RE2 too."""
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "events")["schema"]["fields"] if f["name"] == "location")
+    fld["constraints"] = {"pattern": pattern}
+    pkg.write_descriptor(d)
+    path, line, field = pkg.set("events", pkg.key("events"), "location", "1" + "2" * 40)
+    done, _ = bounded(["-m", "validate", str(pkg.root), "--format", "json"], 60)
+    found = {(p["path"], p["line"], p["column"], p["code"]) for p in json.loads(done.stdout)["problems"]}
+    assert (path, line, field, "pattern-mismatch") in found
+
