@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from validate.descriptor import DESCRIPTOR, Descriptor
+from validate.descriptor import DESCRIPTOR, PACKAGE_NAME, SEMVER, Descriptor
 from validate.paths import PathRefused, new_directory, read_bytes
 from validate.problems import Problem, problem
 from validate.reader import read_table
@@ -119,12 +119,21 @@ def sha256sums(directory: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def file_stem(desc: Descriptor) -> str:
+    """NAME-VERSION for the download's file names. The validator has checked both (a Data Package
+    name and a semantic version, neither holding '/' nor starting with '.'); this checks again, so
+    a name never becomes a path even when build is called on a descriptor nobody validated."""
+    name, version = desc.data.get("name"), desc.data.get("version")
+    name = name if isinstance(name, str) and PACKAGE_NAME.fullmatch(name) else "package"
+    return f"{name}-{version}" if isinstance(version, str) and SEMVER.fullmatch(version) else name
+
+
 def build(root: Path, desc: Descriptor, out: Path) -> list[str]:
     """Write every download into `out`, replacing it whole: the new files are built in a
     temporary directory beside it and swapped in only when all of them are complete."""
     from .sqlite_export import write_sqlite
 
-    stem = f"{desc.data['name']}-{desc.data['version']}"
+    stem = file_stem(desc)
     members = zip_members(root, desc)
     with new_directory(out) as work:
         typed = tables(root, desc)

@@ -475,3 +475,32 @@ def test_catastrophic_pattern_does_not_hang_the_lost_zeros_check(pkg, pattern):
     found = {(p["path"], p["line"], p["column"], p["code"]) for p in json.loads(done.stdout)["problems"]}
     assert (path, line, field, "pattern-mismatch") in found
 
+
+@pytest.mark.parametrize("name", ["../escaped", "a/b", "x\x00y", "<script>alert(1)</script>", "", "..", "Upper", "-x", 5, None])
+def test_package_name_that_is_not_a_data_package_name_is_a_located_descriptor_error(pkg, name, tmp_path_factory):
+    d = pkg.descriptor()
+    d["name"] = name
+    text = pkg.write_descriptor(d)
+    pos = text.index('"name"')  # the package's own name comes before its resources
+    assert pkg.validate() == {("datapackage.json", text.count("\n", 0, pos) + 1, str(pos - text.rfind("\n", 0, pos)), "descriptor-error")}
+    work = tmp_path_factory.mktemp("export")
+    assert main(["export", str(pkg.root), "--out", str(work / "out" / "dist")]) == 1
+    assert list(work.rglob("*")) == []  # nothing written, inside --out or beside it
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(max_size=12) | st.none() | st.integers(), version=st.text(max_size=8) | st.sampled_from(["1.0.0", "1.0.0+a.b", "1.2.3-rc.1"]))
+def test_download_file_names_never_leave_the_output_directory(name, version):
+    from publish.export import file_stem
+    from validate.descriptor import Descriptor
+
+    stem = file_stem(Descriptor({"name": name, "version": version, "resources": []}, ""))
+    assert stem and "/" not in stem and "\\" not in stem and "\x00" not in stem and not stem.startswith(".")
+    assert (Path("/out") / f"{stem}.zip").parent == Path("/out")
+
+
+def test_package_name_with_dots_and_dashes_is_allowed(pkg):
+    d = pkg.descriptor()
+    d["name"] = "a.b-c_1"
+    pkg.write_descriptor(d)
+    assert pkg.validate() == set()

@@ -18,6 +18,9 @@ TYPES = {"string", "integer", "number", "boolean", "date", "year"}
 CONSTRAINTS = {"required", "unique", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum"}
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
+# Data Package: a package name is lower-case alphanumerics with '.', '_' or '-'. It names the
+# downloads (NAME-VERSION.zip), so it also starts with a letter or digit: never '.', '..' or '-x'.
+PACKAGE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -71,7 +74,7 @@ def parse_descriptor(raw: bytes, root: Path, files: bool = True) -> tuple[Descri
         return None, [problem(DESCRIPTOR, *where, "descriptor-error", "the top level must be an object with a non-empty 'resources' list")]
     desc = Descriptor(data, text)
     desc.names = {r["name"] for r in data["resources"] if isinstance(r, dict) and isinstance(r.get("name"), str)}
-    problems = _check_version(desc)
+    problems = _check_version(desc) + _check_name(desc)
     names: set[str] = set()
     for i, res in enumerate(data["resources"]):
         found = _check_resource(root, desc, res, i, names)
@@ -95,6 +98,28 @@ def _check_version(desc: Descriptor) -> list[Problem]:
         return []
     line, col = desc.locate('"version"')
     return [problem(DESCRIPTOR, line, col, "invalid-version", f"version is {version!r}")]
+
+
+def _check_name(desc: Descriptor) -> list[Problem]:
+    """The package name is optional; when given it must be a Data Package name (it becomes a file name)."""
+    if "name" not in desc.data:
+        return []
+    name = desc.data["name"]
+    if isinstance(name, str) and PACKAGE_NAME.fullmatch(name):
+        return []
+    text = desc.text
+    depth, pos = 0, -1
+    for m in _STRING_OR_BRACKET.finditer(text):  # the top-level "name", not a resource's
+        tok = m.group()
+        if tok in "{[":
+            depth += 1
+        elif tok in "}]":
+            depth -= 1
+        elif depth == 1 and tok == '"name"' and _COLON.match(text, m.end()):
+            pos = m.start()
+    line, col = position(text, max(pos, 0))
+    return [problem(DESCRIPTOR, line, col, "descriptor-error",
+                    f"package name {name!r} must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")]
 
 
 def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: set[str]) -> list[Problem]:
