@@ -25,8 +25,9 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
     names = {f["name"] for f in fields}
     pk = schema.get("primaryKey", [])
     rules: list[Rule | CellRule] = field_rules(fields, pk, lines)
-    rules.append(primary_key_rule(pk, lines))
-    rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames)
+    integers = {r["name"]: {f["name"] for f in r["schema"]["fields"] if f.get("type") == "integer"} for r in ctx.resources + [res]}
+    rules.append(primary_key_rule(pk, lines, integers[res["name"]]))
+    rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames, integers)
     if ctx.retired is not None and ctx.retired != res["name"]:
         rules += retired_rule(pk, res["name"], ctx.frame(ctx.retired))
     for fk in schema.get("foreignKeys", []):

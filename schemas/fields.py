@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from validate.patterns import fullmatch
 
-from .rule import INT64, CellRule, Rule, as_int, isin, present, wide_ints
+from .rule import INT64, CellRule, Rule, as_int, integer_value, isin, present, wide_ints
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
 # Spreadsheets evaluate cells starting with these (OWASP CSV injection).
@@ -136,10 +136,13 @@ def field_rules(fields: list[dict], primary_key: list[str], lines: np.ndarray) -
         name = fld["name"]
         if fld.get("constraints", {}).get("unique") and primary_key != [name]:  # a one-field key is checked as a key
 
-            def first_line(df, idx, name=name):
+            value = integer_value if fld.get("type") == "integer" else (lambda s: s)  # +7, 07 and 7 are one value
+
+            def first_line(df, idx, name=name, value=value):
                 s = df[name]
-                first = pd.Series(lines[: len(s)], index=s.index).groupby(s).transform("min")
+                first = pd.Series(lines[: len(s)], index=s.index).groupby(value(s)).transform("min")
                 return [f"{name} {v!r} is also on line {first[i]}" for i, v in zip(idx, s.loc[idx])]
 
-            rules.append(Rule("duplicate-value", name, lambda df, name=name: ~(present(df[name]) & df[name].duplicated(keep="first")), first_line))
+            rules.append(Rule("duplicate-value", name, lambda df, name=name, value=value: ~(present(df[name]) & value(df[name]).duplicated(keep="first")),
+                              first_line))
     return rules

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .rule import CellRule, Rule, isin, keys_in, present
+from .rule import CellRule, Rule, by_value, integer_value, isin, keys_in, present
 
 
 def _tuples(df: pd.DataFrame, fields: list[str]) -> pd.Series:
@@ -15,19 +15,20 @@ def _tuples(df: pd.DataFrame, fields: list[str]) -> pd.Series:
     return pd.Series(list(zip(*(df[f] for f in fields))), index=df.index, dtype=object)
 
 
-def primary_key_rule(pk: list[str], lines: np.ndarray) -> Rule:
+def primary_key_rule(pk: list[str], lines: np.ndarray, integers=frozenset()) -> Rule:
+    """Rows whose key repeats an earlier row's; integer parts compare by value (+823 = 0823 = 823)."""
     def test(df):
-        return ~df.duplicated(subset=pk, keep="first")
+        return ~by_value(df, pk, integers).duplicated(keep="first")
 
     def detail(df, idx):
         keys = _tuples(df, pk)
-        first = pd.Series(lines[: len(df)], index=df.index).groupby(keys).transform("min")
+        first = pd.Series(lines[: len(df)], index=df.index).groupby(_tuples(by_value(df, pk, integers), pk)).transform("min")
         return [f"({', '.join(pk)}) = {keys[i]!r} is also on line {first[i]}" for i in idx]
 
     return Rule("duplicate-primary-key", pk[0] if len(pk) == 1 else "+".join(pk), test, detail)
 
 
-def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None) -> Rule | None:
+def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None, integers=frozenset(), theirs_integers=frozenset()) -> Rule | None:
     """Rows whose reference is filled but absent from the target; skipped when the target could not be read."""
     if target is None:
         return None
@@ -39,7 +40,7 @@ def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None) -> Ru
         return np.logical_or.reduce([present(df[f]) for f in own])
 
     def test(df):
-        return ~filled(df) | keys_in(df, own, target, theirs)
+        return ~filled(df) | keys_in(by_value(df, own, integers), own, by_value(target, theirs, theirs_integers), theirs)
 
     def detail(df, idx):
         keys = _tuples(df, own)
@@ -48,20 +49,23 @@ def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None) -> Ru
     return Rule("dangling-foreign-key", "+".join(own), test, detail)
 
 
-def foreign_key_rules(fks: list[dict], own_name: str, frames: dict) -> list[Rule | CellRule]:
-    """Single-field references as one CellRule over all their columns; composite ones as Rules."""
+def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, integers: dict | None = None) -> list[Rule | CellRule]:
+    """Single-field references as one CellRule over all their columns; composite ones as Rules.
+    `integers` maps a resource name to its integer fields, which match by value ('01' is 1)."""
     columns, rules = {}, []
+    integers = integers or {}
     for fk in fks:
         resource = fk["reference"].get("resource") or own_name
         target = frames.get(resource)
         if target is None:
             continue  # the target could not be read; its own problems are reported
         if len(fk["fields"]) > 1:
-            rules.append(foreign_key_rule(fk, own_name, target))
+            rules.append(foreign_key_rule(fk, own_name, target, integers.get(own_name, set()), integers.get(resource, set())))
             continue
         field, theirs = fk["fields"][0], fk["reference"]["fields"][0]
-        known = target[theirs]
-        columns[field] = (lambda s, known=known: ~present(s) | isin(s, known),
+        known = integer_value(target[theirs]) if theirs in integers.get(resource, set()) else target[theirs]
+        mine = integer_value if field in integers.get(own_name, set()) else (lambda s: s)
+        columns[field] = (lambda s, known=known, mine=mine: ~present(s) | isin(mine(s), known),
                           lambda v, f=field, t=theirs, r=resource: f"{f} {v!r} is not a {t} in {r}")
     return ([CellRule("dangling-foreign-key", columns)] if columns else []) + rules
 

@@ -504,3 +504,58 @@ def test_package_name_with_dots_and_dashes_is_allowed(pkg):
     d["name"] = "a.b-c_1"
     pkg.write_descriptor(d)
     assert pkg.validate() == set()
+
+
+# -- integer keys compare by value ------------------------------------------------------------
+
+SPELLINGS = st.tuples(st.sampled_from(["", "+"]), st.integers(0, 3)).filter(lambda t: t != ("", 0))
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spelling=SPELLINGS)
+def test_integer_primary_key_spelled_differently_is_a_duplicate(pkg, spelling):
+    """+823 and 0823 are the integer 823: beside it they repeat the key (and would break export's UNIQUE)."""
+    original = pkg.raw("event_evidence")
+    try:
+        rows = pkg.rows("event_evidence")
+        col = rows[0].index("char_start")
+        alias = list(rows[1])
+        alias[col] = spelling[0] + "0" * spelling[1] + alias[col]
+        line = pkg.append("event_evidence", alias)
+        first = pkg.line_of("event_evidence", *rows[1][: col + 1])
+        pk = "+".join(pkg.resource(pkg.descriptor(), "event_evidence")["schema"]["primaryKey"])
+        found = {k for k in pkg.validate() if k[3] == "duplicate-primary-key"}
+        assert found == {("data/event_evidence.csv", max(line, first), pk, "duplicate-primary-key")}  # the later of the two
+    finally:
+        pkg.write_raw("event_evidence", original)
+
+
+def test_unique_integer_field_compares_by_value(pkg):
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "cameo_plover")["schema"]["fields"] if f["name"] == "source_line")
+    fld.setdefault("constraints", {})["unique"] = True
+    pkg.write_descriptor(d)
+    assert pkg.validate() == set()
+    rows = pkg.rows("cameo_plover")
+    col = rows[0].index("source_line")
+    where = pkg.set("cameo_plover", pkg.key("cameo_plover", 1), "source_line", "+0" + rows[1][col])
+    assert (*where, "duplicate-value") in pkg.validate()
+
+
+@pytest.mark.parametrize("ref,dangling", [("0{}", False), ("+{}", False), ("{}0", True)])
+def test_foreign_key_between_integer_fields_matches_by_value(pkg, ref, dangling):
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "cameo_plover")["schema"]["fields"] if f["name"] == "source_line")
+    fld.setdefault("constraints", {})["unique"] = True
+    line_of = pkg.rows("cameo_plover")[1][pkg.rows("cameo_plover")[0].index("source_line")]
+    counts = pkg.resource(d, "event_counts")
+    counts["schema"].setdefault("foreignKeys", []).append({"fields": ["count"], "reference": {"resource": "cameo_plover", "fields": ["source_line"]}})
+    pkg.write_descriptor(d)
+    rows = pkg.rows("event_counts")
+    col = rows[0].index("count")
+    for r in rows[1:]:
+        r[col] = line_of
+    pkg.write_rows("event_counts", rows)
+    where = pkg.set("event_counts", pkg.key("event_counts"), "count", ref.format(line_of))
+    found = {k for k in pkg.validate() if k[3] == "dangling-foreign-key"}
+    assert found == ({(*where, "dangling-foreign-key")} if dangling else set())
