@@ -559,3 +559,23 @@ def test_foreign_key_between_integer_fields_matches_by_value(pkg, ref, dangling)
     where = pkg.set("event_counts", pkg.key("event_counts"), "count", ref.format(line_of))
     found = {k for k in pkg.validate() if k[3] == "dangling-foreign-key"}
     assert found == ({(*where, "dangling-foreign-key")} if dangling else set())
+
+
+WIDE_HEADER = """
+import sys
+from pathlib import Path
+from validate.core import validate_package
+root, n = Path(sys.argv[1]), int(sys.argv[2])
+path = root / "data" / "events.csv"
+head, rest = path.read_text(encoding="utf-8").split("\\n", 1)
+extra = "".join(f",c{i % (n // 2)}" for i in range(n))  # every extra name twice: repeated and unexpected
+path.write_text(head + extra + "\\n" + rest, encoding="utf-8")
+print(sorted({p.key for p in validate_package(root) if p.path == "data/events.csv" and p.line == 1}))
+"""
+
+
+def test_very_wide_header_is_answered_in_linear_time(pkg):
+    width = len(pkg.rows("events")[0])
+    done, _ = bounded(["-c", WIDE_HEADER, str(pkg.root), "100000"], 60)
+    assert done.returncode == 0, done.stderr
+    assert ("data/events.csv", 1, str(width + 1), "header-mismatch") in eval(done.stdout)
