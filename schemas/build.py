@@ -12,7 +12,7 @@ from validate.reader import TEXT
 from .context import Context
 from .coverage import exclusion_rules
 from .fields import field_rules
-from .keys import cycle_rule, foreign_key_rules, primary_key_rule, retired_rule
+from .keys import confusable_rule, cycle_rule, foreign_key_rules, primary_key_rule, retired_rule
 from .rule import CellRule, Rule
 from .rules import (attribution_rules, basis_rules, code_rules, crosswalk_rule, edtf_rules, evidence_rules, mode_rule, place_code_rules,
                     source_rules, verbatim_rules)
@@ -27,6 +27,8 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
     rules: list[Rule | CellRule] = field_rules(fields, pk, lines)
     integers = {r["name"]: {f["name"] for f in r["schema"]["fields"] if f.get("type") == "integer"} for r in ctx.resources + [res]}
     rules.append(primary_key_rule(pk, lines, integers[res["name"]]))
+    if res.get("vocabulary") is True and pk:
+        rules.append(confusable_rule(pk, lines))
     rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames, integers)
     if ctx.retired is not None and ctx.retired != res["name"]:
         rules += retired_rule(pk, res["name"], ctx.frame(ctx.retired))

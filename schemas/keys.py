@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -68,6 +71,51 @@ def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, integers: di
         columns[field] = (lambda s, known=known, mine=mine: ~present(s) | isin(mine(s), known),
                           lambda v, f=field, t=theirs, r=resource: f"{f} {v!r} is not a {t} in {r}")
     return ([CellRule("dangling-foreign-key", columns)] if columns else []) + rules
+
+
+def skeleton(text: str) -> str:
+    """What a code looks like: NFKC (fullwidth and compatibility forms), case folded, and each
+    character replaced by one representative of its class in Unicode's confusables data (UTS #39
+    confusables.txt, as shipped by confusable-homoglyphs), so 'CONSULT', 'Consult', 'CОNSULT'
+    (Cyrillic О) and 'ＣＯＮＳＵＬＴ' share one skeleton. Limitation: the library keeps
+    single-character look-alikes only, not UTS #39's multi-character prototypes ('rn' for 'm')."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    for _ in range(4):  # a representative may itself fold or map further (Cyrillic О -> O -> o -> ...)
+        mapped = "".join(_representative(c) for c in text).casefold()
+        if mapped == text:
+            break
+        text = mapped
+    return text
+
+
+@lru_cache(maxsize=None)
+def _representative(char: str) -> str:
+    """The smallest code point among `char` and its single-character homoglyphs."""
+    from confusable_homoglyphs.confusables import confusables_data
+
+    alike = [h["c"] for h in confusables_data.get(char, ()) if len(h["c"]) == 1]
+    return min([char, *alike])
+
+
+def confusable_rule(pk: list[str], lines: np.ndarray) -> Rule:
+    """In a vocabulary (a resource marked "vocabulary": true), a code whose skeleton equals an
+    earlier, different code's: readers and reviewers cannot tell the two apart."""
+    def skeletons(df):
+        return pd.Series(["\x00".join(skeleton(v) for v in key) for key in zip(*(df[f] for f in pk))], index=df.index)
+
+    def test(df):
+        looks = skeletons(df)
+        exact = _tuples(df, pk)
+        return ~(looks.duplicated(keep="first") & ~exact.duplicated(keep="first"))
+
+    def detail(df, idx):
+        looks, keys = skeletons(df), _tuples(df, pk)
+        first = {}
+        for i in df.index:
+            first.setdefault(looks[i], i)
+        return [f"({', '.join(pk)}) = {keys[i]!r} looks like {keys[first[looks[i]]]!r} on line {lines[first[looks[i]]]}" for i in idx]
+
+    return Rule("confusable-code", pk[0] if len(pk) == 1 else "+".join(pk), test, detail)
 
 
 def cycle_rule(fk: dict, pk: list[str]) -> Rule:

@@ -579,3 +579,34 @@ def test_very_wide_header_is_answered_in_linear_time(pkg):
     done, _ = bounded(["-c", WIDE_HEADER, str(pkg.root), "100000"], 60)
     assert done.returncode == 0, done.stderr
     assert ("data/events.csv", 1, str(width + 1), "header-mismatch") in eval(done.stdout)
+
+
+# -- vocabulary codes that look alike ---------------------------------------------------------
+
+LOOKALIKE = {"lower": str.lower, "title": str.title, "cyrillic": lambda c: c.replace("O", "\u041e").replace("A", "\u0410").replace("E", "\u0415"),
+             "fullwidth": lambda c: "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in c)}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(sorted(LOOKALIKE)), index=st.integers(0, 100))
+def test_vocabulary_code_that_looks_like_another_is_a_confusable_code(pkg, kind, index):
+    original = pkg.raw("event_types")
+    try:
+        rows = pkg.rows("event_types")
+        base = rows[1 + index % (len(rows) - 1)]
+        alias = [LOOKALIKE[kind](base[0]), *base[1:]]
+        if alias[0] == base[0]:
+            return  # the transformation left this code unchanged
+        line = pkg.append("event_types", alias)
+        first = pkg.line_of("event_types", base[0])
+        found = {k for k in pkg.validate() if k[3] == "confusable-code"}
+        assert found == {("data/event_types.csv", max(line, first), "event_type", "confusable-code")}
+    finally:
+        pkg.write_raw("event_types", original)
+
+
+def test_skeleton_joins_the_reported_spellings():
+    from schemas.keys import skeleton
+
+    assert len({skeleton(c) for c in ["CONSULT", "Consult", "C\u041eNSULT", "\uff23\uff2f\uff2e\uff33\uff35\uff2c\uff34"]}) == 1
+    assert skeleton("CONSULT") != skeleton("CONCEDE")

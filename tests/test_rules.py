@@ -301,6 +301,13 @@ def empty_primary_key_part(pkg):
     return {(*where, "missing-value")}
 
 
+@case("confusable-code")
+def vocabulary_code_differing_only_by_case(pkg):
+    rows = pkg.rows("event_types")
+    where = pkg.append("event_types", [rows[1][0].lower(), *rows[1][1:]])  # lower case sorts after every upper-case code
+    return {("data/event_types.csv", where, "event_type", "confusable-code")}
+
+
 @case("duplicate-value")
 def value_repeated_in_a_unique_field(pkg):
     d = pkg.descriptor()
