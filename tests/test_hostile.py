@@ -610,3 +610,50 @@ def test_skeleton_joins_the_reported_spellings():
 
     assert len({skeleton(c) for c in ["CONSULT", "Consult", "C\u041eNSULT", "\uff23\uff2f\uff2e\uff33\uff35\uff2c\uff34"]}) == 1
     assert skeleton("CONSULT") != skeleton("CONCEDE")
+
+
+# -- crashes: names SQLite reserves, special files, undecodable file names, huge numbers --------
+
+def test_resource_name_sqlite_reserves_is_a_located_descriptor_error(pkg):
+    d = pkg.descriptor()
+    d["resources"].append({"name": "sqlite_data", "path": "data/sqlite_data.csv", "title": "T", "description": "D",
+                           "schema": {"fields": [{"name": "row_id", "type": "string", "title": "Row", "description": "x"}], "primaryKey": ["row_id"]}})
+    text = pkg.write_descriptor(d)
+    (pkg.root / "data" / "sqlite_data.csv").write_text("row_id\nr1\n", encoding="utf-8")
+    pos = text.index('"name": "sqlite_data"')
+    assert pkg.validate() == {("datapackage.json", text.count("\n", 0, pos) + 1, str(pos - text.rfind("\n", 0, pos)), "descriptor-error")}
+
+
+def test_fmt_answers_a_fifo_under_the_package(pkg, capsys):
+    import os
+
+    source = next((pkg.root / "data" / "sources").glob("*.txt"))
+    source.unlink()
+    os.mkfifo(source)
+    done, _ = bounded(["-m", "validate", "fmt", str(pkg.root)], 60)
+    assert done.returncode == 1 and "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert f"missing-file: {source.relative_to(pkg.root).as_posix()} is not a regular file" in done.stdout
+
+
+def test_file_name_that_is_not_utf8_is_answered_by_validate_and_export(pkg, tmp_path_factory):
+    import os
+
+    source = next((pkg.root / "data" / "sources").glob("*.txt"))
+    odd = os.path.join(os.fsencode(source.parent), b"x\xff.txt")
+    with open(odd, "wb") as fh:
+        fh.write(source.read_bytes())
+    out = tmp_path_factory.mktemp("dist") / "dist"
+    for args in ([str(pkg.root)], ["export", str(pkg.root), "--out", str(out)]):
+        done, _ = bounded(["-m", "validate", *args], 90)
+        assert done.returncode in (0, 1) and "internal error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1 and "unsafe-path" in done.stdout and not out.exists()
+
+
+@pytest.mark.parametrize("number", ["1e999", "-1e999", "9" * 5001, "-" + "1" * 4400])
+def test_number_no_reader_can_hold_is_a_located_descriptor_error(pkg, number):
+    text = (pkg.root / "datapackage.json").read_text(encoding="utf-8")
+    old = text[text.index('"minimum": 0', text.index('"name": "char_start"')):][:12]
+    text, at = _descriptor_with(pkg, old, f'"minimum": {number}')
+    value = at + len('"minimum": ')
+    line, col = text.count("\n", 0, value) + 1, str(value - text.rfind("\n", 0, value))
+    assert [p.key for p in validate_package(pkg.root)] == [("datapackage.json", line, col, "descriptor-error")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import json.decoder
+import math
 import json.scanner
 import re
 from dataclasses import dataclass, field
@@ -136,6 +137,8 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
         return err("descriptor-error", "the name is used by another resource")
     if not NAME.fullmatch(name):
         return err("descriptor-error", "the name must be snake_case")
+    if name.startswith("sqlite_"):  # SQLite reserves these table names; export could not create the table
+        return err("descriptor-error", "names starting with 'sqlite_' are reserved by SQLite, which the downloads include; rename the resource")
     if res.get("path") != f"data/{name}.csv":
         try:
             resolve(root, res.get("path"))
@@ -271,6 +274,7 @@ def _check_crosswalk(desc: Descriptor, res: dict) -> list[Problem]:
 
 _STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]]', re.S)
 _COLON = re.compile(r"\s*:")
+_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?[0-9][0-9.eE+-]*)', re.S)
 _CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)', re.S)
 
 
@@ -290,7 +294,23 @@ def strict_json(text: str) -> tuple[object, list[Problem]]:
             seen.add(key)
         return dict(pairs), end
 
-    decoder = json.JSONDecoder(parse_constant=lambda token: constants.append(token) or float(token))
+    numbers: list[tuple[str, str]] = []  # (token, why): numbers no reader holds as written
+
+    def parse_float(token: str) -> float:
+        value = float(token)
+        if math.isinf(value):  # 1e999 would silently become infinity
+            numbers.append((token, "is beyond the range of a 64-bit float (it would become infinity)"))
+            return 0.0
+        return value
+
+    def parse_int(token: str) -> int:
+        try:
+            return int(token)
+        except ValueError:  # over Python's limit on integer digits (4300)
+            numbers.append((token, f"has {len(token.lstrip('-'))} digits; write a number of sensible size"))
+            return 0
+
+    decoder = json.JSONDecoder(parse_constant=lambda token: constants.append(token) or float(token), parse_float=parse_float, parse_int=parse_int)
     decoder.parse_object = parse_object
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the C scanner would not call parse_object
     data = decoder.decode(text)
@@ -299,6 +319,11 @@ def strict_json(text: str) -> tuple[object, list[Problem]]:
         where = _second_key(text, start, key)
         problems.append(problem(DESCRIPTOR, *position(text, where), "descriptor-error",
                                 f"key {key!r} appears twice in one object; JSON readers keep only one of the two"))
+    if numbers:
+        token, why = numbers[0]
+        first = next((m for m in _NUMBER.finditer(text) if m.group(1) == token), None)
+        problems.append(problem(DESCRIPTOR, *position(text, first.start() if first else 0), "descriptor-error",
+                                f"the number {token[:20]}{'...' if len(token) > 20 else ''} {why}"))
     if constants:
         first = next(m for m in _CONSTANT.finditer(text) if m.group(1))
         problems.append(problem(DESCRIPTOR, *position(text, first.start()), "descriptor-error",
