@@ -5,6 +5,7 @@ exception, never a hang."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -657,3 +658,50 @@ def test_number_no_reader_can_hold_is_a_located_descriptor_error(pkg, number):
     value = at + len('"minimum": ')
     line, col = text.count("\n", 0, value) + 1, str(value - text.rfind("\n", 0, value))
     assert [p.key for p in validate_package(pkg.root)] == [("datapackage.json", line, col, "descriptor-error")]
+
+
+# -- generated Markdown shows data as text -----------------------------------------------------
+
+def _unescaped(md: str, chars: str) -> list[int]:
+    """Offsets of `chars` not preceded by an odd run of backslashes."""
+    out = []
+    for i, c in enumerate(md):
+        if c in chars:
+            run = len(md[:i]) - len(md[:i].rstrip("\\"))
+            if run % 2 == 0:
+                out.append(i)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(st.sampled_from(list("<>&[]()|\\`!:/ajvscript\n")), max_size=30))
+def test_markdown_cell_holds_no_html_link_or_extra_cell(value):
+    from validate.problems import md_cell, md_code
+
+    cell = md_cell(value)
+    assert "<" not in cell and ">" not in cell and "\n" not in cell
+    assert not _unescaped(cell, "[]|")
+    code = md_code(value)
+    if code.startswith("`") and code.endswith("`") and "`" not in code[1:-1]:
+        assert not _unescaped(code, "|")  # a code span: HTML and links are inert inside it
+    else:
+        assert code == cell
+
+
+def test_codebook_and_readme_show_hostile_values_as_text(pkg):
+    hostile = "<img src=x onerror=alert(1)> <script>alert(2)</script> [click](javascript:alert(3)) <javascript:alert(4)> ![i](http://evil.example/x.png)"
+    rows = pkg.rows("event_types")
+    rows[1][rows[0].index("definition")] = "Accuse " + hostile
+    pkg.write_rows("event_types", rows)
+    d = pkg.descriptor()
+    res = pkg.resource(d, "event_types")
+    res["title"], res["description"] = "T " + hostile, "D " + hostile
+    fld = next(f for f in res["schema"]["fields"] if f["name"] == "definition")
+    fld["description"], fld["example"] = "F " + hostile, "`" + hostile
+    pkg.write_descriptor(d)
+    shutil.copy(ROOT / "README.md", pkg.root / "README.md")
+    from publish.docs import codebook, readme
+
+    for md in (codebook(pkg.root), readme(pkg.root, (pkg.root / "README.md").read_text(encoding="utf-8"))):
+        assert "<img" not in md and "<script" not in md and "<javascript" not in md
+        assert not re.search(r"(?<!\\)\]\((?:javascript|http://evil)", md)  # every link bracket escaped

@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import versioning as v
 from .descriptor import DESCRIPTOR, load, parse_descriptor
-from .problems import md_cell, problem
+from .problems import md_cell, md_code, problem
 from .paths import PathRefused, read_bytes
 from .reader import TEXT
 
@@ -262,8 +262,8 @@ def render_markdown(d: PackageDiff) -> str:
         lines += [f"#### `{t.name}`: {len(t.added)} added, {len(t.removed)} removed, {len(t.changed)} changed", ""]
         if t.changed:
             lines += ["| key | field | old | new |", "|---|---|---|---|"]
-            lines += [f"| `{_md(k)}` | `{f}` | {_md(old)} | {_md(new)} |" for k, f, old, new in t.changed] + [""]
-        lines += [f"- added `{_md(k)}`" for k in t.added] + [f"- removed `{_md(k)}`" for k in t.removed]
+            lines += [f"| {md_code(k, '⏎')} | {md_code(f)} | {_md(old)} | {_md(new)} |" for k, f, old, new in t.changed] + [""]
+        lines += [f"- added {md_code(k, '⏎')}" for k in t.added] + [f"- removed {md_code(k, '⏎')}" for k in t.removed]
         lines.append("")
     if not d.descriptor and not d.tables:
         lines.append("No changes.")
