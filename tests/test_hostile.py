@@ -411,6 +411,9 @@ def _dated_event(pkg) -> str:
     ("2024-10-1X", "2024-10-10", "2024-10-19"),
     ("[2025-04..2026]", "2025-04-01", "2026-12-31"),  # one of a set
     ("{2024, 2026}", "2024-01-01", "2026-12-31"),
+    ("2024-24", "2024-12-01", "2025-02-28"),  # winter runs into the next year
+    ("2023-28", "2023-12-01", "2024-02-29"),  # northern winter, into a leap February
+    ("2024-22", "2024-06-01", "2024-08-31"),
 ])
 def test_edtf_bounds_are_honest(pkg, date, start, end):
     edtf_bounds.cache_clear()
@@ -435,7 +438,8 @@ def test_edtf_invented_or_too_narrow_bounds_are_reported(pkg, date, start, end):
     assert pkg.validate() == {(path, line, "date_start", "date-bounds-mismatch")}
 
 
-@pytest.mark.parametrize("date", ["2024-02-3X", "[2026..2025]", "2024-13", "[]", "2025-04//", "[2025-04/2026]"])
+@pytest.mark.parametrize("date", ["2024-02-3X", "[2026..2025]", "2024-13", "[]", "2025-04//", "[2025-04/2026]",
+                                  "2024/2023", "2024-06/2024-03", "[..]", "{..}", "[2024, ..]"])
 def test_edtf_impossible_values_are_invalid(pkg, date):
     edtf_bounds.cache_clear()
     path, line, field = pkg.set("events", _dated_event(pkg), "date", date)
