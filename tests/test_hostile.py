@@ -332,9 +332,33 @@ def test_invisible_rule_agrees_with_unicodedata_for_any_text(text):
     from schemas.fields import no_invisible
     from validate.reader import ARROW_TEXT, TEXT
 
-    bad = any(unicodedata.category(c) in {"Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp"} and c not in "\t\n" for c in text)
+    bad = any((unicodedata.category(c) in {"Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp"} and c not in "\t\n") or _default_ignorable(c) for c in text)
     for dtype in (TEXT, ARROW_TEXT):
         assert bool(no_invisible(pd.Series(["plain", text], dtype=dtype)).iloc[1]) == (not bad)
+
+
+# Default_Ignorable_Code_Point as DerivedCoreProperties.txt (Unicode 15.1) lists it: the oracle
+# for the rule, which derives the class from unicodedata's Cf and PropList's binary properties.
+DERIVED_DEFAULT_IGNORABLE = [(0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+                             (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+                             (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF)]
+
+
+def _default_ignorable(c: str) -> bool:
+    return any(a <= ord(c) <= b for a, b in DERIVED_DEFAULT_IGNORABLE)
+
+
+@pytest.mark.parametrize("char", ["\u3164", "\u115f", "\u034f", "\ufe0f", "\uffa0", "\u17b4", "\U000e0100"])
+def test_default_ignorable_character_is_invisible(pkg, char):
+    where = pkg.set("actors", "india", "description", f"The Republic {char}of India.")
+    assert pkg.validate() == {(*where, "invisible-character")}
+
+
+def test_every_default_ignorable_code_point_is_flagged():
+    from schemas.fields import invisible_at
+
+    missed = [hex(cp) for a, b in DERIVED_DEFAULT_IGNORABLE for cp in range(a, b + 1) if invisible_at(f"a{chr(cp)}b") != 1]
+    assert missed == []
 
 
 def _descriptor_with(pkg, old: str, new: str) -> tuple[str, int]:
