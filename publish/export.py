@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from validate.descriptor import DESCRIPTOR, Descriptor
+from validate.descriptor import DESCRIPTOR, PACKAGE_NAME, SEMVER, Descriptor
 from validate.paths import PathRefused, new_directory, read_bytes
 from validate.problems import Problem, problem
 from validate.reader import read_table
@@ -83,6 +83,11 @@ def zip_members(root: Path, desc: Descriptor) -> dict[str, bytes]:
     real_root = os.path.realpath(root)
     for name in names:
         try:
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:  # a file name of undecodable bytes: no zip entry can hold it
+                name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                raise PathRefused("unsafe-path", f"the file name {name!r} is not UTF-8; rename the file") from None
             if os.path.realpath(os.path.join(real_root, name)) != os.path.join(real_root, *name.split("/")):
                 raise PathRefused("unsafe-path", f"{name} is or passes through a symbolic link; the zip holds only the package's own files")
             members[name] = read_bytes(root, name)

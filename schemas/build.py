@@ -12,7 +12,7 @@ from validate.reader import TEXT
 from .context import Context
 from .coverage import exclusion_rules
 from .fields import field_rules
-from .keys import cycle_rules, foreign_key_rules, primary_key_rule, retired_rule
+from .keys import confusable_rule, cycle_rules, foreign_key_rules, primary_key_rule, retired_rule
 from .rule import CellRule, Rule
 from .rules import (attribution_rules, basis_rules, code_rules, crosswalk_rule, edtf_rules, evidence_rules, mode_rules, place_code_rules,
                     source_rules, verbatim_rules)
@@ -25,9 +25,12 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
     fields = schema["fields"]
     pk = schema.get("primaryKey", [])
     rules: list[Rule | CellRule] = field_rules(fields, pk, lines, hygiene="textHygiene" in ctx.conventions)
+    integers = {r["name"]: {f["name"] for f in r["schema"]["fields"] if f.get("type") == "integer"} for r in ctx.resources + [res]}
     if pk:
-        rules.append(primary_key_rule(pk, lines))
-    rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames)
+        rules.append(primary_key_rule(pk, lines, integers[res["name"]]))
+    if res.get("vocabulary") is True and pk:
+        rules.append(confusable_rule(pk, lines))
+    rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames, integers)
     if ctx.retired is not None and ctx.retired != res["name"]:
         rules += retired_rule(pk, res["name"], ctx.frame(ctx.retired))
     rules += cycle_rules(schema.get("foreignKeys", []), res["name"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import numpy as np
@@ -11,7 +12,7 @@ import pyarrow.compute as pc
 
 from validate.patterns import fullmatch
 
-from .rule import INT64, CellRule, Rule, as_int, isin, present, wide_ints
+from .rule import INT64, CellRule, Rule, as_int, integer_value, isin, present, wide_ints
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
 # Spreadsheets evaluate cells starting with these (OWASP CSV injection).
@@ -22,6 +23,18 @@ NUMBER = r"(?:[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|INF|-INF)"
 # (Cs), unassigned (Cn), line and paragraph separators (Zl, Zp). Tab and LF stay allowed in text.
 INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp"})
 ALLOWED_CONTROLS = frozenset("\t\n")
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters a renderer
+# draws as nothing. It is derived there as Other_Default_Ignorable_Code_Point + Cf +
+# Variation_Selector - White_Space - FFF9..FFFB - 13430..1343F - Prepended_Concatenation_Mark.
+# unicodedata gives Cf (flagged whole above) but not the two binary properties, so those come
+# from PropList.txt (Unicode 15.1/16.0; stable, the Unicode Standard adds to them rarely):
+# Other_Default_Ignorable_Code_Point and Variation_Selector. None of them is White_Space.
+# Among them: U+034F COMBINING GRAPHEME JOINER, U+115F/1160 and U+3164/FFA0 HANGUL FILLERs,
+# U+17B4/17B5 Khmer inherent vowels, variation selectors U+FE00..FE0F, U+E0100..E01EF.
+OTHER_DEFAULT_IGNORABLE = ((0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x2065, 0x2065), (0x3164, 0x3164), (0xFFA0, 0xFFA0),
+                           (0xFFF0, 0xFFF8), (0xE0000, 0xE0000), (0xE0002, 0xE001F), (0xE0080, 0xE00FF), (0xE01F0, 0xE0FFF))
+VARIATION_SELECTOR = ((0x180B, 0x180D), (0x180F, 0x180F), (0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
+_IGNORABLE = re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in OTHER_DEFAULT_IGNORABLE + VARIATION_SELECTOR) + "]")
 # RE2 (linear time) picks the cells holding anything but printable ASCII; among those, a value
 # Python calls printable (no Other and no Separator but space) is fine, and only the rest are
 # looked at character by character.
@@ -29,11 +42,14 @@ _CANDIDATE = r"[^\x20-\x7e]"
 
 
 def invisible_at(value: str) -> int:
-    """Index of the first invisible character of `value` by its general category, or -1."""
+    """Index of the first invisible character of `value` (by general category, or default
+    ignorable by Unicode although Python calls it printable), or -1."""
+    ignorable = _IGNORABLE.search(value)
     if value.isprintable():
-        return -1
+        return ignorable.start() if ignorable else -1
     category = unicodedata.category
-    return next((i for i, c in enumerate(value) if category(c) in INVISIBLE_CATEGORIES and c not in ALLOWED_CONTROLS), -1)
+    end = ignorable.start() if ignorable else len(value)
+    return next((i for i, c in enumerate(value[:end]) if category(c) in INVISIBLE_CATEGORIES and c not in ALLOWED_CONTROLS), ignorable.start() if ignorable else -1)
 
 
 def no_invisible(s: pd.Series) -> pd.Series:
@@ -139,10 +155,13 @@ def field_rules(fields: list[dict], primary_key: list[str], lines: np.ndarray, h
         name = fld["name"]
         if fld.get("constraints", {}).get("unique") and primary_key != [name]:  # a one-field key is checked as a key
 
-            def first_line(df, idx, name=name):
+            value = integer_value if fld.get("type") == "integer" else (lambda s: s)  # +7, 07 and 7 are one value
+
+            def first_line(df, idx, name=name, value=value):
                 s = df[name]
-                first = pd.Series(lines[: len(s)], index=s.index).groupby(s).transform("min")
+                first = pd.Series(lines[: len(s)], index=s.index).groupby(value(s)).transform("min")
                 return [f"{name} {v!r} is also on line {first[i]}" for i, v in zip(idx, s.loc[idx])]
 
-            rules.append(Rule("duplicate-value", name, lambda df, name=name: ~(present(df[name]) & df[name].duplicated(keep="first")), first_line))
+            rules.append(Rule("duplicate-value", name, lambda df, name=name, value=value: ~(present(df[name]) & value(df[name]).duplicated(keep="first")),
+                              first_line))
     return rules

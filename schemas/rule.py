@@ -137,3 +137,25 @@ def wide_ints(s: pd.Series) -> pd.Series:
     significant digits); rare, so a Python loop over them alone is fine."""
     wide = s.str.fullmatch(r"[+-]?0*[0-9]{19,}", na=False).to_numpy(dtype=bool)
     return pd.Series([int(v) for v in s[wide]], index=s.index[wide], dtype=object)
+
+
+def integer_value(s: pd.Series) -> pd.Series:
+    """Integer cells in one canonical decimal form ('+823', '0823' and '823' all become '823';
+    '-0' becomes '0'), other cells as they are: Table Schema compares keys by value, so two
+    spellings of one integer are the same key (frictionless reports 01 and 1 as duplicates)."""
+    text = pa.array(s, type=pa.string(), from_pandas=True)
+    integer = pc.match_substring_regex(text, r"^[+-]?[0-9]+$")
+    canon = pc.replace_substring_regex(text, r"^\+", "")
+    canon = pc.replace_substring_regex(canon, r"^(-?)0+([0-9])", r"\1\2")
+    canon = pc.replace_substring_regex(canon, r"^-0$", "0")
+    out = pc.if_else(pc.fill_null(integer, False), canon, text)
+    return pd.Series(out.to_numpy(zero_copy_only=False), index=s.index).astype(s.dtype)
+
+
+def by_value(df: pd.DataFrame, fields: list[str], integers) -> pd.DataFrame:
+    """`df[fields]` with the integer fields among them compared by value (see integer_value)."""
+    view = df[list(fields)].copy()
+    for f in fields:
+        if f in integers:
+            view[f] = integer_value(view[f])
+    return view

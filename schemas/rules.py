@@ -50,9 +50,17 @@ def edtf_bounds(value: str) -> tuple[str, str] | None:
         if value.startswith("/") and value.count("/") == 1:
             last = _single_bounds(value[1:])
             return None if last is None or last[1] == "" else ("", last[1])
-        return _single_bounds(value)
+        got = _single_bounds(value)
     except Exception:  # the parser raises several exception types on bad input (see REFERENCE.md)
         return None
+    if got is not None and all(got) and got[0] > got[1]:  # a reversed interval ('2024/2023') denotes no day
+        return None
+    return got
+
+
+# Seasons that run into the next year: winter (24), northern winter (28), southern summer (30).
+# The library bounds them by December alone; meteorological winter runs to the end of February.
+_YEAR_END_SEASON = re.compile(r"(?P<y>[0-9]{4})-(?:24|28|30)")
 
 
 def _single_bounds(value: str) -> tuple[str, str] | None:
@@ -61,7 +69,12 @@ def _single_bounds(value: str) -> tuple[str, str] | None:
             parsed = parse_edtf(value)
             fuzzy = parsed.lower_fuzzy(), parsed.upper_fuzzy()
         # the library returns an infinite float for an open end
-        return tuple(struct_time_to_date(t).isoformat() if not isinstance(t, float) else "" for t in fuzzy)
+        out = tuple(struct_time_to_date(t).isoformat() if not isinstance(t, float) else "" for t in fuzzy)
+        season = _YEAR_END_SEASON.fullmatch(value)
+        if season:
+            year = int(season.group("y")) + 1
+            out = (out[0], max(out[1], dt.date(year, 2, calendar.monthrange(year, 2)[1]).isoformat()))
+        return out
     except Exception:
         return _unspecified_digits(value)
 
@@ -96,6 +109,8 @@ def _set_bounds(inner: str) -> tuple[str, str] | None:
     for member in (m.strip() for m in inner.split(",")):
         if ".." in member:
             a, _, b = member.partition("..")
+            if not a and not b:  # '..' alone names no date at all ('[..]')
+                return None
             first = _single_bounds(a) if a else ("", "")
             last = _single_bounds(b) if b else ("", "")
             if first is None or last is None or (a and b and first[0] > last[1]):

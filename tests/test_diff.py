@@ -208,3 +208,44 @@ def test_table_linked_out_of_the_package_is_not_read(repo, tmp_path_factory):
     repo.path("event_roles").symlink_to(secret)
     result = diff(repo.root, "HEAD")
     assert "secret-role" not in json.dumps([t.added for t in result.tables])
+
+
+# -- hostile working trees under --check-version ---------------------------------------------
+
+def _removed_release(repo: Pkg) -> None:
+    """A committed MAJOR release that removes an event (so the version check reads retired ids)."""
+    set_version(repo, MAJOR)
+    repo.delete("events", repo.key("events", len(repo.rows("events")) - 2))
+    commit_package(repo.root, "remove an event")
+
+
+@pytest.mark.parametrize("text", ["[1,2]", "null", '{"resources": 5}', "{bad json", '{"resources": [1]}'])
+def test_check_version_with_a_broken_working_tree_descriptor_answers_with_located_problems(repo, text, capsys):
+    _removed_release(repo)
+    (repo.root / "datapackage.json").write_text(text, encoding="utf-8")
+    assert main(["diff", "HEAD~1", str(repo.root), "--to", "HEAD", "--check-version"]) == 1
+    out = capsys.readouterr()
+    assert "internal error" not in out.err and "Traceback" not in out.err
+    assert [line for line in out.out.splitlines() if line.startswith("datapackage.json:")][0].split(":")[3].strip() in {"invalid-json", "descriptor-error", "invalid-version"}
+
+
+@pytest.mark.parametrize("damage", ["link", "fifo", "latin", "utf16"])
+def test_check_version_reads_the_retired_table_through_the_path_guard(repo, damage, capsys, tmp_path_factory):
+    _removed_release(repo)
+    table = repo.root / "data" / "retired_ids.csv"
+    table.unlink()
+    if damage == "link":
+        outside = tmp_path_factory.mktemp("outside") / "retired_ids.csv"
+        outside.write_text("resource,id,version,reason\n", encoding="utf-8")
+        table.symlink_to(outside)
+    elif damage == "fifo":
+        import os
+
+        os.mkfifo(table)
+    else:
+        table.write_bytes(b"\xff\xfe\x00b\x00a\x00d" if damage == "utf16" else b"resource,id\nevents,caf\xe9\x81\n")
+    assert main(["diff", "HEAD~1", str(repo.root), "--to", "HEAD", "--check-version"]) == 1
+    out = capsys.readouterr()
+    assert "internal error" not in out.err and "Traceback" not in out.err
+    codes = {line.split(":")[3].strip() for line in out.out.splitlines() if line.startswith("data/retired_ids.csv:")}
+    assert codes and codes <= {"unsafe-path", "missing-file", "encoding-error", "spreadsheet-encoding"}

@@ -5,6 +5,7 @@ exception, never a hang."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -331,9 +332,33 @@ def test_invisible_rule_agrees_with_unicodedata_for_any_text(text):
     from schemas.fields import no_invisible
     from validate.reader import ARROW_TEXT, TEXT
 
-    bad = any(unicodedata.category(c) in {"Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp"} and c not in "\t\n" for c in text)
+    bad = any((unicodedata.category(c) in {"Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp"} and c not in "\t\n") or _default_ignorable(c) for c in text)
     for dtype in (TEXT, ARROW_TEXT):
         assert bool(no_invisible(pd.Series(["plain", text], dtype=dtype)).iloc[1]) == (not bad)
+
+
+# Default_Ignorable_Code_Point as DerivedCoreProperties.txt (Unicode 15.1) lists it: the oracle
+# for the rule, which derives the class from unicodedata's Cf and PropList's binary properties.
+DERIVED_DEFAULT_IGNORABLE = [(0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+                             (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+                             (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF)]
+
+
+def _default_ignorable(c: str) -> bool:
+    return any(a <= ord(c) <= b for a, b in DERIVED_DEFAULT_IGNORABLE)
+
+
+@pytest.mark.parametrize("char", ["\u3164", "\u115f", "\u034f", "\ufe0f", "\uffa0", "\u17b4", "\U000e0100"])
+def test_default_ignorable_character_is_invisible(pkg, char):
+    where = pkg.set("actors", "india", "description", f"The Republic {char}of India.")
+    assert pkg.validate() == {(*where, "invisible-character")}
+
+
+def test_every_default_ignorable_code_point_is_flagged():
+    from schemas.fields import invisible_at
+
+    missed = [hex(cp) for a, b in DERIVED_DEFAULT_IGNORABLE for cp in range(a, b + 1) if invisible_at(f"a{chr(cp)}b") != 1]
+    assert missed == []
 
 
 def _descriptor_with(pkg, old: str, new: str) -> tuple[str, int]:
@@ -410,6 +435,9 @@ def _dated_event(pkg) -> str:
     ("2024-10-1X", "2024-10-10", "2024-10-19"),
     ("[2025-04..2026]", "2025-04-01", "2026-12-31"),  # one of a set
     ("{2024, 2026}", "2024-01-01", "2026-12-31"),
+    ("2024-24", "2024-12-01", "2025-02-28"),  # winter runs into the next year
+    ("2023-28", "2023-12-01", "2024-02-29"),  # northern winter, into a leap February
+    ("2024-22", "2024-06-01", "2024-08-31"),
 ])
 def test_edtf_bounds_are_honest(pkg, date, start, end):
     edtf_bounds.cache_clear()
@@ -434,7 +462,8 @@ def test_edtf_invented_or_too_narrow_bounds_are_reported(pkg, date, start, end):
     assert pkg.validate() == {(path, line, "date_start", "date-bounds-mismatch")}
 
 
-@pytest.mark.parametrize("date", ["2024-02-3X", "[2026..2025]", "2024-13", "[]", "2025-04//", "[2025-04/2026]"])
+@pytest.mark.parametrize("date", ["2024-02-3X", "[2026..2025]", "2024-13", "[]", "2025-04//", "[2025-04/2026]",
+                                  "2024/2023", "2024-06/2024-03", "[..]", "{..}", "[2024, ..]"])
 def test_edtf_impossible_values_are_invalid(pkg, date):
     edtf_bounds.cache_clear()
     path, line, field = pkg.set("events", _dated_event(pkg), "date", date)
@@ -459,3 +488,249 @@ def test_any_pattern_is_refused_or_matched_in_linear_time(pattern):
     start = time.perf_counter()
     fullmatch(values, pattern)
     assert time.perf_counter() - start < 1.0, pattern
+
+
+# -- hostile-2: defects found by the second tester --------------------------------------------
+
+@pytest.mark.parametrize("pattern", [r"([0-9]+)+x", r"(\d|\d\d)+x", r"(0*)*1x"])
+def test_catastrophic_pattern_does_not_hang_the_lost_zeros_check(pkg, pattern):
+    """The lost-leading-zeros check matches digit-only cells against the field's pattern: RE2 too."""
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "events")["schema"]["fields"] if f["name"] == "location")
+    fld["constraints"] = {"pattern": pattern}
+    pkg.write_descriptor(d)
+    path, line, field = pkg.set("events", pkg.key("events"), "location", "1" + "2" * 40)
+    done, _ = bounded(["-m", "validate", str(pkg.root), "--format", "json"], 60)
+    found = {(p["path"], p["line"], p["column"], p["code"]) for p in json.loads(done.stdout)["problems"]}
+    assert (path, line, field, "pattern-mismatch") in found
+
+
+@pytest.mark.parametrize("name", ["../escaped", "a/b", "x\x00y", "<script>alert(1)</script>", "", "..", "Upper", "-x", 5, None])
+def test_package_name_that_is_not_a_data_package_name_is_a_located_descriptor_error(pkg, name, tmp_path_factory):
+    d = pkg.descriptor()
+    d["name"] = name
+    text = pkg.write_descriptor(d)
+    pos = text.index('"name"')  # the package's own name comes before its resources
+    assert pkg.validate() == {("datapackage.json", text.count("\n", 0, pos) + 1, str(pos - text.rfind("\n", 0, pos)), "descriptor-error")}
+    work = tmp_path_factory.mktemp("export")
+    assert main(["export", str(pkg.root), "--out", str(work / "out" / "dist")]) == 1
+    assert list(work.rglob("*")) == []  # nothing written, inside --out or beside it
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(max_size=12) | st.none() | st.integers(), version=st.text(max_size=8) | st.sampled_from(["1.0.0", "1.0.0+a.b", "1.2.3-rc.1"]))
+def test_download_file_names_never_leave_the_output_directory(name, version):
+    from publish.names import database, release
+    from validate.descriptor import Descriptor
+
+    desc = Descriptor({"name": name, "version": version, "resources": []}, "")
+    for stem in (release(desc), database(desc)):
+        assert stem and "/" not in stem and "\\" not in stem and "\x00" not in stem and not stem.startswith(".")
+        assert (Path("/out") / f"{stem}.zip").parent == Path("/out")
+
+
+def test_package_name_with_dots_and_dashes_is_allowed(pkg):
+    d = pkg.descriptor()
+    d["name"] = "a.b-c_1"
+    pkg.write_descriptor(d)
+    assert pkg.validate() == set()
+
+
+# -- integer keys compare by value ------------------------------------------------------------
+
+SPELLINGS = st.tuples(st.sampled_from(["", "+"]), st.integers(0, 3)).filter(lambda t: t != ("", 0))
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spelling=SPELLINGS)
+def test_integer_primary_key_spelled_differently_is_a_duplicate(pkg, spelling):
+    """+823 and 0823 are the integer 823: beside it they repeat the key (and would break export's UNIQUE)."""
+    original = pkg.raw("event_evidence")
+    try:
+        rows = pkg.rows("event_evidence")
+        col = rows[0].index("char_start")
+        alias = list(rows[1])
+        alias[col] = spelling[0] + "0" * spelling[1] + alias[col]
+        line = pkg.append("event_evidence", alias)
+        first = pkg.line_of("event_evidence", *rows[1][: col + 1])
+        pk = "+".join(pkg.resource(pkg.descriptor(), "event_evidence")["schema"]["primaryKey"])
+        found = {k for k in pkg.validate() if k[3] == "duplicate-primary-key"}
+        assert found == {("data/event_evidence.csv", max(line, first), pk, "duplicate-primary-key")}  # the later of the two
+    finally:
+        pkg.write_raw("event_evidence", original)
+
+
+def test_unique_integer_field_compares_by_value(pkg):
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "cameo_plover")["schema"]["fields"] if f["name"] == "source_line")
+    fld.setdefault("constraints", {})["unique"] = True
+    pkg.write_descriptor(d)
+    assert pkg.validate() == set()
+    rows = pkg.rows("cameo_plover")
+    col = rows[0].index("source_line")
+    where = pkg.set("cameo_plover", pkg.key("cameo_plover", 1), "source_line", "+0" + rows[1][col])
+    assert (*where, "duplicate-value") in pkg.validate()
+
+
+@pytest.mark.parametrize("ref,dangling", [("0{}", False), ("+{}", False), ("{}0", True)])
+def test_foreign_key_between_integer_fields_matches_by_value(pkg, ref, dangling):
+    d = pkg.descriptor()
+    fld = next(f for f in pkg.resource(d, "cameo_plover")["schema"]["fields"] if f["name"] == "source_line")
+    fld.setdefault("constraints", {})["unique"] = True
+    line_of = pkg.rows("cameo_plover")[1][pkg.rows("cameo_plover")[0].index("source_line")]
+    counts = pkg.resource(d, "event_counts")
+    counts["schema"].setdefault("foreignKeys", []).append({"fields": ["count"], "reference": {"resource": "cameo_plover", "fields": ["source_line"]}})
+    pkg.write_descriptor(d)
+    rows = pkg.rows("event_counts")
+    col = rows[0].index("count")
+    for r in rows[1:]:
+        r[col] = line_of
+    pkg.write_rows("event_counts", rows)
+    where = pkg.set("event_counts", pkg.key("event_counts"), "count", ref.format(line_of))
+    found = {k for k in pkg.validate() if k[3] == "dangling-foreign-key"}
+    assert found == ({(*where, "dangling-foreign-key")} if dangling else set())
+
+
+WIDE_HEADER = """
+import sys
+from pathlib import Path
+from validate.core import validate_package
+root, n = Path(sys.argv[1]), int(sys.argv[2])
+path = root / "data" / "events.csv"
+head, rest = path.read_text(encoding="utf-8").split("\\n", 1)
+extra = "".join(f",c{i % (n // 2)}" for i in range(n))  # every extra name twice: repeated and unexpected
+path.write_text(head + extra + "\\n" + rest, encoding="utf-8")
+print(sorted({p.key for p in validate_package(root) if p.path == "data/events.csv" and p.line == 1}))
+"""
+
+
+def test_very_wide_header_is_answered_in_linear_time(pkg):
+    width = len(pkg.rows("events")[0])
+    done, _ = bounded(["-c", WIDE_HEADER, str(pkg.root), "100000"], 60)
+    assert done.returncode == 0, done.stderr
+    assert ("data/events.csv", 1, str(width + 1), "header-mismatch") in eval(done.stdout)
+
+
+# -- vocabulary codes that look alike ---------------------------------------------------------
+
+LOOKALIKE = {"lower": str.lower, "title": str.title, "cyrillic": lambda c: c.replace("O", "\u041e").replace("A", "\u0410").replace("E", "\u0415"),
+             "fullwidth": lambda c: "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in c)}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(sorted(LOOKALIKE)), index=st.integers(0, 100))
+def test_vocabulary_code_that_looks_like_another_is_a_confusable_code(pkg, kind, index):
+    original = pkg.raw("event_types")
+    try:
+        rows = pkg.rows("event_types")
+        base = rows[1 + index % (len(rows) - 1)]
+        alias = [LOOKALIKE[kind](base[0]), *base[1:]]
+        if alias[0] == base[0]:
+            return  # the transformation left this code unchanged
+        line = pkg.append("event_types", alias)
+        first = pkg.line_of("event_types", base[0])
+        found = {k for k in pkg.validate() if k[3] == "confusable-code"}
+        assert found == {("data/event_types.csv", max(line, first), "event_type", "confusable-code")}
+    finally:
+        pkg.write_raw("event_types", original)
+
+
+def test_skeleton_joins_the_reported_spellings():
+    from schemas.keys import skeleton
+
+    assert len({skeleton(c) for c in ["CONSULT", "Consult", "C\u041eNSULT", "\uff23\uff2f\uff2e\uff33\uff35\uff2c\uff34"]}) == 1
+    assert skeleton("CONSULT") != skeleton("CONCEDE")
+
+
+# -- crashes: names SQLite reserves, special files, undecodable file names, huge numbers --------
+
+def test_resource_name_sqlite_reserves_is_a_located_descriptor_error(pkg):
+    d = pkg.descriptor()
+    d["resources"].append({"name": "sqlite_data", "path": "data/sqlite_data.csv", "title": "T", "description": "D",
+                           "schema": {"fields": [{"name": "row_id", "type": "string", "title": "Row", "description": "x"}], "primaryKey": ["row_id"]}})
+    text = pkg.write_descriptor(d)
+    (pkg.root / "data" / "sqlite_data.csv").write_text("row_id\nr1\n", encoding="utf-8")
+    pos = text.index('"name": "sqlite_data"')
+    assert pkg.validate() == {("datapackage.json", text.count("\n", 0, pos) + 1, str(pos - text.rfind("\n", 0, pos)), "descriptor-error")}
+
+
+def test_fmt_answers_a_fifo_under_the_package(pkg, capsys):
+    import os
+
+    source = next((pkg.root / "data" / "sources").glob("*.txt"))
+    source.unlink()
+    os.mkfifo(source)
+    done, _ = bounded(["-m", "validate", "fmt", str(pkg.root)], 60)
+    assert done.returncode == 1 and "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert f"missing-file: {source.relative_to(pkg.root).as_posix()} is not a regular file" in done.stdout
+
+
+def test_file_name_that_is_not_utf8_is_answered_by_validate_and_export(pkg, tmp_path_factory):
+    import os
+
+    source = next((pkg.root / "data" / "sources").glob("*.txt"))
+    odd = os.path.join(os.fsencode(source.parent), b"x\xff.txt")
+    with open(odd, "wb") as fh:
+        fh.write(source.read_bytes())
+    out = tmp_path_factory.mktemp("dist") / "dist"
+    for args in ([str(pkg.root)], ["export", str(pkg.root), "--out", str(out)]):
+        done, _ = bounded(["-m", "validate", *args], 90)
+        assert done.returncode in (0, 1) and "internal error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1 and "unsafe-path" in done.stdout and not out.exists()
+
+
+@pytest.mark.parametrize("number", ["1e999", "-1e999", "9" * 5001, "-" + "1" * 4400])
+def test_number_no_reader_can_hold_is_a_located_descriptor_error(pkg, number):
+    text = (pkg.root / "datapackage.json").read_text(encoding="utf-8")
+    old = text[text.index('"minimum": 0', text.index('"name": "char_start"')):][:12]
+    text, at = _descriptor_with(pkg, old, f'"minimum": {number}')
+    value = at + len('"minimum": ')
+    line, col = text.count("\n", 0, value) + 1, str(value - text.rfind("\n", 0, value))
+    assert [p.key for p in validate_package(pkg.root)] == [("datapackage.json", line, col, "descriptor-error")]
+
+
+# -- generated Markdown shows data as text -----------------------------------------------------
+
+def _unescaped(md: str, chars: str) -> list[int]:
+    """Offsets of `chars` not preceded by an odd run of backslashes."""
+    out = []
+    for i, c in enumerate(md):
+        if c in chars:
+            run = len(md[:i]) - len(md[:i].rstrip("\\"))
+            if run % 2 == 0:
+                out.append(i)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(st.sampled_from(list("<>&[]()|\\`!:/ajvscript\n")), max_size=30))
+def test_markdown_cell_holds_no_html_link_or_extra_cell(value):
+    from validate.problems import md_cell, md_code
+
+    cell = md_cell(value)
+    assert "<" not in cell and ">" not in cell and "\n" not in cell
+    assert not _unescaped(cell, "[]|")
+    code = md_code(value)
+    if code.startswith("`") and code.endswith("`") and "`" not in code[1:-1]:
+        assert not _unescaped(code, "|")  # a code span: HTML and links are inert inside it
+    else:
+        assert code == cell
+
+
+def test_codebook_and_readme_show_hostile_values_as_text(pkg):
+    hostile = "<img src=x onerror=alert(1)> <script>alert(2)</script> [click](javascript:alert(3)) <javascript:alert(4)> ![i](http://evil.example/x.png)"
+    rows = pkg.rows("event_types")
+    rows[1][rows[0].index("definition")] = "Accuse " + hostile
+    pkg.write_rows("event_types", rows)
+    d = pkg.descriptor()
+    res = pkg.resource(d, "event_types")
+    res["title"], res["description"] = "T " + hostile, "D " + hostile
+    fld = next(f for f in res["schema"]["fields"] if f["name"] == "definition")
+    fld["description"], fld["example"] = "F " + hostile, "`" + hostile
+    pkg.write_descriptor(d)
+    shutil.copy(ROOT / "README.md", pkg.root / "README.md")
+    from publish.docs import codebook, readme
+
+    for md in (codebook(pkg.root), readme(pkg.root, (pkg.root / "README.md").read_text(encoding="utf-8"))):
+        assert "<img" not in md and "<script" not in md and "<javascript" not in md
+        assert not re.search(r"(?<!\\)\]\((?:javascript|http://evil)", md)  # every link bracket escaped

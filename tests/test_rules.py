@@ -312,6 +312,13 @@ def empty_primary_key_part(pkg):
     return {(*where, "missing-value")}
 
 
+@case("confusable-code")
+def vocabulary_code_differing_only_by_case(pkg):
+    rows = pkg.rows("event_types")
+    where = pkg.append("event_types", [rows[1][0].lower(), *rows[1][1:]])  # lower case sorts after every upper-case code
+    return {("data/event_types.csv", where, "event_type", "confusable-code")}
+
+
 @case("duplicate-value")
 def value_repeated_in_a_unique_field(pkg):
     d = pkg.descriptor()
@@ -494,6 +501,15 @@ def clause_whose_only_citations_are_removed(pkg):
                 lost = [(d0, d1) for d0, d1 in clauses(text, a, b) if not any(s[2] < d1 and s[3] > d0 for s in rest)]
                 return {(path, text.count("\n", 0, d0) + 1, str(d0 - text.rfind("\n", 0, d0)), "uncovered-clause") for d0, _ in lost}
     raise AssertionError("no clause is cited only by rows of unreferenced tables")
+
+
+@case("mojibake")
+def text_read_with_the_wrong_charset(pkg):
+    """A spreadsheet read the UTF-8 file as Windows-1252 and saved it back as UTF-8."""
+    key = next(r[0] for r in pkg.rows("events")[1:] if "’" in r[pkg.rows("events")[0].index("quote")])
+    quote = next(r for r in pkg.rows("events") if r[0] == key)[pkg.rows("events")[0].index("quote")]
+    pkg.set("events", key, "quote", quote.encode("utf-8").decode("cp1252", errors="strict"))
+    return {("data/events.csv", pkg.line_of("events", key), "quote", "mojibake")}
 
 
 @case("reused-id")

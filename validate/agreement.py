@@ -238,13 +238,13 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 
 def _val(v: str) -> str:
-    from .problems import md_cell
+    from .problems import md_code
 
-    return f"`{md_cell(v)}`" if v else "*(empty)*"
+    return md_code(v) if v else "*(empty)*"
 
 
 def report(root: Path) -> str:
-    from .problems import md_cell
+    from .problems import md_cell, md_code
 
     ag = compare(root)
     units = {u["unit"] for u in _csv(root, SECOND)}
@@ -298,7 +298,7 @@ def report(root: Path) -> str:
         out += ["", "Units whose quote is not the text at their offsets (their match is doubtful): "
                 + ", ".join(md_cell(u) for u in ag.quote_mismatches) + "."]
     out += ["", "## Actor names", "", "| second coder's name | actor_id | how |", "|---|---|---|"]
-    out += [f"| `{md_cell(n)}` | {f'`{a}`' if a else '—'} | {how} |" for n, a, how in ag.actor_names]
+    out += [f"| {md_code(n)} | {md_code(a) if a else '—'} | {md_cell(how)} |" for n, a, how in ag.actor_names]
     out += ["", "## Disagreements", "",
             "Decisions: " + "; ".join(f"*{k}*: {v}" for k, v in DECISIONS.items()) + ".", "",
             "| second coder's unit | event_id | field | package | second coder | decision | resolution |",

@@ -115,7 +115,12 @@ def diff(base: str, path: Path, format: str = "text", check_version: bool = Fals
         result.base = f"{base} ({rev[:12]})"
     sys.stdout.write(differ.RENDERERS[format](result))
     if check_version:
-        problems = differ.version_problems(result, path)
+        try:
+            problems = differ.version_problems(result, path)
+        except differ.DescriptorProblems as exc:  # the working tree, read for retired ids
+            sys.stdout.write(RENDERERS["text"](exc.problems))
+            print(f"python -m validate diff: {exc}; the version cannot be checked", file=sys.stderr)
+            return 1
         for text in problems:
             print(f"version: {text}", file=sys.stderr)
         return 1 if problems else 0

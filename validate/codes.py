@@ -139,6 +139,10 @@ CODES: dict[str, tuple[str, str]] = {
         "two rows have the same primary key",
         "give each row its own key, or merge the duplicated rows",
     ),
+    "confusable-code": (
+        "a vocabulary code looks like another code of the same vocabulary (it differs only by case, a look-alike letter from another script, or a fullwidth or compatibility form)",
+        "use the existing code, spelled exactly as it is; codes are plain ASCII",
+    ),
     "reused-id": (
         "a row uses an id that an earlier release published and a later change removed",
         "give the row the next unused id; a retired id keeps meaning the fact it was released for",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import json.decoder
+import math
 import json.scanner
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ UNCHECKED = "any"  # the type a refused field is left with: its column aligns th
 CONSTRAINTS = {"required", "unique", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum"}
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
+# Data Package: a package name is lower-case alphanumerics with '.', '_' or '-'. It names the
+# downloads (NAME-VERSION.zip), so it also starts with a letter or digit: never '.', '..' or '-x'.
+PACKAGE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -81,7 +85,7 @@ def parse_descriptor(raw: bytes, root: Path, files: bool = True, partial: bool =
     desc = Descriptor(data, text)
     desc.names = {r["name"] for r in data["resources"] if isinstance(r, dict) and isinstance(r.get("name"), str)}
     desc.conventions, problems = declarations.conventions(data, desc.locate, DESCRIPTOR)
-    problems += _check_version(desc)
+    problems += _check_version(desc) + _check_name(desc)
     names: set[str] = set()
     for i, res in enumerate(data["resources"]):
         found, usable = _check_resource(root, desc, res, i, names)
@@ -120,6 +124,28 @@ def _check_version(desc: Descriptor) -> list[Problem]:
     return [problem(DESCRIPTOR, line, col, "invalid-version", f"version is {version!r}")]
 
 
+def _check_name(desc: Descriptor) -> list[Problem]:
+    """The package name is optional; when given it must be a Data Package name (it becomes a file name)."""
+    if "name" not in desc.data:
+        return []
+    name = desc.data["name"]
+    if isinstance(name, str) and PACKAGE_NAME.fullmatch(name):
+        return []
+    text = desc.text
+    depth, pos = 0, -1
+    for m in _STRING_OR_BRACKET.finditer(text):  # the top-level "name", not a resource's
+        tok = m.group()
+        if tok in "{[":
+            depth += 1
+        elif tok in "}]":
+            depth -= 1
+        elif depth == 1 and tok == '"name"' and _COLON.match(text, m.end()):
+            pos = m.start()
+    line, col = position(text, max(pos, 0))
+    return [problem(DESCRIPTOR, line, col, "descriptor-error",
+                    f"package name {name!r} must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")]
+
+
 def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: set[str]) -> tuple[list[Problem], bool]:
     """The resource's problems, and whether it can be checked at all: a field refused for its type
     or constraints is reported and left unchecked (its column still aligns the others), and the
@@ -138,6 +164,8 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
         return err("descriptor-error", "the name is used by another resource"), False
     if snake and not NAME.fullmatch(name):
         return err("descriptor-error", "the name must be snake_case"), False
+    if name.startswith("sqlite_"):  # SQLite reserves these table names; export could not create the table
+        return err("descriptor-error", "names starting with 'sqlite_' are reserved by SQLite, which the downloads include; rename the resource"), False
     if res.get("path") != f"data/{name}.csv":
         try:
             resolve(root, res.get("path"))
@@ -292,6 +320,7 @@ def _check_crosswalk(desc: Descriptor, res: dict) -> list[Problem]:
 
 _STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]]', re.S)
 _COLON = re.compile(r"\s*:")
+_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?[0-9][0-9.eE+-]*)', re.S)
 _CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)', re.S)
 
 
@@ -311,7 +340,23 @@ def strict_json(text: str) -> tuple[object, list[Problem]]:
             seen.add(key)
         return dict(pairs), end
 
-    decoder = json.JSONDecoder(parse_constant=lambda token: constants.append(token) or float(token))
+    numbers: list[tuple[str, str]] = []  # (token, why): numbers no reader holds as written
+
+    def parse_float(token: str) -> float:
+        value = float(token)
+        if math.isinf(value):  # 1e999 would silently become infinity
+            numbers.append((token, "is beyond the range of a 64-bit float (it would become infinity)"))
+            return 0.0
+        return value
+
+    def parse_int(token: str) -> int:
+        try:
+            return int(token)
+        except ValueError:  # over Python's limit on integer digits (4300)
+            numbers.append((token, f"has {len(token.lstrip('-'))} digits; write a number of sensible size"))
+            return 0
+
+    decoder = json.JSONDecoder(parse_constant=lambda token: constants.append(token) or float(token), parse_float=parse_float, parse_int=parse_int)
     decoder.parse_object = parse_object
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the C scanner would not call parse_object
     data = decoder.decode(text)
@@ -320,6 +365,11 @@ def strict_json(text: str) -> tuple[object, list[Problem]]:
         where = _second_key(text, start, key)
         problems.append(problem(DESCRIPTOR, *position(text, where), "descriptor-error",
                                 f"key {key!r} appears twice in one object; JSON readers keep only one of the two"))
+    if numbers:
+        token, why = numbers[0]
+        first = next((m for m in _NUMBER.finditer(text) if m.group(1) == token), None)
+        problems.append(problem(DESCRIPTOR, *position(text, first.start() if first else 0), "descriptor-error",
+                                f"the number {token[:20]}{'...' if len(token) > 20 else ''} {why}"))
     if constants:
         first = next(m for m in _CONSTANT.finditer(text) if m.group(1))
         problems.append(problem(DESCRIPTOR, *position(text, first.start()), "descriptor-error",

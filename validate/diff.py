@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ import pandas as pd
 
 from . import versioning as v
 from .descriptor import DESCRIPTOR, load, parse_descriptor
-from .problems import md_cell
+from .problems import md_cell, md_code, problem
 from .paths import PathRefused, read_bytes
 from .reader import TEXT
 
@@ -31,6 +32,14 @@ class DescriptorProblems(Exception):
 
     def __init__(self, which: str, problems: list):
         super().__init__(f"{which} is not a usable data package descriptor")
+        self.problems = problems
+
+
+class UnreadableTable(DescriptorProblems):
+    """A working-tree table the version check needs is unsafe or unreadable (located problems)."""
+
+    def __init__(self, path: str, problems: list):
+        Exception.__init__(self, f"{path} cannot be read")
         self.problems = problems
 
 
@@ -192,16 +201,33 @@ def version_problems(d: PackageDiff, root: Path) -> list[str]:
 
 
 def unrecorded_removals(d: PackageDiff, root: Path) -> list[str]:
-    """Removed ids that the package's retired-id table does not hold (make bump records them)."""
+    """Removed ids that the package's retired-id table does not hold (make bump records them).
+    The working tree's descriptor and table are read as the validator reads them (strict JSON,
+    never through a link out of the package, UTF-8 only); what cannot be read is raised as
+    located problems."""
+    from .reader import decode
     from .retired import retired_resource
 
-    desc = json.loads((root / DESCRIPTOR).read_text(encoding="utf-8"))
-    table = retired_resource(desc.get("resources", []))
+    parsed, problems = load(root)
+    if parsed is None:
+        raise DescriptorProblems(f"{DESCRIPTOR} in the working tree", problems)
+    table = retired_resource(parsed.resources)
     if table is None:
         return []
-    held = frame((root / table["path"]).read_bytes()) if (root / table["path"]).is_file() else None
+    try:
+        raw = read_bytes(root, table["path"])
+    except PathRefused as exc:
+        if exc.code != "missing-file" or os.path.lexists(root / table["path"]):
+            raise UnreadableTable(table["path"], [problem(table["path"], 1, 1, exc.code, exc.detail)]) from None
+        raw = None  # no table yet: no id is recorded as retired
+    held = None
+    if raw is not None:
+        text, problems = decode(raw, table["path"])
+        if text is None or any(p.code != "bom" for p in problems):
+            raise UnreadableTable(table["path"], problems)
+        held = frame(text.encode("utf-8"))
     have = set(zip(held["resource"], held["id"])) if held is not None and {"resource", "id"} <= set(held.columns) else set()
-    keyed = {r["name"] for r in desc["resources"] if len(r["schema"].get("primaryKey", [])) == 1}
+    keyed = {r["name"] for r in parsed.resources if len(r["schema"].get("primaryKey", [])) == 1}
     missing = [(t.name, k) for t in d.tables if t.name in keyed and t.name != table["name"] for k in t.removed if (t.name, k) not in have]
     return [f"{table['path']}: {name} id {key!r} was removed but is not recorded as retired; run make bump" for name, key in missing]
 
@@ -236,8 +262,8 @@ def render_markdown(d: PackageDiff) -> str:
         lines += [f"#### `{t.name}`: {len(t.added)} added, {len(t.removed)} removed, {len(t.changed)} changed", ""]
         if t.changed:
             lines += ["| key | field | old | new |", "|---|---|---|---|"]
-            lines += [f"| `{_md(k)}` | `{f}` | {_md(old)} | {_md(new)} |" for k, f, old, new in t.changed] + [""]
-        lines += [f"- added `{_md(k)}`" for k in t.added] + [f"- removed `{_md(k)}`" for k in t.removed]
+            lines += [f"| {md_code(k, '⏎')} | {md_code(f)} | {_md(old)} | {_md(new)} |" for k, f, old, new in t.changed] + [""]
+        lines += [f"- added {md_code(k, '⏎')}" for k in t.added] + [f"- removed {md_code(k, '⏎')}" for k in t.removed]
         lines.append("")
     if not d.descriptor and not d.tables:
         lines.append("No changes.")

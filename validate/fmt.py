@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
+import stat
 from pathlib import Path
 
 from .canonical import canonical_rows, differing_lines, render
@@ -118,6 +120,16 @@ def check(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Problem]:
     return problems
 
 
+def _copy_file(src: str, dst: str) -> None:
+    """copy2, except that a FIFO, socket or device is not opened (a FIFO would block, copytree
+    would raise): the scratch copy gets an empty FIFO in its place, so the validator reports the
+    same path as not a regular file."""
+    if stat.S_ISREG(os.lstat(src).st_mode) or os.path.islink(src):
+        shutil.copy2(src, dst)
+    else:
+        os.mkfifo(dst)
+
+
 def apply(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[str], list[Problem], list[str]]:
     """Format every table; returns the paths written and the repaired cells, or the problems that
     stopped it (nothing written)."""
@@ -126,7 +138,7 @@ def apply(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[str], li
         return [], problems, []
     with scratch_directory("fmt") as scratch:
         shutil.copy2(root / DESCRIPTOR, scratch / DESCRIPTOR)
-        shutil.copytree(root / "data", scratch / "data", symlinks=True)
+        shutil.copytree(root / "data", scratch / "data", symlinks=True, copy_function=_copy_file)
         for path, (_, canonical) in changes.items():
             (scratch / path).write_text(canonical, encoding="utf-8", newline="")
         problems = validate_package(scratch, max_bytes)

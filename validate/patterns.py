@@ -30,3 +30,13 @@ def fullmatch(s: pd.Series, pattern: str) -> pd.Series:
     """Whether each value matches `pattern` as a whole (missing values do not)."""
     found = pc.match_substring_regex(pa.array(s, type=pa.string(), from_pandas=True), anchored(pattern))
     return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+
+
+def fullmatches(values: list[str], pattern: str) -> list[bool]:
+    """Whether each string matches `pattern` as a whole, in linear time; a pattern RE2 cannot use
+    matches nothing (it is reported as a descriptor error elsewhere)."""
+    try:
+        found = pc.match_substring_regex(pa.array(values, type=pa.string()), anchored(pattern))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return [False] * len(values)
+    return [bool(x) for x in found.fill_null(False).to_pylist()]

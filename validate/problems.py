@@ -30,9 +30,24 @@ class Problem:
         return f"{self.path}:{self.line}:{self.column}: {self.code}: {self.message}"
 
 
+_MD_ESCAPES = str.maketrans({"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|"})
+
+
 def md_cell(value: object, newline: str = " ") -> str:
-    """A value made safe for one cell of a Markdown table."""
-    return str(value).replace("|", "\\|").replace("\n", newline)
+    """A value from the data made safe for one cell of a Markdown table, shown as text by
+    GitHub's renderer: '<', '>' and '&' as entities (no raw HTML), '[' and ']' escaped (no link
+    or image, so no javascript: URL), '|' escaped (no extra cell), a backslash kept literal."""
+    return str(value).translate(_MD_ESCAPES).replace("\n", newline)
+
+
+def md_code(value: object, newline: str = " ") -> str:
+    """A value as a code span in a Markdown table cell. In a code span HTML and links are inert,
+    but a backtick would end it early and a backslash before '|' would end the cell (GFM's table
+    splits cells on escapes first): such a value is written as escaped text instead."""
+    text = str(value).replace("\n", newline)
+    if "`" in text or "\\" in text:
+        return md_cell(text, newline)
+    return "`" + text.replace("|", "\\|") + "`"
 
 
 def position(data: str | bytes, offset: int) -> tuple[int, int]:

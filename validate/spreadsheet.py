@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from .patterns import fullmatches
+
 DIGITS = re.compile(r"[1-9][0-9]*")  # a spreadsheet strips every leading zero, so what is left starts 1-9
 MAX_ZEROS = 8
 LOCALE_DATE = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})")
@@ -70,8 +72,17 @@ def links(resources: list[dict]) -> dict[tuple[str, str], Link]:
     return out
 
 
+def fits_all(values: list[str], patterns: list[str]) -> list[bool]:
+    """Whether each value fits every pattern, matched with RE2 (linear time: a descriptor's
+    pattern such as ([0-9]+)+x must not hang on a long digit string)."""
+    out = [True] * len(values)
+    for p in patterns:
+        out = [a and b for a, b in zip(out, fullmatches(values, p))]
+    return out
+
+
 def fits(value: str, patterns: list[str]) -> bool:
-    return all(re.fullmatch(p, value) for p in patterns)
+    return fits_all([value], patterns)[0]
 
 
 def zero_candidates(value: str, patterns: list[str], codes: set[str] | None) -> list[str]:
@@ -82,12 +93,8 @@ def zero_candidates(value: str, patterns: list[str], codes: set[str] | None) -> 
         return []
     if fits(value, patterns) and (codes is None or value in codes):
         return []
-    out = []
-    for k in range(1, MAX_ZEROS + 1):
-        padded = "0" * k + value
-        if fits(padded, patterns) and (codes is None or padded in codes):
-            out.append(padded)
-    return out
+    padded = ["0" * k + value for k in range(1, MAX_ZEROS + 1)]
+    return [p for p, ok in zip(padded, fits_all(padded, patterns)) if ok and (codes is None or p in codes)]
 
 
 def restored_codes(values, patterns: list[str]) -> set[str]:
