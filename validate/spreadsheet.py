@@ -155,7 +155,7 @@ def cp1252_text(raw: bytes) -> tuple[str, bool] | None:
 # LibreOffice, as the private-use characters U+F100 + the byte (U+F19D for 0x9D): each stands for the byte.
 _UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 # A UTF-8 lead byte read as Windows-1252 (Â..ô), followed by a continuation byte (0x80..0xBF) so read.
-MOJIBAKE_HINT = "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\uf080-\uf09f]"
+MOJIBAKE_HINT = "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\uf181-\uf19d]"
 
 
 def unmojibake(value: str) -> str | None:
