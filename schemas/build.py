@@ -7,7 +7,6 @@ import pandas as pd
 import pandera.pandas as pa
 
 from validate.problems import Problem, problem
-from validate.reader import TEXT
 
 from .context import Context
 from .coverage import exclusion_rules
@@ -53,9 +52,13 @@ def aligned(res: dict, columns: list[str]) -> dict:
     return {**res, "schema": schema}
 
 
-def build_schema(res: dict, rules: list[Rule | CellRule], dtype=TEXT) -> pa.DataFrameSchema:
-    """The pandera schema of a resource: its columns in descriptor order, and every rule as a named check."""
-    columns = {f["name"]: pa.Column(dtype, nullable=False) for f in res["schema"]["fields"]}
+def build_schema(res: dict, rules: list[Rule | CellRule]) -> pa.DataFrameSchema:
+    """The pandera schema of a resource: its columns in descriptor order, and every rule as a named check.
+
+    Columns carry no dtype and allow nulls: the reader makes every cell a string and an empty cell
+    the empty string, so pandera's per-column dtype and null checks could never fail, and cost more
+    than all the rules together on a small package. Missing values are the rules' business."""
+    columns = {f["name"]: pa.Column(None, nullable=True) for f in res["schema"]["fields"]}
     return pa.DataFrameSchema(columns, checks=[r.check() for r in rules], name=res["name"], strict=True, ordered=True)
 
 
@@ -63,8 +66,7 @@ def check_table(res: dict, frame: pd.DataFrame, lines: np.ndarray, ctx: Context)
     rules = resource_rules(res, ctx, lines)
     by_name = {r.name: r for r in rules}
     try:
-        dtype = frame.dtypes.iloc[0] if len(frame.columns) else TEXT
-        build_schema(res, rules, dtype).validate(frame, lazy=True)
+        build_schema(res, rules).validate(frame, lazy=True)
         return []
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases

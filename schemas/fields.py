@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ import pyarrow.compute as pc
 
 from validate.patterns import fullmatch
 
-from .rule import INT64, CellRule, Rule, as_int, integer_value, isin, present, wide_ints
+from .rule import INT64, CellRule, CellTest, Rule, arrow, as_int, cells, integer_value, isin, present, python_engine, wide_ints
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
 # Spreadsheets evaluate cells starting with these (OWASP CSV injection).
@@ -52,14 +53,20 @@ def invisible_at(value: str) -> int:
     return next((i for i, c in enumerate(value[:end]) if category(c) in INVISIBLE_CATEGORIES and c not in ALLOWED_CONTROLS), ignorable.start() if ignorable else -1)
 
 
-def no_invisible(s: pd.Series) -> pd.Series:
-    candidate = pc.match_substring_regex(pa.array(s, type=pa.string(), from_pandas=True), _CANDIDATE).fill_null(False)
-    ok = pd.Series(~candidate.to_numpy(zero_copy_only=False), index=s.index)
-    flagged = s[~ok]
+def _visible(value: str) -> bool:
+    return (value.isascii() and value.isprintable()) or invisible_at(value) < 0
+
+
+def no_invisible(s: pd.Series) -> np.ndarray:
+    if python_engine(s):
+        return np.fromiter(map(_visible, cells(s)), dtype=bool, count=len(s))
+    # RE2 picks the few cells with anything but printable ASCII; each distinct one is looked at in Python
+    ok = ~pc.match_substring_regex(arrow(s), _CANDIDATE).fill_null(False).to_numpy(zero_copy_only=False)
+    flagged = np.flatnonzero(~ok)
     if len(flagged):
-        uniques = flagged.unique()
-        verdict = dict(zip(uniques, (invisible_at(v) < 0 for v in uniques)))
-        ok[flagged.index] = flagged.map(verdict).to_numpy(dtype=bool)
+        values = cells(s.iloc[flagged])
+        verdict = {v: _visible(v) for v in set(values)}
+        ok[flagged] = [verdict[v] for v in values]
     return ok
 
 
@@ -101,6 +108,34 @@ def _invisible(name: str, value: str) -> str:
     return f"{name} has U+{ord(char):04X} ({unicodedata.category(char)} {unicodedata.name(char, 'unnamed')}) at character {at}"
 
 
+# One test object per type and per pattern, shared by every field that has it: CellRule stacks
+# the fields sharing a test into one call.
+@lru_cache(maxsize=None)
+def _type_test(type_: str) -> CellTest:
+    return lambda s: ~present(s) | valid_type(type_, s)
+
+
+@lru_cache(maxsize=None)
+def _pattern_test(pattern: str) -> CellTest:
+    return lambda s: ~present(s) | fullmatch(s, pattern)
+
+
+FORMULA_CHARS = tuple("=+-@\t\r")
+
+
+def _stripped(s: pd.Series) -> np.ndarray:
+    if python_engine(s):
+        return np.fromiter((v == v.strip() for v in cells(s)), dtype=bool, count=len(s))
+    text = arrow(s)
+    return pc.equal(text, pc.utf8_trim_whitespace(text)).fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def _no_formula(s: pd.Series) -> np.ndarray:
+    if python_engine(s):
+        return np.fromiter((not v.startswith(FORMULA_CHARS) for v in cells(s)), dtype=bool, count=len(s))
+    return ~pc.match_substring_regex(arrow(s), "^" + FORMULA_START).fill_null(False).to_numpy(zero_copy_only=False)
+
+
 def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, tuple]:
     """code -> (cell test, message) for one field."""
     name, type_ = fld["name"], fld.get("type", "string")
@@ -113,11 +148,10 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
     if cons.get("required") or name in primary_key:
         add("missing-value", present, lambda v: f"{name} is empty")
     if type_ not in ("string", "any"):  # "any": a field the descriptor check refused, left unchecked
-        add("type-error", lambda s: ~present(s) | valid_type(type_, s), lambda v: f"{name} is {v!r}, not a valid {type_}")
+        add("type-error", _type_test(type_), lambda v: f"{name} is {v!r}, not a valid {type_}")
     if "pattern" in cons:
         pattern, example = cons["pattern"], fld.get("example", "")
-        add("pattern-mismatch", lambda s: ~present(s) | fullmatch(s, pattern),
-            lambda v: f"{name} is {v!r}, which does not match {pattern!r} (example: {example!r})")
+        add("pattern-mismatch", _pattern_test(pattern), lambda v: f"{name} is {v!r}, which does not match {pattern!r} (example: {example!r})")
     if "enum" in cons:
         allowed = cons["enum"]
         add("not-in-vocabulary", lambda s: ~present(s) | isin(s, allowed), lambda v: f"{name} is {v!r}; allowed: {', '.join(allowed)}")
@@ -137,8 +171,8 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
     if not hygiene:  # text hygiene is a project convention, declared by "conventions": {"textHygiene": true}
         return out
     if type_ == "string":
-        add("whitespace", lambda s: s == s.str.strip(), lambda v: f"{name} is {v!r}")
-        add("formula-injection", lambda s: ~s.str.match(FORMULA_START), lambda v: f"{name} starts with {v[:1]!r}: {v[:40]!r}")
+        add("whitespace", _stripped, lambda v: f"{name} is {v!r}")
+        add("formula-injection", _no_formula, lambda v: f"{name} starts with {v[:1]!r}: {v[:40]!r}")
     add("invisible-character", no_invisible, lambda v: _invisible(name, v))
     return out
 

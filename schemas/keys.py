@@ -130,7 +130,7 @@ def cycle_rule(fk: dict) -> Rule:
 
     def ancestors_far(df):
         parent = pd.Series(df[child].to_numpy(), index=df[parent_key].to_numpy())
-        parent = parent[~parent.index.duplicated() & present(parent).to_numpy()]
+        parent = parent[~parent.index.duplicated() & present(parent)]
         far = df[child].where(present(df[child]))
         jump = parent  # jump[x] = ancestor of x at distance 2**k
         for _ in range(int(np.ceil(np.log2(len(df) + 1))) + 1):

@@ -28,9 +28,12 @@ def _as_check(test: Test, name: str) -> pdr.Check:
     def project_rule(df: pd.DataFrame) -> pd.Series:
         # pandera dispatches on the function's __name__, so a test named like a built-in
         # check (in_range, isin, ...) would silently run pandera's version instead
-        return test(df)
+        out = test(df)
+        return out if isinstance(out, pd.Series) else pd.Series(_bools(out), index=df.index)
 
-    return pdr.Check(project_rule, name=name)
+    # ignore_na=False: cells are never null (an empty cell is ''), and each rule decides what a
+    # missing value means; pandera's default would scan the frame for nulls once per check.
+    return pdr.Check(project_rule, name=name, ignore_na=False)
 
 
 @dataclass(frozen=True)
@@ -74,21 +77,22 @@ class CellRule:
     def fields(self) -> tuple[str, ...]:
         return tuple(self.columns)
 
-    def ok(self, df: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({f: _bools(test(df[f])) for f, (test, _) in self.columns.items()}, index=df.index)
+    def verdicts(self, df: pd.DataFrame) -> dict[str, np.ndarray]:
+        """field -> True where its cell is fine."""
+        return {f: _bools(test(df[f])) for f, (test, _) in self.columns.items()}
 
     def test(self, df: pd.DataFrame) -> pd.Series:
-        return pd.Series(np.logical_and.reduce([_bools(test(df[f])) for f, (test, _) in self.columns.items()]), index=df.index)
+        return pd.Series(np.logical_and.reduce(list(self.verdicts(df).values())), index=df.index)
 
     def check(self) -> pdr.Check:
         return _as_check(self.test, self.name)
 
     def failures(self, frame: pd.DataFrame, index: pd.Index) -> list[Failure]:
         rows = frame.loc[index]
-        ok = self.ok(rows)
+        ok = self.verdicts(rows)
         out = []
         for f, (_, message) in self.columns.items():
-            bad = ok.index[~ok[f].to_numpy()]
+            bad = rows.index[~ok[f]]
             out += [(i, f, message(v)) for i, v in zip(bad, rows.loc[bad, f])]
         return out
 
@@ -100,24 +104,53 @@ def _bools(result) -> np.ndarray:
     return np.asarray(result, dtype=bool)
 
 
-def isin(s: pd.Series, values) -> pd.Series:
-    """s.isin(values) through Arrow's hash kernel: pandas' Arrow-string isin iterates in Python."""
+# Below this many cells a plain Python loop beats any vectorised call: a pandas or Arrow call
+# costs tens of microseconds before it touches a cell, a loop about 0.1 us per cell. The reader
+# stores such tables as Python strings (reader.TEXT) and larger ones in Arrow, and the cell tests
+# below follow the storage: Python loops over Python strings, Arrow kernels over Arrow strings.
+SMALL = 5_000
+
+
+def python_engine(s: pd.Series) -> bool:
+    return getattr(s.dtype, "storage", "python") == "python"
+
+
+def arrow(s: pd.Series) -> pa.Array:
+    return pa.array(s, type=pa.string(), from_pandas=True)
+
+
+def cells(s: pd.Series) -> np.ndarray:
+    return s.to_numpy(dtype=object)
+
+
+def isin(s: pd.Series, values) -> np.ndarray:
+    """Whether each cell is among `values`: a Python set for a small column and value list;
+    Arrow's hash kernel otherwise (pandas' Arrow-string isin iterates in Python)."""
+    if python_engine(s) and len(values) < SMALL:
+        known = set(values)
+        return np.fromiter(map(known.__contains__, cells(s)), dtype=bool, count=len(s))
     values = values if isinstance(values, pd.Series) else list(values)
-    found = pc.is_in(pa.array(s, type=pa.string()), value_set=pc.unique(pa.array(values, type=pa.string())))
-    return pd.Series(found.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+    found = pc.is_in(arrow(s), value_set=pc.unique(pa.array(values, type=pa.string())))
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
-def keys_in(df: pd.DataFrame, fields: list[str], other: pd.DataFrame, other_fields: list[str]) -> pd.Series:
-    """Whether each row's (composite) key occurs among `other`'s keys, hashed column-wise."""
+def keys_in(df: pd.DataFrame, fields: list[str], other: pd.DataFrame, other_fields: list[str]) -> np.ndarray:
+    """Whether each row's (composite) key occurs among `other`'s keys."""
     if len(fields) == 1:
         return isin(df[fields[0]], other[other_fields[0]])
+    if len(df) * len(fields) < SMALL and len(other) * len(fields) < SMALL:
+        known = set(zip(*(cells(other[f]) for f in other_fields)))
+        return np.fromiter(map(known.__contains__, zip(*(cells(df[f]) for f in fields))), dtype=bool, count=len(df))
     mine = pd.MultiIndex.from_frame(df[fields])
     theirs = pd.MultiIndex.from_frame(other[other_fields].set_axis(fields, axis=1))
-    return pd.Series(mine.isin(theirs), index=df.index)
+    return mine.isin(theirs)
 
 
-def present(s: pd.Series) -> pd.Series:
-    return s != ""
+def present(s: pd.Series) -> np.ndarray:
+    """True where the cell is filled (an empty cell is the empty string, never null)."""
+    if python_engine(s):
+        return cells(s) != ""
+    return pc.not_equal(arrow(s), "").fill_null(False).to_numpy(zero_copy_only=False)
 
 
 INT64 = (-(2**63), 2**63 - 1)

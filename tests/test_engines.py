@@ -1,0 +1,59 @@
+"""Small tables are checked by Python loops, large ones by Arrow kernels (schemas/rule.py, SMALL):
+for any text, both engines give every cell the same verdict, so a table's problems do not depend
+on its size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.fields import _no_formula, _stripped, no_invisible
+from schemas.rule import isin, keys_in, present
+from validate.reader import ARROW_TEXT, TEXT
+
+# Text at the edges: whitespace of every kind, formula starts, controls, format characters,
+# private use, surrogates' neighbours, astral characters.
+EDGES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200b\u2028\u2029\u202f\u205f\u3000\ufeff\u061c\u00ad\ue000\U000e0041=+-@aé"
+TEXTS = st.lists(st.text(alphabet=st.sampled_from(EDGES) | st.characters(codec="utf-8"), max_size=8), min_size=1, max_size=30)
+CELL_TESTS = [present, _stripped, _no_formula, no_invisible]
+
+
+def both(values: list[str]) -> tuple[pd.Series, pd.Series]:
+    return pd.Series(values, dtype=TEXT), pd.Series(values, dtype=ARROW_TEXT)
+
+
+@pytest.mark.parametrize("test", CELL_TESTS, ids=lambda t: t.__name__)
+@settings(max_examples=150)
+@given(values=TEXTS)
+def test_python_and_arrow_engines_agree_on_any_text(test, values):
+    small, large = both(values)
+    assert np.array_equal(np.asarray(test(small), dtype=bool), np.asarray(test(large), dtype=bool))
+
+
+@settings(max_examples=150)
+@given(values=TEXTS, known=st.lists(st.text(alphabet="ab =", max_size=3), max_size=6))
+def test_membership_agrees_between_engines(values, known):
+    small, large = both(values)
+    assert np.array_equal(isin(small, known), isin(large, known))
+    frame = pd.DataFrame({"a": small, "b": small.str[::-1]})
+    other = pd.DataFrame({"x": pd.Series(known + values[:1], dtype=TEXT), "y": pd.Series([k[::-1] for k in known + values[:1]], dtype=TEXT)})
+    expected = [(a, b) in set(zip(other["x"], other["y"])) for a, b in zip(frame["a"], frame["b"])]
+    assert keys_in(frame, ["a", "b"], other, ["x", "y"]).tolist() == expected
+
+
+def test_the_engines_disagree_with_a_broken_test():
+    """The agreement test can fail: an Arrow side that strips ASCII whitespace only is caught."""
+    from pyarrow import compute as pc
+
+    def arrow_whitespace(s):
+        from schemas.rule import arrow, python_engine
+        if python_engine(s):
+            return _stripped(s)
+        text = arrow(s)
+        return pc.equal(text, pc.ascii_trim_whitespace(text)).to_numpy(zero_copy_only=False)
+
+    small, large = both(["a\u3000"])
+    assert not np.array_equal(arrow_whitespace(small), arrow_whitespace(large))
