@@ -4,6 +4,8 @@ exception, never a hang."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import shutil
@@ -475,6 +477,31 @@ def test_edtf_impossible_values_are_invalid(pkg, date):
 def test_edtf_bounds_answer_any_value(value):
     got = edtf_bounds(value)
     assert got is None or (len(got) == 2 and all(b == "" or len(b) == 10 for b in got) and (not all(got) or got[0] <= got[1]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(year=st.integers(0, 9999), month=st.none() | st.integers(0, 13), day=st.none() | st.integers(0, 32))
+def test_plain_dates_are_bounded_as_the_edtf_library_bounds_them(year, month, day):
+    """The calendar shortcut for plain YYYY[-MM[-DD]] (schemas/rules.py) agrees with the library."""
+    from schemas.rules import _plain_bounds, _single_bounds
+
+    value = f"{year:04d}" + (f"-{month:02d}" if month is not None else "") + (f"-{day:02d}" if month is not None and day is not None else "")
+    plain = _plain_bounds(value)
+    if plain is None:
+        return  # the library decides
+    with contextlib.redirect_stdout(io.StringIO()):
+        library = _library_bounds(value)
+    assert plain == library, value
+
+
+def _library_bounds(value):
+    from edtf import parse_edtf, struct_time_to_date
+
+    try:
+        parsed = parse_edtf(value)
+        return tuple(struct_time_to_date(t).isoformat() for t in (parsed.lower_fuzzy(), parsed.upper_fuzzy()))
+    except Exception:
+        return None
 
 
 @settings(max_examples=300, deadline=None)
