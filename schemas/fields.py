@@ -36,10 +36,9 @@ OTHER_DEFAULT_IGNORABLE = ((0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5),
                            (0xFFF0, 0xFFF8), (0xE0000, 0xE0000), (0xE0002, 0xE001F), (0xE0080, 0xE00FF), (0xE01F0, 0xE0FFF))
 VARIATION_SELECTOR = ((0x180B, 0x180D), (0x180F, 0x180F), (0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
 _IGNORABLE = re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in OTHER_DEFAULT_IGNORABLE + VARIATION_SELECTOR) + "]")
-# RE2 (linear time) picks the cells holding anything but printable ASCII; among those, a value
-# Python calls printable (no Other and no Separator but space) is fine, and only the rest are
-# looked at character by character.
-_CANDIDATE = r"[^\x20-\x7e]"
+# Only cells holding anything but printable ASCII can hold an invisible character; among those, a
+# value Python calls printable (no Other and no Separator but space) is fine, and only the rest
+# are looked at character by character.
 
 
 def invisible_at(value: str) -> int:
@@ -60,8 +59,8 @@ def _visible(value: str) -> bool:
 def no_invisible(s: pd.Series) -> np.ndarray:
     if python_engine(s):
         return np.fromiter(map(_visible, cells(s)), dtype=bool, count=len(s))
-    # RE2 picks the few cells with anything but printable ASCII; each distinct one is looked at in Python
-    ok = ~pc.match_substring_regex(arrow(s), _CANDIDATE).fill_null(False).to_numpy(zero_copy_only=False)
+    # Arrow picks the few cells with anything but printable ASCII; each distinct one is looked at in Python
+    ok = pc.ascii_is_printable(arrow(s)).fill_null(True).to_numpy(zero_copy_only=False)
     flagged = np.flatnonzero(~ok)
     if len(flagged):
         values = cells(s.iloc[flagged])

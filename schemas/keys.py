@@ -8,7 +8,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .rule import CellRule, Rule, by_value, integer_value, isin, keys_in, present
+from .rule import CellRule, Rule, by_value, cells, integer_value, isin, keys_in, present, python_engine, repeats
 
 
 def _tuples(df: pd.DataFrame, fields: list[str]) -> pd.Series:
@@ -21,6 +21,8 @@ def _tuples(df: pd.DataFrame, fields: list[str]) -> pd.Series:
 def primary_key_rule(pk: list[str], lines: np.ndarray, integers=frozenset()) -> Rule:
     """Rows whose key repeats an earlier row's; integer parts compare by value (+823 = 0823 = 823)."""
     def test(df):
+        if python_engine(df[pk[0]]):
+            return ~repeats(zip(*(cells(integer_value(df[f]) if f in integers else df[f]) for f in pk)))
         return ~by_value(df, pk, integers).duplicated(keep="first")
 
     def detail(df, idx):

@@ -8,6 +8,7 @@ validation about as fast as importing the libraries.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -146,6 +147,16 @@ def keys_in(df: pd.DataFrame, fields: list[str], other: pd.DataFrame, other_fiel
     return mine.isin(theirs)
 
 
+def repeats(keys: Iterable) -> np.ndarray:
+    """True where a key equals an earlier one (DataFrame.duplicated(keep="first") as a loop)."""
+    seen: set = set()
+    out = []
+    for k in keys:
+        out.append(k in seen)
+        seen.add(k)
+    return np.array(out, dtype=bool)
+
+
 def present(s: pd.Series) -> np.ndarray:
     """True where the cell is filled (an empty cell is the empty string, never null)."""
     if python_engine(s):
@@ -172,10 +183,23 @@ def wide_ints(s: pd.Series) -> pd.Series:
     return pd.Series([int(v) for v in s[wide]], index=s.index[wide], dtype=object)
 
 
+_INTEGER_TEXT = re.compile(r"([+-]?)0*([0-9]+)")
+
+
+def _integer_text(value: str) -> str:
+    m = _INTEGER_TEXT.fullmatch(value)
+    if m is None:
+        return value
+    digits = m.group(2).lstrip("0") or "0"
+    return ("-" if m.group(1) == "-" and digits != "0" else "") + digits
+
+
 def integer_value(s: pd.Series) -> pd.Series:
     """Integer cells in one canonical decimal form ('+823', '0823' and '823' all become '823';
     '-0' becomes '0'), other cells as they are: Table Schema compares keys by value, so two
     spellings of one integer are the same key (frictionless reports 01 and 1 as duplicates)."""
+    if python_engine(s):
+        return pd.Series([_integer_text(v) for v in cells(s)], index=s.index, dtype=s.dtype)
     text = pa.array(s, type=pa.string(), from_pandas=True)
     integer = pc.match_substring_regex(text, r"^[+-]?[0-9]+$")
     canon = pc.replace_substring_regex(text, r"^\+", "")

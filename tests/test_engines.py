@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.fields import _no_formula, _stripped, no_invisible
-from schemas.rule import isin, keys_in, present
+from schemas.rule import integer_value, isin, keys_in, present
 from validate.reader import ARROW_TEXT, TEXT
 
 # Text at the edges: whitespace of every kind, formula starts, controls, format characters,
@@ -57,3 +57,35 @@ def test_the_engines_disagree_with_a_broken_test():
 
     small, large = both(["a\u3000"])
     assert not np.array_equal(arrow_whitespace(small), arrow_whitespace(large))
+
+
+@settings(max_examples=200)
+@given(values=st.lists(st.from_regex(r"[+-]?0{0,3}[0-9]{0,25}", fullmatch=True) | st.text(alphabet="+-0 1a", max_size=5), min_size=1, max_size=20))
+def test_integers_are_compared_by_the_same_value_in_both_engines(values):
+    small, large = both(values)
+    assert integer_value(small).tolist() == integer_value(large).tolist()
+
+
+SPAN = st.sampled_from(["0", "5", "6", "12", "13", "-1", "+5", "05", "x", "", "99999999999999999999"])
+
+
+@settings(max_examples=200)
+@given(rows=st.lists(st.tuples(st.sampled_from(["s1", "s2", "nope"]), st.sampled_from(["Hello", "world", "Hello world.", "x"]), SPAN, SPAN),
+                     min_size=1, max_size=12))
+def test_evidence_spans_get_the_same_verdicts_in_both_engines(rows):
+    from pathlib import Path
+
+    from schemas.context import Context
+    from schemas.rules import evidence_rules
+
+    ctx = Context(Path("."), {})
+    ctx._texts = {"s1": "Hello world.", "s2": "world Hello."}
+    names = ["source_id", "quote", "char_start", "char_end"]
+    res = {"name": "t", "evidence": dict(zip(["source", "quote", "start", "end"], names)),
+           "schema": {"fields": [{"name": n} for n in names]}}
+    verdicts = []
+    for dtype in (TEXT, ARROW_TEXT):
+        frame = pd.DataFrame({n: pd.Series([r[k] for r in rows], dtype=dtype) for k, n in enumerate(names)})
+        verdicts.append([np.asarray(rule.test(frame), dtype=bool).tolist() for rule in evidence_rules(ctx, res)])
+    assert verdicts[0] == verdicts[1]
+    assert len(verdicts[0]) == 2

@@ -5,6 +5,7 @@ lookaround, repetitions over 1000) is a descriptor error."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,10 +27,13 @@ def anchored(pattern: str) -> str:
     return f"^(?:{pattern})$"
 
 
-def fullmatch(s: pd.Series, pattern: str) -> pd.Series:
+def fullmatch(s: pd.Series, pattern: str) -> np.ndarray:
     """Whether each value matches `pattern` as a whole (missing values do not)."""
-    found = pc.match_substring_regex(pa.array(s, type=pa.string(), from_pandas=True), anchored(pattern))
-    return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+    if getattr(s.dtype, "storage", "python") == "python":  # a list converts several times faster than a Python-string Series
+        text = pa.array(s.to_numpy(dtype=object).tolist(), type=pa.string(), from_pandas=True)
+    else:
+        text = pa.array(s, type=pa.string(), from_pandas=True)
+    return pc.match_substring_regex(text, anchored(pattern)).fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def fullmatches(values: list[str], pattern: str) -> list[bool]:
