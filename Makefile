@@ -52,7 +52,7 @@ dist: $(STAMP)
 site: dist
 	$(BIN)/python -m validate site .
 
-# Our validation against frictionless on synthetic packages of 10k, 100k and 1M events (slow: minutes).
+# Arrow read floor, our validation (sorted and shuffled) and frictionless on synthetic packages of 10k, 100k and 1M events, with the speed targets (slow: minutes).
 bench: $(STAMP)
 	$(BIN)/python -m validate bench .
 

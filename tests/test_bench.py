@@ -1,0 +1,50 @@
+"""make bench: every run it times, and each ratio read against the speed targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from validate.bench import Run, bench, ratios, report, shuffled_copy
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_times_the_arrow_floor_our_validation_and_a_shuffled_copy(tmp_path):
+    runs = bench(ROOT, [300], tmp_path, frictionless=False)
+    assert {r.tool: r.exit_code for r in runs} == {"arrow-read": 0, "validate": 0, "validate-shuffled": 1}
+    assert {r.tool: r.codes for r in runs}["validate-shuffled"] == ("not-canonical",)
+    text = report(runs)
+    assert "| validate / Arrow read | 300 |" in text and "| shuffled / sorted | 300 |" in text
+    assert "reported as not-canonical only: yes" in text
+
+
+def test_the_shuffled_copy_holds_the_same_rows_in_another_order(tmp_path):
+    package = tmp_path / "p"
+    (package / "data").mkdir(parents=True)
+    rows = [f"ev-{i:03d},x{i}".encode() for i in range(50)]
+    (package / "data" / "events.csv").write_bytes(b"\n".join([b"event_id,title", *rows]) + b"\n")
+    copy = shuffled_copy(package, seed=1)
+    header, *got = (copy / "data" / "events.csv").read_bytes().split(b"\n")[:-1]
+    assert header == b"event_id,title" and sorted(got) == rows and got != rows
+    assert not list(tmp_path.glob(".shuffling-*"))  # the scratch copy became the result
+
+
+def runs_of(seconds: dict[tuple[str, int], float], peak: float = 500, codes=("not-canonical",)) -> list[Run]:
+    return [Run(tool, n, n * 4, s, peak, 0, codes if tool == "validate-shuffled" else ()) for (tool, n), s in seconds.items()]
+
+
+def test_each_ratio_is_marked_met_or_not_against_its_target():
+    runs = runs_of({("arrow-read", 1000): 1.0, ("validate", 1000): 5.0, ("validate-shuffled", 1000): 9.0, ("frictionless", 1000): 200.0,
+                    ("arrow-read", 10000): 10.0, ("validate", 10000): 80.0, ("validate-shuffled", 10000): 90.0, ("frictionless", 10000): 2000.0})
+    got = {(what, n): (round(value, 3), value <= target) for what, n, value, target in ratios(runs)}
+    assert got[("validate / Arrow read", 1000)] == (5.0, True)
+    assert got[("validate / Arrow read", 10000)] == (8.0, False)
+    assert got[("validate / frictionless", 1000)] == (0.025, True)
+    assert got[("shuffled / sorted", 1000)] == (1.8, False)
+    assert got[("growth 1,000 -> 10,000 (time ratio / rows ratio)", 10000)] == (1.6, False)
+    assert "| validate / Arrow read | 10,000 | 8.00 | 7.00 | no |" in report(runs)
+
+
+def test_a_shuffled_table_reported_with_other_codes_is_flagged():
+    runs = runs_of({("arrow-read", 10): 1.0, ("validate", 10): 1.0, ("validate-shuffled", 10): 1.0}, codes=("duplicate-primary-key", "not-canonical"))
+    assert "reported as not-canonical only: no" in report(runs)
