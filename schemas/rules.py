@@ -12,16 +12,17 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import io
+import json
 import re
 from contextlib import redirect_stdout
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
-from edtf import parse_edtf, struct_time_to_date
 
 from validate.paths import PathRefused
 
@@ -88,7 +89,17 @@ def _single_bounds(value: str) -> tuple[str, str] | None:
     plain = _plain_bounds(value)
     if plain is not None:
         return plain
+    if "X" in value and value[:1] != "X":  # unspecified digits of a known millennium: the calendar's bounds too
+        try:
+            unspecified = _unspecified_digits(value)
+        except ValueError:
+            unspecified = None
+        if unspecified is not None:
+            return unspecified
     try:
+        # imported here: its grammar takes 0.2 s to build, and a package of plain dates never needs it
+        from edtf import parse_edtf, struct_time_to_date
+
         with redirect_stdout(io.StringIO()):  # the library prints while parsing, which would corrupt --format json
             parsed = parse_edtf(value)
             fuzzy = parsed.lower_fuzzy(), parsed.upper_fuzzy()
@@ -280,11 +291,17 @@ def crosswalk_rule(ctx: Context, res: dict) -> list[Rule]:
     return [Rule("crosswalk-mismatch", key, test, detail)]
 
 
-ALPHA3 = frozenset(c.alpha_3 for c in pycountry.countries)
-ALPHA2_LANGUAGES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+@lru_cache(maxsize=None)
+def iso_codes(standard: str, field: str) -> frozenset[str]:
+    """One field of every entry of one of pycountry's ISO databases ("3166-1", "3166-2", "639-3"),
+    read from its JSON file when a rule first needs it: building pycountry's objects for the same
+    25,000 entries costs about 0.15 s of every run, parsing the files about 0.03 s."""
+    path = Path(pycountry.DATABASE_DIR) / f"iso{standard}.json"
+    return frozenset(e[field] for e in json.loads(path.read_text(encoding="utf-8"))[standard] if field in e)
 
 
-CODE_LISTS = {"iso3166-1-alpha-3": ("unknown-country", ALPHA3), "iso639-1": ("unknown-language", ALPHA2_LANGUAGES)}
+CODE_LISTS = {"iso3166-1-alpha-3": ("unknown-country", lambda: iso_codes("3166-1", "alpha_3")),
+              "iso639-1": ("unknown-language", lambda: iso_codes("639-3", "alpha_2"))}
 
 
 def code_rules(fields: list[dict]) -> list[Rule]:
@@ -295,7 +312,7 @@ def code_rules(fields: list[dict]) -> list[Rule]:
         if fld.get("codeList") not in CODE_LISTS:
             continue
         code, known = CODE_LISTS[fld["codeList"]]
-        rules.append(Rule(code, fld["name"], lambda df, n=fld["name"], k=known: ~present(df[n]) | isin(df[n], k)))
+        rules.append(Rule(code, fld["name"], lambda df, n=fld["name"], k=known: ~present(df[n]) | isin(df[n], k())))
     return rules
 
 
@@ -498,7 +515,9 @@ def attribution_rules(fields: list[dict]) -> list[Rule]:
     return rules
 
 
-PLACE_CODES = ALPHA3 | frozenset(s.code for s in pycountry.subdivisions)
+@lru_cache(maxsize=None)
+def place_codes() -> frozenset[str]:
+    return iso_codes("3166-1", "alpha_3") | iso_codes("3166-2", "code")
 
 
 def place_code_rules(fields: list[dict]) -> list[Rule]:
@@ -512,7 +531,8 @@ def place_code_rules(fields: list[dict]) -> list[Rule]:
         def unknown(values: pd.Series) -> pd.Series:
             codes, uniques = pd.factorize(values.to_numpy(dtype=object))
             bad = np.empty(len(uniques), dtype=object)
-            bad[:] = [tuple(p for p in v.split("; ") if p not in PLACE_CODES) if v else () for v in uniques]
+            known = place_codes()
+            bad[:] = [tuple(p for p in v.split("; ") if p not in known) if v else () for v in uniques]
             return pd.Series(bad[codes] if len(codes) else [], index=values.index, dtype=object)
 
         rules.append(Rule(

@@ -169,3 +169,17 @@ def test_a_header_mismatch_still_checks_the_rows_of_the_fields_it_names(tmp_path
     cells = {"event_id": "e1", "date": "2024", "date_start": "2024-13-01", "date_end": "2024-12-31", "extra": "x"}
     (tmp_path / "tables" / "Events.csv").write_text(header + "\n" + ",".join(cells[h] for h in header.split(",")) + "\n")
     assert keys(validate_package(tmp_path)) == {(EVENTS, 1, str(column), "header-mismatch"), (EVENTS, 2, "date_start", "type-error")}
+
+
+def test_code_lists_are_read_from_the_iso_databases_pycountry_ships():
+    """The codes the rules read from pycountry's JSON files are pycountry's own, and the lists a
+    descriptor may declare are the lists the rules know."""
+    import pycountry
+
+    from schemas.rules import CODE_LISTS, iso_codes, place_codes
+    from validate.declarations import CODE_LISTS as DECLARABLE
+
+    assert set(CODE_LISTS) == set(DECLARABLE)
+    assert CODE_LISTS["iso3166-1-alpha-3"][1]() == {c.alpha_3 for c in pycountry.countries}
+    assert CODE_LISTS["iso639-1"][1]() == {lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")}
+    assert place_codes() == iso_codes("3166-1", "alpha_3") | {s.code for s in pycountry.subdivisions}

@@ -494,6 +494,18 @@ def test_plain_dates_are_bounded_as_the_edtf_library_bounds_them(year, month, da
     assert plain == library, value
 
 
+@settings(max_examples=300, deadline=None)
+@given(digits=st.from_regex(r"\A[1-9][0-9X]{3}(-[0-9X]{2}(-[0-9X]{2})?)?\Z"))
+def test_unspecified_digits_are_bounded_as_the_edtf_library_bounds_them(digits):
+    """Where the library reads a date with X digits, the calendar shortcut gives the same bounds."""
+    from schemas.rules import _single_bounds
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        library = _library_bounds(digits)
+    if library is not None and "X" in digits:
+        assert _single_bounds(digits) == library, digits
+
+
 def _library_bounds(value):
     from edtf import parse_edtf, struct_time_to_date
 
