@@ -456,6 +456,24 @@ def _spans_small(sources, starts, ends, lengths: dict[str, int]) -> tuple[np.nda
     return start, end, known, inside
 
 
+def _found(part: str, sid: str, texts: dict[str, str]) -> bool:
+    # a row whose source is unknown is reported by its foreign key; without source_id, any text will do
+    return any(part in t for t in texts.values()) if not sid else (sid not in texts or part in texts[sid])
+
+
+def _missing_parts_small(df: pd.DataFrame, name: str, src: str | None, texts: dict[str, str]) -> pd.Series:
+    """missing_parts of a small table as a loop, each distinct (part, source) searched once."""
+    verdict: dict[tuple[str, str], bool] = {}
+    rows, parts = [], []
+    sids = cells(df[src]) if src else [""] * len(df)
+    for i, value, sid in zip(df.index, cells(df[name]), sids):
+        for part in value.split("; "):
+            if part and not verdict.setdefault((part, sid), _found(part, sid, texts)):
+                rows.append(i)
+                parts.append(part)
+    return pd.Series(parts, index=pd.Index(rows, dtype=df.index.dtype), dtype=object)
+
+
 def verbatim_rules(ctx: Context, res: dict) -> list[Rule]:
     """Fields marked "verbatim": each value (or each "; "-separated part) occurs in an archived text:
     the row's own source where the resource declares its evidence (or is the archivedTexts list
@@ -471,15 +489,15 @@ def verbatim_rules(ctx: Context, res: dict) -> list[Rule]:
 
         def missing_parts(df, name=name):
             texts = ctx.texts()
+            if python_engine(df[name]):
+                return _missing_parts_small(df, name, src, texts)
             lists = pc.split_pattern(pa.array(df[name], type=pa.string()), "; ")
             parts = pd.Series(lists.flatten().to_numpy(zero_copy_only=False), index=df.index[pc.list_parent_indices(lists).to_numpy()])
             parts = parts[parts != ""]
             sids = df[src].loc[parts.index] if src else pd.Series("", index=parts.index)
             pairs = pd.DataFrame({"part": parts.to_numpy(), "sid": sids.to_numpy()})
             unique = pairs.drop_duplicates()  # far fewer distinct (place, source) pairs than rows
-            # a row whose source is unknown is reported by its foreign key; without source_id, any text will do
-            verdict = [any(p in t for t in texts.values()) if not sid else (sid not in texts or p in texts[sid])
-                       for p, sid in zip(unique["part"], unique["sid"])]
+            verdict = [_found(p, sid, texts) for p, sid in zip(unique["part"], unique["sid"])]
             found = pairs.merge(unique.assign(ok=verdict), on=["part", "sid"], how="left")["ok"].to_numpy(dtype=bool)
             return parts[~found]
 

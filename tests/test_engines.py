@@ -89,3 +89,26 @@ def test_evidence_spans_get_the_same_verdicts_in_both_engines(rows):
         verdicts.append([np.asarray(rule.test(frame), dtype=bool).tolist() for rule in evidence_rules(ctx, res)])
     assert verdicts[0] == verdicts[1]
     assert len(verdicts[0]) == 2
+
+
+@settings(max_examples=150)
+@given(rows=st.lists(st.tuples(st.sampled_from(["s1", "s2", "nope", ""]),
+                               st.lists(st.sampled_from(["Hello", "world", "Ottawa", "", "lo wo"]), max_size=3).map("; ".join)),
+                     min_size=1, max_size=10))
+def test_verbatim_parts_get_the_same_verdicts_in_both_engines(rows):
+    from pathlib import Path
+
+    from schemas.context import Context
+    from schemas.rules import verbatim_rules
+
+    ctx = Context(Path("."), {})
+    ctx._texts = {"s1": "Hello world.", "s2": "world Hello."}
+    res = {"name": "t", "evidence": {"source": "source_id", "quote": "q", "start": "a", "end": "b"},
+           "schema": {"fields": [{"name": n} for n in ("source_id", "q", "a", "b")] + [{"name": "place", "verbatim": True}]}}
+    verdicts = []
+    for dtype in (TEXT, ARROW_TEXT):
+        frame = pd.DataFrame({"source_id": pd.Series([r[0] for r in rows], dtype=dtype), "place": pd.Series([r[1] for r in rows], dtype=dtype)}
+                             | {n: pd.Series([""] * len(rows), dtype=dtype) for n in ("q", "a", "b")})
+        (rule,) = verbatim_rules(ctx, res)
+        verdicts.append((np.asarray(rule.test(frame), dtype=bool).tolist(), rule.failures(frame, frame.index[~np.asarray(rule.test(frame), dtype=bool)])))
+    assert verdicts[0] == verdicts[1]
