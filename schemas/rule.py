@@ -18,6 +18,8 @@ import pandera.pandas as pdr
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from validate.reader import ARROW_FROM_ROWS
+
 Test = Callable[[pd.DataFrame], pd.Series]
 Detail = Callable[[pd.DataFrame, pd.Index], Iterable[str]]
 CellTest = Callable[[pd.Series], pd.Series]
@@ -107,9 +109,9 @@ def _bools(result) -> np.ndarray:
 
 # Below this many cells a plain Python loop beats any vectorised call: a pandas or Arrow call
 # costs tens of microseconds before it touches a cell, a loop about 0.1 us per cell. The reader
-# stores such tables as Python strings (reader.TEXT) and larger ones in Arrow, and the cell tests
-# below follow the storage: Python loops over Python strings, Arrow kernels over Arrow strings.
-SMALL = 5_000
+# stores tables that small as Python strings (reader.TEXT) and larger ones in Arrow, and the cell
+# tests below follow the storage: Python loops over Python strings, Arrow kernels over Arrow strings.
+SMALL = ARROW_FROM_ROWS
 
 
 def python_engine(s: pd.Series) -> bool:
