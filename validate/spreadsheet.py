@@ -377,10 +377,16 @@ def _hinted(column) -> "np.ndarray":
     return mask
 
 
-def suspect_rows(res: dict, frame, linked: dict) -> "np.ndarray":
+def suspect_rows(res: dict, frame, linked: dict, column=lambda resource, name: None) -> "np.ndarray":
     """Indices of rows with a digits-only value in a linked field or a locale date in a date field:
-    a vectorised filter, so that only these rows are looked at one by one."""
+    a vectorised filter, so that only these rows are looked at one by one. `column(resource, name)`
+    gives a referenced column (or None): a digits-only value that fits every linked pattern and is
+    among the referenced values is intact (a numeric code such as CAMEO's 190), not a suspect."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .patterns import fullmatch
 
     mask = np.zeros(len(frame), dtype=bool)
     for fld in res["schema"]["fields"]:
@@ -393,12 +399,30 @@ def suspect_rows(res: dict, frame, linked: dict) -> "np.ndarray":
                 mask |= np.fromiter((any(t(v) for t in tests) for v in frame[name].to_numpy(dtype=object)), dtype=bool, count=len(frame))
             continue
         if link is not None and link.active:
-            mask |= frame[name].str.fullmatch(DIGITS.pattern).fillna(False).to_numpy(dtype=bool)
+            digits = fullmatch(frame[name], DIGITS.pattern)
+            intact = np.ones(len(frame), dtype=bool)
+            for p in link.patterns:
+                try:
+                    intact &= fullmatch(frame[name], p)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a pattern RE2 refuses is a descriptor error
+                    intact[:] = False
+            target = column(*link.target) if link.target else None
+            if target is not None:
+                intact &= pc.is_in(pa.array(frame[name], type=pa.string(), from_pandas=True),
+                                   value_set=pa.array(target, type=pa.string(), from_pandas=True)).fill_null(False).to_numpy(zero_copy_only=False)
+            elif link.target:
+                intact[:] = False  # the referenced table could not be read: every digits-only value is looked at
+            mask |= digits & ~intact
         if is_date_field(fld):
             mask |= frame[name].str.fullmatch(LOCALE_DATE.pattern).fillna(False).to_numpy(dtype=bool)
         if fld.get("type", "string") == "string":
             mask |= _hinted(frame[name])
     return np.flatnonzero(mask)
+
+
+def frame_column(tables: dict, resource: str, name: str):
+    table = tables.get(resource)
+    return table.frame[name] if table is not None and name in table.frame.columns else None
 
 
 def damage(resources: list[dict], tables: dict) -> tuple[list[Cell], set[tuple[str, int, str]]]:
@@ -410,7 +434,7 @@ def damage(resources: list[dict], tables: dict) -> tuple[list[Cell], set[tuple[s
         table = tables.get(res["name"])
         if table is None:
             continue
-        idx = suspect_rows(res, table.frame, linked)
+        idx = suspect_rows(res, table.frame, linked, lambda resource, name: frame_column(tables, resource, name))
         if len(idx):
             sub = table.frame.iloc[idx]
             sheets[res["name"]] = Sheet(res, sub.to_numpy(dtype=object).tolist(), table.lines[idx].tolist())
