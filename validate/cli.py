@@ -266,7 +266,7 @@ def workbook(path: Path, out: Path | None = None) -> int:
     from .workbook import export
 
     desc = _valid_descriptor(path, "workbook")
-    if desc is None:
+    if desc is None or _not_plain(desc, "workbook"):
         return 1
     print(export(path, desc, out if out is not None else path / "workbook.xlsx").as_posix())
     return 0
@@ -287,6 +287,8 @@ def import_workbook(file: Path, path: Path) -> int:
     desc, problems = load(path)
     if desc is None:
         sys.stdout.write(RENDERERS["text"](problems))
+        return 1
+    if _not_plain(desc, "import-workbook"):
         return 1
     try:
         written, notes, problems = run(path, desc, file, file.name)
@@ -329,6 +331,17 @@ def _valid_descriptor(path: Path, command: str):
 
 
 PUBLISHING = {"docs", "bump", "export", "site"}
+
+
+def _not_plain(desc, command: str) -> bool:
+    """Print why COMMAND cannot round-trip a table read through a dialect or gzip; True if any."""
+    from .dialect import not_plain_problems
+
+    problems = not_plain_problems(desc, command)
+    if problems:
+        sys.stdout.write(RENDERERS["text"](problems))
+        print(f"python -m validate {command}: nothing was written", file=sys.stderr)
+    return bool(problems)
 
 
 class UsageError(Exception):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import versioning as v
+from . import dialect, versioning as v
 from .descriptor import DESCRIPTOR, load, parse_descriptor
 from .problems import md_cell, md_code, position, problem
 from .paths import PathRefused, read_bytes
@@ -101,11 +101,18 @@ def read_at(root: Path, base: str, path: str) -> bytes | None:
         return None
 
 
-def frame(raw: bytes | None, path: str = "", where: str = "") -> pd.DataFrame | None:
+def frame(raw: bytes | None, path: str = "", where: str = "", res: dict | None = None) -> pd.DataFrame | None:
     """The rows of a table as text; bytes that are not UTF-8 or not CSV raise UnreadableTable
-    located at the file's line (`where` names the revision, for the message)."""
+    located at the file's line (`where` names the revision, for the message). A resource read
+    through a dialect or gzip is read so."""
     if raw is None:
         return None
+    if res is not None and not dialect.plain(res):
+        rows = dialect.rows_of(raw, res)
+        if rows is None:
+            raise UnreadableTable(path, [problem(path, 1, 1, "csv-syntax", f"{where or 'the working tree'}: the table cannot be read "
+                                                 "with its dialect or compression; run python -m validate")])
+        return pd.DataFrame(rows[1:], columns=rows[0], dtype=TEXT)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -176,8 +183,8 @@ def diff(root: Path, base: str, to: str | None = None) -> PackageDiff:
     tables = []
     for res in new_desc.get("resources", []) + [r for n, r in olds.items() if n not in {x["name"] for x in new_desc.get("resources", [])}]:
         name, path = res["name"], res["path"]
-        new = frame(new_bytes(path), path, f"at {to}" if to else "the working tree") if res in new_desc.get("resources", []) else None
-        old = frame(read_at(root, base, olds[name]["path"]), olds[name]["path"], f"at {base}") if name in olds else None
+        new = frame(new_bytes(path), path, f"at {to}" if to else "the working tree", res) if res in new_desc.get("resources", []) else None
+        old = frame(read_at(root, base, olds[name]["path"]), olds[name]["path"], f"at {base}", olds.get(name)) if name in olds else None
         td = table_diff(name, res["schema"]["primaryKey"], old, new)
         if td:
             tables.append(td)
