@@ -173,13 +173,57 @@ def test_fmt_leaves_a_dialect_table_as_it_is_and_workbook_refuses_it(tmp_path, c
 
 # -- inline data, several paths, encodings ------------------------------------------------------
 
-@pytest.mark.parametrize("data", [[["id", "n"], ["a", 1]], [{"id": "a", "n": 1}]])
-def test_inline_data_is_refused_located_and_the_rest_is_checked(tmp_path, data):
-    text = write(tmp_path, "", name="unused.csv", data=data)
-    d = json.loads(text)
+def inline(root: Path, data, **props) -> str:
+    """The package of `write` with resource t's rows inline; returns the descriptor text."""
+    d = json.loads(write(root, "", name="unused.csv"))
+    (root / "unused.csv").unlink()
     del d["resources"][0]["path"]
-    (tmp_path / "datapackage.json").write_text(text := json.dumps(d, indent=2))
-    assert keys(validate_package(tmp_path)) == refused(text, '"data"')
+    d["resources"][0].update(data=data, **props)
+    text = json.dumps(d, indent=2)
+    (root / "datapackage.json").write_text(text)
+    return text
+
+
+def row_line(text: str, first_cell: str) -> int:
+    """The line of the '[' or '{' opening the inline row whose first cell is `first_cell` (json.dumps
+    with indent puts it on the line above)."""
+    return at(text, '"name": "t"', '"data"', first_cell)[1] - 1
+
+
+@pytest.mark.parametrize("data", [[["id", "n"], ["a", 1], ["b", "x"], ["c", 2.5]], [{"id": "a", "n": 1}, {"id": "b", "n": "x"}, {"id": "c", "n": 2.5}]],
+                         ids=["arrays", "objects"])
+def test_inline_data_is_checked_at_its_rows_in_the_descriptor(tmp_path, data):
+    text = inline(tmp_path, data)
+    assert keys(validate_package(tmp_path)) == {("datapackage.json", row_line(text, '"b"'), "n", "type-error"),
+                                                ("datapackage.json", row_line(text, '"c"'), "n", "type-error"), OTHER_KEY}
+
+
+def test_inline_data_structure_problems_are_located(tmp_path):
+    text = inline(tmp_path / "arrays", [["id", "n"], ["a"], ["b", 1, 2], ["c", [1]]])
+    assert keys(validate_package(tmp_path / "arrays")) == {
+        ("datapackage.json", row_line(text, '"a"'), "n", "missing-cell"), ("datapackage.json", row_line(text, '"b"'), "3", "extra-cell"),
+        ("datapackage.json", row_line(text, '"c"'), "n", "type-error"), OTHER_KEY}
+    text = inline(tmp_path / "objects", [{"id": "a", "m": 1}])
+    assert keys(validate_package(tmp_path / "objects")) == {("datapackage.json", row_line(text, '"a"'), "m", "extra-cell"), OTHER_KEY}
+    text = inline(tmp_path / "header", [["id", "m"], ["a", 1]])
+    assert keys(validate_package(tmp_path / "header")) == {("datapackage.json", row_line(text, '"id"'), "2", "header-mismatch"), OTHER_KEY}
+
+
+def test_inline_vocabulary_is_a_table_foreign_keys_can_reference(tmp_path):
+    text = inline(tmp_path, [["id", "n"], ["z", 1]])
+    d = json.loads(text)
+    d["resources"][1]["schema"]["fields"][1]["type"] = "string"
+    d["resources"][1]["schema"]["foreignKeys"] = [{"fields": ["id"], "reference": {"resource": "t", "fields": ["id"]}}]
+    (tmp_path / "datapackage.json").write_text(json.dumps(d, indent=2))
+    (tmp_path / "other.csv").write_text("id,n\nz,1\ny,2\n")
+    assert keys(validate_package(tmp_path)) == {("other.csv", 3, "id", "dangling-foreign-key")}
+
+
+@pytest.mark.parametrize("data,props,needle", [([["id", "n"]], {"path": "t.csv"}, '"data"'), ([1, 2], {}, '"data"'), ([], {}, '"data"'),
+                                               ([[1, 2], ["a", 1]], {}, '"data"'), ([["id", "n"]], {"dialect": {"delimiter": ";"}}, '"dialect"')])
+def test_inline_data_of_another_shape_is_refused_located(tmp_path, data, props, needle):
+    text = inline(tmp_path, data, **props)
+    assert keys(validate_package(tmp_path)) == refused(text, needle)
 
 
 def test_a_path_of_one_part_is_the_file_and_of_several_is_refused(tmp_path):
@@ -285,3 +329,41 @@ def test_profile_is_recognised_or_located(tmp_path, where, value, ok):
         text = write(tmp_path, "id,n\na,1\n", **{"$schema": value})
         expected = {OTHER_KEY} if ok else {(*at(text, '"name": "t"', '"$schema"'), "descriptor-error"), OTHER_KEY}
     assert keys(validate_package(tmp_path)) == expected
+
+
+def test_export_refuses_inline_data_located_and_writes_nothing(tmp_path, capsys):
+    text = inline(tmp_path / "pkg", [["id", "n"], ["a", 1]])
+    d = json.loads(text)
+    d.update(version="1.0.0", title="T", licenses=[{"name": "CC0-1.0"}])
+    (tmp_path / "pkg" / "datapackage.json").write_text(text := json.dumps(d, indent=2))
+    (tmp_path / "pkg" / "other.csv").write_text("id,n\nz,1\n")
+    assert main(["export", str(tmp_path / "pkg"), "--out", str(tmp_path / "dist")]) == 1
+    assert capsys.readouterr().out.startswith(":".join(map(str, at(text, '"name": "t"', '"data"'))) + ": descriptor-error: ")
+    assert not (tmp_path / "dist").exists()
+
+
+@pytest.mark.parametrize("kind", ["dialect", "gzip", "inline"])
+def test_diff_reads_a_table_as_its_resource_says(tmp_path, kind):
+    import subprocess
+
+    from validate.diff import diff
+
+    def package(value: str) -> None:
+        if kind == "inline":
+            inline(tmp_path, [["id", "n"], ["a", value]])
+        elif kind == "gzip":
+            write(tmp_path, gzip.compress(f"id,n\na,{value}\n".encode(), mtime=0), name="t.csv.gz")
+        else:
+            write(tmp_path, f"id;n\na;{value}\n", dialect={"delimiter": ";"})
+        d = json.loads((tmp_path / "datapackage.json").read_text())
+        d["resources"][0]["schema"]["primaryKey"] = ["id"]
+        (tmp_path / "datapackage.json").write_text(json.dumps(d, indent=2))
+
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=T", "-c", "user.email=t@example.org"]
+    package("1")
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-qm", "base"], check=True)
+    package("2")
+    result = diff(tmp_path, "HEAD")
+    assert [(t.name, t.changed) for t in result.tables] == [("t", [("a", "n", "1", "2")])]

@@ -164,7 +164,7 @@ def export(path: Path, out: Path | None = None) -> int:
     from publish.export import ExportRefused, build
 
     desc = _valid_descriptor(path, "export")
-    if desc is None:
+    if desc is None or _not_plain(desc, "export", inline_only=True):
         return 1
     target = out if out is not None else path / "dist"
     try:
@@ -191,7 +191,7 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
     if not (dist / "SHA256SUMS").is_file():
         raise UsageError(f"{dist} has no SHA256SUMS; run python -m validate export (make dist) first")
     desc = _valid_descriptor(path, "site")
-    if desc is None:
+    if desc is None or _not_plain(desc, "site", inline_only=True):
         return 1
     for needed in ("CITATION.cff", "docs/codebook.md"):
         if not (path / needed).is_file() or (path / needed).is_symlink():
@@ -333,11 +333,12 @@ def _valid_descriptor(path: Path, command: str):
 PUBLISHING = {"docs", "bump", "export", "site"}
 
 
-def _not_plain(desc, command: str) -> bool:
-    """Print why COMMAND cannot round-trip a table read through a dialect or gzip; True if any."""
+def _not_plain(desc, command: str, inline_only: bool = False) -> bool:
+    """Print why COMMAND cannot round-trip a table read through a dialect, gzip or inline data
+    (with `inline_only`, only inline data); True if any."""
     from .dialect import not_plain_problems
 
-    problems = not_plain_problems(desc, command)
+    problems = not_plain_problems(desc, command, inline_only)
     if problems:
         sys.stdout.write(RENDERERS["text"](problems))
         print(f"python -m validate {command}: nothing was written", file=sys.stderr)

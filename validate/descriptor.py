@@ -169,7 +169,7 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
     reading, readable = dialect.check_resource(res, lambda detail, *needles: err("descriptor-error", detail, *needles), desc.conventions)
     if not readable:
         return reading, False
-    if res.get("path") != f"data/{name}.csv":
+    if "data" not in res and res.get("path") != f"data/{name}.csv":
         try:
             resolve(root, res.get("path"))
         except PathRefused as exc:

@@ -98,8 +98,8 @@ def check_resource(res: dict, err, conventions: frozenset[str]) -> tuple[list, b
             if key in schema and (why := profile_problem("schema", schema[key])) is not None:
                 out += err(why, '"schema"', f'"{key}"')
     if "data" in res:
-        return out + err("inline 'data' is not checked by this validator; move the rows to a CSV file in the package and name it in 'path'",
-                         '"data"'), False
+        found, readable = _check_inline(res, err, conventions)
+        return out + found, readable
     path = res.get("path")
     if isinstance(path, list):
         if len(path) != 1:
@@ -153,6 +153,108 @@ def check_resource(res: dict, err, conventions: frozenset[str]) -> tuple[list, b
     if terminator is not None and terminator != "\n" and "lineEndings" in conventions:
         out += err(f"dialect lineTerminator {terminator!r} conflicts with conventions.lineEndings 'lf'; drop one of the two", '"dialect"', '"lineTerminator"')
     return out, True
+
+
+def _check_inline(res: dict, err, conventions: frozenset[str]) -> tuple[list, bool]:
+    """Inline `data`: an array of arrays whose first is the header, or an array of objects; its
+    rows are checked like a table's, located at their lines in datapackage.json (the resource's
+    path becomes datapackage.json)."""
+    data = res["data"]
+    if "path" in res:
+        return err("has both 'path' and 'data'; a resource holds its rows in one of the two", '"data"'), False
+    if not isinstance(data, list) or not data or not (all(isinstance(r, list) for r in data) or all(isinstance(r, dict) for r in data)):
+        return err("inline 'data' must be a non-empty array of arrays (the first one the header) or an array of objects", '"data"'), False
+    if isinstance(data[0], list) and not all(isinstance(h, str) for h in data[0]):
+        return err("the first array of inline 'data' is the header: it must hold the field names as strings", '"data"'), False
+    for key in ("dialect", "compression", "encoding", "bytes", "hash"):
+        if key in res:
+            return err(f"'{key}' describes a file, and inline 'data' is none; drop '{key}'", f'"{key}"'), False
+    out = []
+    if "tablePaths" in conventions:
+        out += err("inline 'data' conflicts with conventions.tablePaths, which keeps each table in data/<name>.csv; "
+                   "the rows are still checked", '"data"')
+    res["path"] = DESCRIPTOR  # where its problems are
+    return out, True
+
+
+def _inline_cell(value: object) -> str | None:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int)):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    return None  # an array or object: no cell
+
+
+def _inline_lines(text: str, data: list) -> list[int]:
+    """The line in datapackage.json where each element of the inline array starts."""
+    import json
+
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[ \t\n\r]*")
+    for m in re.finditer(r'"data"[ \t\n\r]*:[ \t\n\r]*\[', text):
+        try:
+            value, _ = decoder.raw_decode(text, m.end() - 1)
+        except ValueError:
+            continue
+        if value != data:
+            continue
+        starts, pos = [], ws.match(text, m.end()).end()
+        for _ in data:
+            starts.append(text.count("\n", 0, pos) + 1)
+            _, pos = decoder.raw_decode(text, pos)
+            pos = ws.match(text, pos).end() + 1  # past the comma
+            pos = ws.match(text, pos).end()
+        return starts
+    return [1] * len(data)
+
+
+def read_inline(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES):
+    """(Table, problems) of inline data, each row at its line in datapackage.json."""
+    from .reader import Table, header_problem, text_dtype
+
+    try:
+        text = read_bytes(root, DESCRIPTOR, max_bytes).decode("utf-8")
+    except (PathRefused, UnicodeDecodeError):
+        text = ""
+    data, fields = res["data"], [f["name"] for f in res["schema"]["fields"]]
+    lines = _inline_lines(text, data)
+    out: list[Problem] = []
+    if isinstance(data[0], list):
+        header, rows, lines = data[0], data[1:], lines
+        if header != fields:
+            out.append(replace(header_problem(DESCRIPTOR, header, fields), line=lines[0]))
+            if len(set(header)) != len(header) or not set(header) & set(fields):
+                return None, out
+        lines = lines[1:]
+    else:
+        header, rows = fields, []
+        for row, line in zip(data, lines):
+            extra = [k for k in row if k not in fields]
+            if extra:
+                out.append(problem(DESCRIPTOR, line, extra[0], "extra-cell", f"keys {extra[:5]!r} are not fields of the resource"))
+            rows.append([row.get(f) for f in fields])
+    n = len(header)
+    kept, kept_lines = [], []
+    for row, line in zip(rows, lines):
+        cells = [_inline_cell(v) for v in row]
+        if None in cells:
+            out.append(problem(DESCRIPTOR, line, header[cells.index(None)] if cells.index(None) < n else cells.index(None) + 1, "type-error",
+                               "an inline cell is an array or object; cells are strings, numbers, booleans or null"))
+            cells = ["" if c is None else c for c in cells]
+        if len(cells) > n:
+            out.append(problem(DESCRIPTOR, line, n + 1, "extra-cell", f"{len(cells)} cells where the header has {n}"))
+        elif len(cells) < n:
+            out.append(problem(DESCRIPTOR, line, header[len(cells)], "missing-cell", f"{len(cells)} cells where the header has {n}"))
+        kept.append((cells + [""] * n)[:n])
+        kept_lines.append(line)
+    columns = dict(zip(header, zip(*kept))) if kept else {h: () for h in header}
+    dtype = text_dtype(len(kept))
+    frame = pd.DataFrame({f: pd.Series(columns[f], dtype=dtype) for f in fields if f in columns})
+    return Table(res["name"], DESCRIPTOR, frame, np.asarray(kept_lines, dtype=np.int64)), out
 
 
 def _dialect_problem(key: str, value: object) -> str | None:
@@ -209,7 +311,7 @@ def _hash_problem(value: object) -> str | None:
 
 def plain(res: dict) -> bool:
     """Whether the resource is plain CSV, read by reader.py's fast path."""
-    return not (effective(res) or compressed(res))
+    return not (effective(res) or compressed(res) or "data" in res)
 
 
 def compressed(res: dict) -> bool:
@@ -254,6 +356,8 @@ def read_table(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES):
     """(Table or None, problems) of a resource that is not plain CSV."""
     from .reader import decode, parse
 
+    if "data" in res:
+        return read_inline(root, res, max_bytes)
     path = res["path"]
     try:
         raw = read_bytes(root, path, max_bytes)
@@ -350,6 +454,12 @@ def parse_dialect(text: str, path: str, name: str, fields: list[str], settings: 
 
 def rows_of(raw: bytes, res: dict, limit: int = DEFAULT_MAX_BYTES) -> list[list[str]] | None:
     """Header and rows of a table that is not plain CSV (for diff), or None when it cannot be read."""
+    if "data" in res:
+        fields = [f["name"] for f in res["schema"]["fields"]]
+        data = res["data"]
+        rows = data[1:] if isinstance(data[0], list) else [[r.get(f) for f in fields] for r in data]
+        header = data[0] if isinstance(data[0], list) else fields
+        return [list(header)] + [[_inline_cell(v) or "" for v in (list(r) + [None] * len(header))[: len(header)]] for r in rows]
     try:
         if compressed(res):
             raw = gunzip(raw, limit)
@@ -390,14 +500,22 @@ def integrity_problems(root: Path, desc, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     return out
 
 
-def not_plain_problems(desc, command: str) -> list[Problem]:
-    """A located refusal for each resource a command that writes plain CSV cannot round-trip."""
+def not_plain_problems(desc, command: str, inline_only: bool = False) -> list[Problem]:
+    """A located refusal for each resource a command that writes plain CSV cannot round-trip
+    (with `inline_only`, each resource whose rows are no file, for the commands that ship files)."""
     out = []
     for res in desc.resources:
-        if plain(res):
+        if plain(res) or (inline_only and "data" not in res):
             continue
-        needle = '"dialect"' if effective(res) else ('"compression"' if "compression" in res else '"path"')
+        if "data" in res:
+            needle, how = '"data"', "inline data"
+            why = "its rows are in no file it can ship" if inline_only else "it cannot write rows into datapackage.json"
+        else:
+            needle = '"dialect"' if effective(res) else ('"compression"' if "compression" in res else '"path"')
+            how = "its dialect" if effective(res) else "gzip compression"
+            why = "it would rewrite the file in another form"
         out.append(problem(DESCRIPTOR, *desc.locate('"resources"', f'"name": "{res["name"]}"', needle), "descriptor-error",
-                           f"resource {res['name']!r} is read through its {'dialect' if effective(res) else 'gzip compression'}; "
-                           f"{command} reads and writes plain comma-separated UTF-8 CSV only, so it would rewrite the file in another form"))
+                           f"resource {res['name']!r} is read through {how}; {command} "
+                           + ("ships each table as its file" if inline_only else "reads and writes plain comma-separated UTF-8 CSV files only")
+                           + f", and {why}; move the rows to a CSV file"))
     return out

@@ -185,7 +185,8 @@ def diff(root: Path, base: str, to: str | None = None) -> PackageDiff:
         name, path = res["name"], res["path"]
         new = frame(new_bytes(path), path, f"at {to}" if to else "the working tree", res) if res in new_desc.get("resources", []) else None
         old = frame(read_at(root, base, olds[name]["path"]), olds[name]["path"], f"at {base}", olds.get(name)) if name in olds else None
-        td = table_diff(name, res["schema"]["primaryKey"], old, new)
+        # a table without a primary key is keyed by all its fields: a changed row is one removed and one added
+        td = table_diff(name, res["schema"]["primaryKey"] or [f["name"] for f in res["schema"]["fields"]], old, new)
         if td:
             tables.append(td)
     return PackageDiff(base, old_desc.get("version"), new_desc.get("version"), v.descriptor_changes(old_desc, new_desc), tables,
