@@ -24,6 +24,8 @@ from validate.descriptor import load
 from validate.reader import read_table
 
 FIELDS = [{"name": "id"}, {"name": "n", "type": "integer"}]
+HONOURED_KEYS = {"delimiter", "quoteChar", "doubleQuote", "escapeChar", "skipInitialSpace", "header", "commentChar", "lineTerminator",
+                 "headerRows", "commentRows", "nullSequence", "$schema"}
 OTHER = ("other.csv", "id,n\nz,not-a-number\n")  # a second resource: its problem must always be reported
 OTHER_KEY = ("other.csv", 2, "n", "type-error")
 
@@ -367,3 +369,21 @@ def test_diff_reads_a_table_as_its_resource_says(tmp_path, kind):
     package("2")
     result = diff(tmp_path, "HEAD")
     assert [(t.name, t.changed) for t in result.tables] == [("t", [("a", "n", "1", "2")])]
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=4)
+                    | st.sampled_from([";", "\t", "#", "\n", "\r\n", "gz", "zip", "utf-8", "latin-1", "md5:", "t.csv"]),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(sorted(HONOURED_KEYS)), inner, max_size=4),
+                    max_leaves=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prop=st.sampled_from(["dialect", "encoding", "compression", "bytes", "hash", "data", "path", "$schema", "profile"]), value=JSON)
+def test_any_json_in_a_reading_property_is_answered(tmp_path_factory, prop, value, capsys):
+    root = tmp_path_factory.mktemp("any")
+    write(root, "id;n\n# c\na;1\n", **{prop: value})
+    for args in ([str(root)], ["fmt", "--check", str(root)]):
+        assert main(args) in (0, 1)
+        out = capsys.readouterr()
+        assert "internal error" not in out.err
+        assert all(line.count(":") >= 4 for line in out.out.splitlines() if not line.startswith(("invalid:", "canonical:", "valid:")))

@@ -217,7 +217,7 @@ def test_descriptor_of_another_shape_is_a_located_descriptor_error(pkg, text, ca
 
 
 @pytest.mark.parametrize("where,key,value", [("field", "type", ["string"]), ("field", "type", {"x": 1}),
-                                              ("resource", "path", ["data/events.csv"]), ("resource", "path", {"a": 1})])
+                                              ("resource", "path", ["data/events.csv", "data/actors.csv"]), ("resource", "path", {"a": 1})])
 def test_descriptor_value_of_another_type_is_located(pkg, where, key, value):
     d = pkg.descriptor()
     res = pkg.resource(d, "events")
@@ -727,3 +727,10 @@ def test_codebook_and_readme_show_hostile_values_as_text(pkg):
     for md in (codebook(pkg.root), readme(pkg.root, (pkg.root / "README.md").read_text(encoding="utf-8"))):
         assert "<img" not in md and "<script" not in md and "<javascript" not in md
         assert not re.search(r"(?<!\\)\]\((?:javascript|http://evil)", md)  # every link bracket escaped
+
+
+def test_header_losing_the_field_a_self_reference_points_to_is_answered(pkg):
+    """Found by test_validator_survives_byte_damage: a bidi mark before the header's first name left
+    the parent key checking a column the table no longer had (an internal error)."""
+    pkg.write_raw("actors", "\u202e".encode() + pkg.raw("actors"))
+    assert pkg.validate() == {("data/actors.csv", 1, "1", "header-mismatch")}

@@ -109,7 +109,7 @@ def check_resource(res: dict, err, conventions: frozenset[str]) -> tuple[list, b
     encoding = res.get("encoding", "utf-8")
     try:
         known = codecs.lookup(encoding).name if isinstance(encoding, str) else None
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
         known = None
     if known not in ("utf-8", "utf-8-sig"):
         return out + err(f"encoding {encoding!r} is not supported: tables are read as UTF-8 only; save the file as UTF-8 "

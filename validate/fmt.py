@@ -140,8 +140,6 @@ def apply(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[str], li
     changes, notes, problems = plan(root, max_bytes)
     if problems:
         return [], problems, []
-    if not changes:
-        return [], [], notes
     with scratch_directory("fmt") as scratch:
         shutil.copy2(root / DESCRIPTOR, scratch / DESCRIPTOR)
         if (root / "data").is_dir():
