@@ -127,7 +127,7 @@ def test_dialect_property_not_read_is_refused_located(tmp_path, dialect, key):
     assert keys(validate_package(tmp_path)) == refused(text, '"dialect"', f'"{key}"')
 
 
-@pytest.mark.parametrize("dialect", ["dialect.json", [1], {"delimiter": ";", "quoteChar": ";"}])
+@pytest.mark.parametrize("dialect", ["dialect.json", [1], {"delimiter": ";", "quoteChar": ";"}, {"delimiter": '"'}, {"escapeChar": ","}])
 def test_dialect_of_another_shape_is_refused_located(tmp_path, dialect):
     text = write(tmp_path, "id,n\na,1\n", dialect=dialect)
     assert keys(validate_package(tmp_path)) == refused(text, '"dialect"')

@@ -142,8 +142,8 @@ def check_resource(res: dict, err, conventions: frozenset[str]) -> tuple[list, b
         if why is not None:
             return out + err(f"dialect {key} {why}; the table is not read", '"dialect"', f'"{key}"'), False
     settings = effective(res)
-    if len({settings.get(k) for k in ("delimiter", "quotechar", "escapechar") if settings.get(k)}) < \
-            sum(1 for k in ("delimiter", "quotechar", "escapechar") if settings.get(k)):
+    chars = [c for c in (settings.get("delimiter", ","), settings.get("quotechar", '"'), settings.get("escapechar")) if c]
+    if len(set(chars)) < len(chars):
         return out + err("dialect delimiter, quoteChar and escapeChar must be three different characters; the table is not read", '"dialect"'), False
     if settings and "canonicalForm" in conventions:
         out += err(f"dialect {_describe(settings)} conflicts with conventions.canonicalForm, whose canonical form is comma-separated, "
