@@ -26,6 +26,9 @@ ASSETS = Path(__file__).parent / "assets"
 DOCS = {"codebook.md": ("codebook.html", "Codebook"), "coding-decisions.md": ("coding-decisions.html", "Coding decisions"),
         "agreement.md": ("agreement.html", "Inter-coder agreement")}
 LONG_TEXT = 60  # a column whose values run longer gets a readable minimum width in the browser
+CELL_CHARS = 2_000  # the browser shows a longer cell cut, with its full length
+PAGE_CHARS = 2_000_000  # what the page embeds of all tables together (each table its share) ...
+MIN_TABLE_CHARS = 64_000  # ... but never less than this per table
 DESCRIBE = {".zip": "the whole Frictionless data package: CSV tables, datapackage.json, archived source, codebook",
             ".sqlite": "every table with its keys and views, for sqlite3 or Datasette",
             ".json": "Datasette metadata (titles, descriptions, licence, facets)" }
@@ -96,15 +99,33 @@ def downloads(dist: Path) -> str:
     return f'<ul class="downloads">{"".join(items)}</ul>'
 
 
+def _cell(value: str) -> str:
+    if len(value) <= CELL_CHARS:
+        return value
+    return f"{value[:CELL_CHARS]}… [cut here: {len(value):,} characters in all; the whole value is in the downloads]"
+
+
 def table_data(root: Path, desc: Descriptor) -> list[dict]:
-    """Every row of every table, as text, for the table browser."""
+    """The rows of every table, as text, for the table browser, within a budget: a cell over
+    CELL_CHARS characters is cut and says its full length, and each table embeds its first rows
+    up to its share of PAGE_CHARS (never fewer than one row); `total` says how many rows it has,
+    so the page says how many more are in the downloads. A 50 MB cell makes no 50 MB page."""
     out = []
+    share = max(PAGE_CHARS // max(len(desc.resources), 1), MIN_TABLE_CHARS)
     for res in desc.resources:
         table, _ = read_table(root, res)
         fields = [f["name"] for f in res["schema"]["fields"]]
-        rows = table.frame[fields].to_numpy().tolist() if table is not None else []
+        rows, used, total = [], 0, 0
+        if table is not None:
+            total = len(table.frame)
+            for row in table.frame[fields].itertuples(index=False, name=None):
+                cells = [_cell(v) for v in row]
+                used += sum(map(len, cells)) + 3 * len(cells)
+                if rows and used > share:
+                    break
+                rows.append(cells)
         longest = [max((len(r[i]) for r in rows), default=0) for i in range(len(fields))]
-        out.append({"name": res["name"], "title": res.get("title", res["name"]), "fields": fields, "rows": rows,
+        out.append({"name": res["name"], "title": res.get("title", res["name"]), "fields": fields, "rows": rows, "total": total,
                     "numeric": [f.get("type") in ("integer", "number", "year") for f in res["schema"]["fields"]],
                     "long": [n > LONG_TEXT for n in longest]})
     return out
@@ -114,7 +135,9 @@ def browser(root: Path, desc: Descriptor) -> str:
     data = table_data(root, desc)
     first = data[0]
     rows = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in r) + "</tr>" for r in first["rows"])
-    fallback = (f'<table id="tb"><caption>{_e(first["title"])} ({_e(first["name"])})</caption><thead><tr>'
+    more = first["total"] - len(first["rows"])
+    note = f"; the first {len(first['rows'])} of {first['total']} rows, every row is in the downloads" if more else ""
+    fallback = (f'<table id="tb"><caption>{_e(first["title"])} ({_e(first["name"])}){_e(note)}</caption><thead><tr>'
                 + "".join(f'<th scope="col">{_e(f)}</th>' for f in first["fields"]) + f"</tr></thead><tbody>{rows}</tbody></table>")
     return (f'<div id="tb-controls" class="controls" hidden>'
             '<label for="tb-table">Table <select id="tb-table"></select></label>'
@@ -165,7 +188,8 @@ def index(root: Path, desc: Descriptor, dist: Path, pages: dict[str, str]) -> st
 <h2 id="downloads">Downloads</h2>{downloads(dist)}
 <h2 id="timeline">Timeline</h2>{timeline(root, desc)}
 <h2 id="browse">Browse the tables</h2>
-<p>Every row of every table. Pick a table, search all columns or one, and sort by a column's header.</p>
+<p>Every row of every table (of a very large table its first rows, and of a very long value its beginning: the downloads hold them whole).
+Pick a table, search all columns or one, and sort by a column's header.</p>
 <noscript><p>The browser needs JavaScript; without it the first table is shown below, and every table is in the downloads.</p></noscript>
 {browser(root, desc)}
 <h2 id="codebook">Codebook</h2><p>The <a href="codebook.html">codebook</a> describes every table, field and code;

@@ -48,7 +48,9 @@ def aligned(res: dict, columns: list[str]) -> dict:
     schema = dict(res["schema"])
     schema["fields"] = [f for f in schema["fields"] if f["name"] in have]
     schema["primaryKey"] = schema["primaryKey"] if set(schema["primaryKey"]) <= have else []
-    schema["foreignKeys"] = [fk for fk in schema.get("foreignKeys", []) if set(fk["fields"]) <= have]
+    # a key to the resource itself also needs the fields it references (a damaged header may lack them)
+    schema["foreignKeys"] = [fk for fk in schema.get("foreignKeys", []) if set(fk["fields"]) <= have
+                             and ((fk["reference"].get("resource") or res["name"]) != res["name"] or set(fk["reference"]["fields"]) <= have)]
     return {**res, "schema": schema}
 
 

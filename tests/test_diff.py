@@ -249,3 +249,22 @@ def test_check_version_reads_the_retired_table_through_the_path_guard(repo, dama
     assert "internal error" not in out.err and "Traceback" not in out.err
     codes = {line.split(":")[3].strip() for line in out.out.splitlines() if line.startswith("data/retired_ids.csv:")}
     assert codes and codes <= {"unsafe-path", "missing-file", "encoding-error", "spreadsheet-encoding"}
+
+
+@pytest.mark.parametrize("side", ["base", "working tree"])
+def test_table_that_is_not_utf8_is_a_located_problem(repo, side, capsys):
+    """A table of BASE (or of the working tree) that is not UTF-8: path:line:column: code, exit 1."""
+    rows = repo.rows("event_roles")
+    raw = repo.raw("event_roles")
+    damaged = raw.replace(rows[2][1].encode(), rows[2][1].encode() + b" caf\xe9", 1)
+    repo.write_raw("event_roles", damaged)
+    if side == "base":
+        commit_package(repo.root, "latin-1 table")
+        repo.write_raw("event_roles", raw)
+    line = damaged[: damaged.index(b"\xe9")].count(b"\n") + 1
+    assert main(["diff", "HEAD", str(repo.root)]) == 1
+    out = capsys.readouterr()
+    assert "internal error" not in out.err and "Traceback" not in out.err
+    (first,) = [l for l in out.out.splitlines() if l.startswith("data/")]
+    assert first.split(":")[:4] == ["data/event_roles.csv", str(line), first.split(":")[2], " encoding-error"]
+    assert ("at HEAD" in first) == (side == "base")

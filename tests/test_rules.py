@@ -127,6 +127,48 @@ def table_over_the_size_limit(pkg):
     return {("data/events.csv", 1, "1", "file-too-large")}
 
 
+@case("bytes-mismatch")
+def declared_size_differs(pkg):
+    d = pkg.descriptor()
+    pkg.resource(d, "event_roles")["bytes"] = len(pkg.raw("event_roles")) + 1
+    text = pkg.write_descriptor(d)
+    line, col = json_line(text, '"resources"', '"name": "event_roles"', '"bytes"')
+    return {("datapackage.json", line, col, "bytes-mismatch")}
+
+
+@case("hash-mismatch")
+def declared_hash_differs(pkg):
+    import hashlib
+
+    d = pkg.descriptor()
+    pkg.resource(d, "event_roles")["hash"] = "sha256:" + hashlib.sha256(pkg.raw("event_roles") + b" ").hexdigest()
+    text = pkg.write_descriptor(d)
+    line, col = json_line(text, '"resources"', '"name": "event_roles"', '"hash"')
+    return {("datapackage.json", line, col, "hash-mismatch")}
+
+
+@case("compression-error")
+def declared_gzip_that_is_not(pkg):
+    d = pkg.descriptor()
+    pkg.resource(d, "event_roles")["compression"] = "gz"  # the file is plain CSV
+    pkg.write_descriptor(d)
+    return {("data/event_roles.csv", 1, "1", "compression-error")}
+
+
+@case("file-too-large")
+def gzip_table_expanding_over_the_limit(pkg):
+    import gzip
+
+    d = pkg.descriptor()
+    pkg.resource(d, "event_roles")["compression"] = "gz"
+    pkg.write_descriptor(d)
+    rows = pkg.rows("event_roles")
+    rows[1][1] += " padding" * 40_000
+    pkg.write_raw("event_roles", gzip.compress("".join(",".join(r) + "\n" for r in rows).encode()))
+    pkg.limit = 100_000  # above the compressed file and the descriptor, below what it expands to
+    return {("data/event_roles.csv", 1, "1", "file-too-large")}
+
+
 @case("invalid-version")
 def version_not_semver(pkg):
     d = pkg.descriptor()

@@ -213,6 +213,31 @@ def test_data_text_is_escaped_never_markup(tmp_path):
     assert "&lt;img src=x onerror=" in (site / "codebook.html").read_text(encoding="utf-8")
 
 
+def test_a_huge_cell_or_table_makes_no_huge_page(tmp_path):
+    """The browser embeds a long cell cut, saying its length, and of a long table its first rows,
+    saying how many more the downloads hold: a 5 MB cell and 20,000 rows still make a small page."""
+    from helpers import Pkg
+
+    from publish.site import CELL_CHARS, PAGE_CHARS
+
+    pkg = Pkg(_full_copy(tmp_path))
+    rows = pkg.rows("event_roles")
+    huge = "long " * 1_000_000
+    rows[1][1] = huge.strip()
+    rows += [[f"zz-role-{i:05d}", f"Role number {i}."] for i in range(20_000)]
+    pkg.write_rows("event_roles", rows)
+    assert pkg.validate() == set()
+    assert main(["docs", str(pkg.root)]) == 0
+    site = build(pkg.root, tmp_path / "out")
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert len(index.encode()) < PAGE_CHARS * 1.5 < len(huge)
+    (data,) = [json.loads(body) for kind, body in Page(index).scripts if kind == "application/json"]
+    roles = next(t for t in data if t["name"] == "event_roles")
+    assert roles["total"] == len(rows) - 1 and 0 < len(roles["rows"]) < roles["total"]
+    cut = roles["rows"][0][1]
+    assert cut.startswith(huge[:CELL_CHARS]) and len(cut) < CELL_CHARS + 200 and f"{len(huge.strip()):,} characters" in cut
+
+
 def _driver(width: int, height: int):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

@@ -164,7 +164,7 @@ def export(path: Path, out: Path | None = None) -> int:
     from publish.export import ExportRefused, build
 
     desc = _valid_descriptor(path, "export")
-    if desc is None:
+    if desc is None or _not_plain(desc, "export", inline_only=True):
         return 1
     target = out if out is not None else path / "dist"
     try:
@@ -191,7 +191,7 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
     if not (dist / "SHA256SUMS").is_file():
         raise UsageError(f"{dist} has no SHA256SUMS; run python -m validate export (make dist) first")
     desc = _valid_descriptor(path, "site")
-    if desc is None:
+    if desc is None or _not_plain(desc, "site", inline_only=True):
         return 1
     for needed in ("CITATION.cff", "docs/codebook.md"):
         if not (path / needed).is_file() or (path / needed).is_symlink():
@@ -269,7 +269,7 @@ def workbook(path: Path, out: Path | None = None) -> int:
     from .workbook import export
 
     desc = _valid_descriptor(path, "workbook")
-    if desc is None:
+    if desc is None or _not_plain(desc, "workbook"):
         return 1
     print(export(path, desc, out if out is not None else path / "workbook.xlsx").as_posix())
     return 0
@@ -290,6 +290,8 @@ def import_workbook(file: Path, path: Path) -> int:
     desc, problems = load(path)
     if desc is None:
         sys.stdout.write(RENDERERS["text"](problems))
+        return 1
+    if _not_plain(desc, "import-workbook"):
         return 1
     try:
         written, notes, problems = run(path, desc, file, file.name)
@@ -332,6 +334,18 @@ def _valid_descriptor(path: Path, command: str):
 
 
 PUBLISHING = {"docs", "bump", "export", "site"}
+
+
+def _not_plain(desc, command: str, inline_only: bool = False) -> bool:
+    """Print why COMMAND cannot round-trip a table read through a dialect, gzip or inline data
+    (with `inline_only`, only inline data); True if any."""
+    from .dialect import not_plain_problems
+
+    problems = not_plain_problems(desc, command, inline_only)
+    if problems:
+        sys.stdout.write(RENDERERS["text"](problems))
+        print(f"python -m validate {command}: nothing was written", file=sys.stderr)
+    return bool(problems)
 
 
 class UsageError(Exception):

@@ -31,7 +31,19 @@ CODES: dict[str, tuple[str, str]] = {
         "the package version is not semantic versioning (MAJOR.MINOR.PATCH)",
         "set 'version' to a version such as 1.2.0",
     ),
+    "bytes-mismatch": (
+        "a file's size differs from the 'bytes' its resource declares",
+        "restore the file the descriptor describes, or correct 'bytes' to the file's size (wc -c)",
+    ),
+    "hash-mismatch": (
+        "a file's hash differs from the 'hash' its resource declares",
+        "restore the file the descriptor describes, or correct 'hash' (md5sum, or sha256sum for 'sha256:...')",
+    ),
     # Bytes and CSV structure
+    "compression-error": (
+        "a compressed table cannot be decompressed (damaged or truncated gzip)",
+        "compress the CSV again with gzip, or store it uncompressed and drop 'compression'",
+    ),
     "encoding-error": (
         "the file is not valid UTF-8",
         "save the file as UTF-8 (not UTF-16, Latin-1 or Windows-1252)",

@@ -8,6 +8,7 @@ from schemas import Context, aligned, archive_problems, check_table, coverage_pr
 
 from .declarations import FILE_CODES
 from .descriptor import DESCRIPTOR, load
+from .dialect import integrity_problems
 from .paths import DEFAULT_MAX_BYTES
 from .problems import Problem, problem, sort_problems
 from .reader import read_table
@@ -35,6 +36,7 @@ def validate_package(root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES)
         table = tables[res["name"]]
         if table is not None:
             problems += check_table(res, table.frame, table.lines, ctx)
+    problems += integrity_problems(root, desc, max_bytes)
     problems += archive_problems(ctx, desc)
     problems += coverage_problems(ctx, resources)
     problems = _spreadsheet(problems, resources, tables)

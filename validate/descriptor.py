@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import declarations
+from . import declarations, dialect
 from .patterns import pattern_error
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, resolve
 from .problems import Problem, position, problem
@@ -85,7 +85,7 @@ def parse_descriptor(raw: bytes, root: Path, files: bool = True, partial: bool =
     desc = Descriptor(data, text)
     desc.names = {r["name"] for r in data["resources"] if isinstance(r, dict) and isinstance(r.get("name"), str)}
     desc.conventions, problems = declarations.conventions(data, desc.locate, DESCRIPTOR)
-    problems += _check_version(desc) + _check_name(desc)
+    problems += _check_version(desc) + _check_name(desc) + dialect.package_problems(data, desc.locate)
     names: set[str] = set()
     for i, res in enumerate(data["resources"]):
         found, usable = _check_resource(root, desc, res, i, names)
@@ -166,7 +166,10 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
         return err("descriptor-error", "the name must be snake_case"), False
     if name.startswith("sqlite_"):  # SQLite reserves these table names; export could not create the table
         return err("descriptor-error", "names starting with 'sqlite_' are reserved by SQLite, which the downloads include; rename the resource"), False
-    if res.get("path") != f"data/{name}.csv":
+    reading, readable = dialect.check_resource(res, lambda detail, *needles: err("descriptor-error", detail, *needles), desc.conventions)
+    if not readable:
+        return reading, False
+    if "data" not in res and res.get("path") != f"data/{name}.csv":
         try:
             resolve(root, res.get("path"))
         except PathRefused as exc:
@@ -194,7 +197,7 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
     derived = _check_derived(res, err)
     if derived:
         res.pop("derivedFrom")
-    return out + derived, usable
+    return reading + out + derived, usable
 
 
 def _field_refusal(fld: dict) -> str | None:

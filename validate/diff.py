@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import versioning as v
+from . import dialect, versioning as v
 from .descriptor import DESCRIPTOR, load, parse_descriptor
-from .problems import md_cell, md_code, problem
+from .problems import md_cell, md_code, position, problem
 from .paths import PathRefused, read_bytes
-from .reader import TEXT
+from .reader import TEXT, syntax_problem
 
 
 class GitError(Exception):
@@ -101,10 +101,28 @@ def read_at(root: Path, base: str, path: str) -> bytes | None:
         return None
 
 
-def frame(raw: bytes | None) -> pd.DataFrame | None:
+def frame(raw: bytes | None, path: str = "", where: str = "", res: dict | None = None) -> pd.DataFrame | None:
+    """The rows of a table as text; bytes that are not UTF-8 or not CSV raise UnreadableTable
+    located at the file's line (`where` names the revision, for the message). A resource read
+    through a dialect or gzip is read so."""
     if raw is None:
         return None
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    if res is not None and not dialect.plain(res):
+        rows = dialect.rows_of(raw, res)
+        if rows is None:
+            raise UnreadableTable(path, [problem(path, 1, 1, "csv-syntax", f"{where or 'the working tree'}: the table cannot be read "
+                                                 "with its dialect or compression; run python -m validate")])
+        return pd.DataFrame(rows[1:], columns=rows[0], dtype=TEXT)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableTable(path, [problem(path, *position(raw, exc.start), "encoding-error",
+                                             f"{where or 'the working tree'}: byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8")]) from None
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        found = syntax_problem(text, path, exc)
+        raise UnreadableTable(path, [problem(path, found.line, found.column, "csv-syntax", f"{where or 'the working tree'}: {exc}")]) from None
     if not rows:
         return None
     width = len(rows[0])
@@ -165,9 +183,10 @@ def diff(root: Path, base: str, to: str | None = None) -> PackageDiff:
     tables = []
     for res in new_desc.get("resources", []) + [r for n, r in olds.items() if n not in {x["name"] for x in new_desc.get("resources", [])}]:
         name, path = res["name"], res["path"]
-        new = frame(new_bytes(path)) if res in new_desc.get("resources", []) else None
-        old = frame(read_at(root, base, olds[name]["path"])) if name in olds else None
-        td = table_diff(name, res["schema"]["primaryKey"], old, new)
+        new = frame(new_bytes(path), path, f"at {to}" if to else "the working tree", res) if res in new_desc.get("resources", []) else None
+        old = frame(read_at(root, base, olds[name]["path"]), olds[name]["path"], f"at {base}", olds.get(name)) if name in olds else None
+        # a table without a primary key is keyed by all its fields: a changed row is one removed and one added
+        td = table_diff(name, res["schema"]["primaryKey"] or [f["name"] for f in res["schema"]["fields"]], old, new)
         if td:
             tables.append(td)
     return PackageDiff(base, old_desc.get("version"), new_desc.get("version"), v.descriptor_changes(old_desc, new_desc), tables,
@@ -225,7 +244,7 @@ def unrecorded_removals(d: PackageDiff, root: Path) -> list[str]:
         text, problems = decode(raw, table["path"])
         if text is None or any(p.code != "bom" for p in problems):
             raise UnreadableTable(table["path"], problems)
-        held = frame(text.encode("utf-8"))
+        held = frame(text.encode("utf-8"), table["path"])
     have = set(zip(held["resource"], held["id"])) if held is not None and {"resource", "id"} <= set(held.columns) else set()
     keyed = {r["name"] for r in parsed.resources if len(r["schema"].get("primaryKey", [])) == 1}
     missing = [(t.name, k) for t in d.tables if t.name in keyed and t.name != table["name"] for k in t.removed if (t.name, k) not in have]

@@ -3,6 +3,8 @@
 What a spreadsheet did on save is undone on the way where exactly one repair fits (see
 spreadsheet.py): lost leading zeros, locale dates, a file re-encoded as Windows-1252. Each
 repaired cell is listed; a cell with more than one possible repair stops fmt, naming the choice.
+A table read through a Table Dialect or gzip (validate/dialect.py) is not plain CSV, so it has
+no canonical form: fmt leaves it as it is.
 
 The formatted package is validated in a scratch copy before any file of the real package is
 replaced, and each replacement is an atomic rename: a failing or interrupted run leaves every
@@ -18,6 +20,7 @@ import shutil
 import stat
 from pathlib import Path
 
+from . import dialect
 from .canonical import canonical_rows, differing_lines, render
 from .core import validate_package
 from .descriptor import DESCRIPTOR, load
@@ -72,7 +75,8 @@ def plan(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[dict[str, tupl
         return {}, [], problems
     read: dict[str, tuple[bytes, Sheet]] = {}
     notes: list[str] = []
-    for res in desc.resources:
+    plain = [res for res in desc.resources if dialect.plain(res)]  # a dialect or gzip table is left as it is
+    for res in plain:
         raw, sheet, repaired, found = _read(root, res, max_bytes)
         problems += found
         notes += repaired
@@ -86,7 +90,7 @@ def plan(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[dict[str, tupl
     if problems:
         return {}, [], sort_problems(problems, order)
     changes: dict[str, tuple[str, str]] = {}
-    for res in desc.resources:
+    for res in plain:
         raw, sheet = read[res["name"]]
         fixes = {(c.line, c.field): c.new for c in cells if c.path == res["path"]}
         fields = sheet.fields
@@ -138,7 +142,13 @@ def apply(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[str], li
         return [], problems, []
     with scratch_directory("fmt") as scratch:
         shutil.copy2(root / DESCRIPTOR, scratch / DESCRIPTOR)
-        shutil.copytree(root / "data", scratch / "data", symlinks=True, copy_function=_copy_file)
+        if (root / "data").is_dir():
+            shutil.copytree(root / "data", scratch / "data", symlinks=True, copy_function=_copy_file)
+        desc, _ = load(root, max_bytes)
+        for res in desc.resources if desc is not None else []:  # tables outside data/ (a third-party layout)
+            if os.path.lexists(root / res["path"]) and not os.path.lexists(scratch / res["path"]):
+                (scratch / res["path"]).parent.mkdir(parents=True, exist_ok=True)
+                _copy_file(root / res["path"], scratch / res["path"])
         for path, (_, canonical) in changes.items():
             (scratch / path).write_text(canonical, encoding="utf-8", newline="")
         problems = validate_package(scratch, max_bytes)

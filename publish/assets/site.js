@@ -34,7 +34,7 @@
     var state = { name: null, sort: -1, dir: 1 };
     controls.hidden = false;
     tables.forEach(function (t) {
-      var o = document.createElement("option"); o.value = t.name; o.textContent = t.name + " (" + t.rows.length + ")"; pick.appendChild(o);
+      var o = document.createElement("option"); o.value = t.name; o.textContent = t.name + " (" + t.total + ")"; pick.appendChild(o);
     });
     pick.addEventListener("change", function () { open(pick.value); });
     search.addEventListener("input", render);
@@ -83,7 +83,9 @@
         var tr = body.insertRow();
         r.forEach(function (v, i) { var td = tr.insertCell(); td.textContent = v; if (t.long[i]) { td.className = "long"; } });
       });
-      count.textContent = rows.length + " of " + t.rows.length + " rows of " + t.name;
+      count.textContent = rows.length + " of " + t.rows.length + " rows of " + t.name +
+        (t.total > t.rows.length ? "; the page holds the first " + t.rows.length + " of its " + t.total +
+          " rows; the downloads hold the other " + (t.total - t.rows.length) : "");
     }
   }
 })();
