@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from validate import types
 from validate.patterns import fullmatch
 
 from .rule import INT64, CellRule, Rule, as_int, integer_value, isin, present, wide_ints
@@ -17,7 +18,7 @@ from .rule import INT64, CellRule, Rule, as_int, integer_value, isin, present, w
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
 # Spreadsheets evaluate cells starting with these (OWASP CSV injection).
 FORMULA_START = r"[=+\-@\t\r]"
-NUMBER = r"(?:[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|INF|-INF)"
+NUMBER = types.NUMBER
 # Characters a reader cannot see or that reorder text, by Unicode general category: format (Cf:
 # zero-width, bidirectional, soft hyphen, tags, BOM), control (Cc), private use (Co), surrogate
 # (Cs), unassigned (Cn), line and paragraph separators (Zl, Zp). Tab and LF stay allowed in text.
@@ -63,19 +64,11 @@ def no_invisible(s: pd.Series) -> pd.Series:
     return ok
 
 
-def valid_type(type_: str, s: pd.Series) -> pd.Series:
-    if type_ == "integer":
-        return s.str.fullmatch(r"[+-]?[0-9]+")
-    if type_ == "number":  # Table Schema's lexical form, not whatever pandas would coerce (' 1', 'infinity')
-        return s.str.fullmatch(NUMBER)
-    if type_ == "boolean":
+def valid_type(fld: dict, s: pd.Series) -> pd.Series:
+    """Whether each cell is a value of the field's type, format and options (validate/types.py)."""
+    if fld.get("type") == "boolean" and not {"trueValues", "falseValues"} & set(fld):
         return isin(s, TRUE_FALSE)
-    if type_ == "date":
-        shaped = s.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-        return shaped & pd.to_datetime(s.where(shaped), format="%Y-%m-%d", errors="coerce").notna()
-    if type_ == "year":
-        return s.str.fullmatch(r"[0-9]{4}")
-    return pd.Series(True, index=s.index)
+    return types.valid(fld, s)
 
 
 def _bounded(type_: str, s: pd.Series, bound, above: bool) -> pd.Series:
@@ -112,8 +105,10 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
 
     if cons.get("required") or name in primary_key:
         add("missing-value", present, lambda v: f"{name} is empty")
-    if type_ not in ("string", "any"):  # "any": a field the descriptor check refused, left unchecked
-        add("type-error", lambda s: ~present(s) | valid_type(type_, s), lambda v: f"{name} is {v!r}, not a valid {type_}")
+    fmt = fld.get("format", "default")
+    if type_ not in ("string", "any") or fmt != "default":  # "any": also a field the descriptor check refused, left unchecked
+        kind = type_ if fmt == "default" else f"{type_} (format {fmt!r})"
+        add("type-error", lambda s: ~present(s) | valid_type(fld, s), lambda v: f"{name} is {v!r}, not a valid {kind}")
     if "pattern" in cons:
         pattern, example = cons["pattern"], fld.get("example", "")
         add("pattern-mismatch", lambda s: ~present(s) | fullmatch(s, pattern),

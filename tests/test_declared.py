@@ -149,7 +149,7 @@ def test_a_valid_third_party_package_is_accepted(tmp_path, package, files):
 def test_an_unsupported_field_type_is_located_and_everything_else_is_still_checked(tmp_path):
     tables = copy.deepcopy(TABLES)
     tables["people"][1].append(["p1", "Dup", "", "", "", ""])
-    desc = write(tmp_path, tables, [lambda d: fld(d, "events", "date").update(type="datetime"),
+    desc = write(tmp_path, tables, [lambda d: fld(d, "events", "date").update(type="decimal"),
                                     lambda d: res(d, "people")["schema"].update(primaryKey=["id"]),
                                     lambda d: res(d, "events")["schema"]["fields"][-1].update(type="integer")])
     (tmp_path / "tables" / "Events.csv").write_text((tmp_path / "tables" / "Events.csv").read_text().replace(",5\n", ",five\n"))
@@ -160,6 +160,42 @@ def test_an_unsupported_field_type_is_located_and_everything_else_is_still_check
         (PEOPLE, 4, "id", "duplicate-primary-key"),
         (EVENTS, 2, "char_end", "type-error"),
     }
+
+
+REFUSED = [
+    {"type": "decimal"},
+    {"type": "integer", "format": "hex"},  # a format on a type that has none
+    {"type": "string", "format": "wkt"},  # a format this validator does not read
+    {"type": "geopoint", "format": "geohash"},
+    {"type": "datetime", "format": "%Y-%m-%d %Q"},  # a strptime directive outside the fixed set
+    {"type": "date", "format": "%d/%d/%Y"},  # a repeated directive
+    {"type": "date", "format": "yyyy-mm-dd"},  # no directive at all
+    {"type": "list", "delimiter": ""},
+    {"type": "list", "itemType": "geojson"},
+]
+
+
+@pytest.mark.parametrize("declared", REFUSED, ids=[json.dumps(d) for d in REFUSED])
+def test_a_field_this_validator_cannot_read_is_a_located_refusal_and_the_other_fields_are_checked(tmp_path, declared):
+    write(tmp_path, {"events": (["event_id", "date", "char_end"], [["e1", "2024", "five"]])},
+          [lambda d: fld(d, "events", "date").update(declared), lambda d: fld(d, "events", "char_end").update(type="integer")])
+    text = (tmp_path / "datapackage.json").read_text()
+    pos = text.index('"name": "date"')
+    assert keys(validate_package(tmp_path)) == {
+        ("datapackage.json", text.count("\n", 0, pos) + 1, str(pos - text.rfind("\n", 0, pos)), "descriptor-error"),
+        (EVENTS, 2, "char_end", "type-error"),
+    }
+
+
+@pytest.mark.parametrize("declared,good,bad", [
+    ({"type": "datetime"}, "2024-10-14T09:30:00Z", "2024-10-14"),
+    ({"type": "date", "format": "%d/%m/%Y"}, "14/10/2024", "2024-10-14"),
+    ({"type": "string", "format": "email"}, "ann@example.org", "ann at example.org"),
+    ({"type": "list", "itemType": "integer", "delimiter": ";"}, "1;2", "1;two"),
+])
+def test_a_declared_type_or_format_is_checked_at_its_line_and_field(tmp_path, declared, good, bad):
+    write(tmp_path, {"events": (["event_id", "date"], [["e1", good], ["e2", bad]])}, [lambda d: fld(d, "events", "date").update(declared)])
+    assert keys(validate_package(tmp_path)) == {(EVENTS, 3, "date", "type-error")}
 
 
 @pytest.mark.parametrize("header,column", [("event_id,date_start,date,date_end", 2), ("event_id,date,date_start,date_end,extra", 5)])

@@ -19,9 +19,9 @@ from . import declarations
 from .patterns import pattern_error
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, resolve
 from .problems import Problem, position, problem
+from .types import ITEM_TYPES, TYPES, format_error  # every Table Schema v1 and v2 type
 
 DESCRIPTOR = "datapackage.json"
-TYPES = {"string", "integer", "number", "boolean", "date", "year"}
 UNCHECKED = "any"  # the type a refused field is left with: its column aligns the others, nothing else
 CONSTRAINTS = {"required", "unique", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum"}
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
@@ -198,10 +198,18 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
 
 
 def _field_refusal(fld: dict) -> str | None:
-    """Why this validator cannot check a field (its type or constraints), or None."""
+    """Why this validator cannot check a field (its type, format, options or constraints), or None."""
     type_ = fld.get("type", "string")
     if not isinstance(type_, str) or type_ not in TYPES:
-        return f"has type {type_!r}; supported: {', '.join(sorted(TYPES))}"
+        return f"has type {type_!r}; Table Schema types: {', '.join(sorted(TYPES))}"
+    if (why := format_error(type_, fld.get("format", "default"))) is not None:
+        return why
+    if type_ == "list":
+        delimiter, item = fld.get("delimiter", ","), fld.get("itemType", "string")
+        if not isinstance(delimiter, str) or not delimiter:
+            return f"has delimiter {delimiter!r}, which is not a non-empty string"
+        if item not in ITEM_TYPES:
+            return f"has itemType {item!r}; list item types: {', '.join(sorted(ITEM_TYPES))}"
     cons = fld.get("constraints", {})
     if not isinstance(cons, dict) or set(cons) - CONSTRAINTS:
         return f"has unsupported constraints; supported: {', '.join(sorted(CONSTRAINTS))}"
