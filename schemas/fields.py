@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import math
+import operator
 import re
 import unicodedata
 
@@ -71,13 +74,53 @@ def valid_type(fld: dict, s: pd.Series) -> pd.Series:
     return types.valid(fld, s)
 
 
-def _bounded(type_: str, s: pd.Series, bound, above: bool) -> pd.Series:
-    values = as_int(s) if type_ == "integer" else pd.to_numeric(s.where(s.str.fullmatch(NUMBER)), errors="coerce")
-    ok = (values >= bound if above else values <= bound).fillna(True).astype(bool)
-    if type_ == "integer":  # integers wider than 64 bits, compared exactly
-        for i, v in wide_ints(s).items():
-            ok[i] = v >= bound if above else v <= bound
-    return ok
+OPERATORS = {"minimum": operator.ge, "maximum": operator.le, "exclusiveMinimum": operator.gt, "exclusiveMaximum": operator.lt}
+
+
+def _bounded(fld: dict, s: pd.Series, key: str) -> pd.Series:
+    """Whether each value of the field's type satisfies the bound `key`, compared as values of the
+    type (dates as dates, numbers as numbers); cells not of the type are type errors, not here."""
+    op, bound = OPERATORS[key], fld["constraints"][key]
+    if fld.get("type") == "integer" and not {"bareNumber"} & set(fld):
+        ok = op(as_int(s), bound).fillna(True).astype(bool)
+        for i, v in wide_ints(s).items():  # integers wider than 64 bits, compared exactly
+            ok[i] = op(v, bound)
+        return ok
+    bound = types.constraint_value(fld, bound)
+    codes, parsed = types.distinct(fld, s)
+
+    def holds(value) -> bool:
+        if value is types.INVALID or (isinstance(value, float) and math.isnan(value)):
+            return True
+        try:
+            return bool(op(value, bound))
+        except TypeError:  # e.g. a datetime with an offset against one without: no order between them
+            return True
+
+    verdict = np.fromiter((holds(p) for p in parsed), dtype=bool, count=len(parsed))
+    return pd.Series(verdict[codes] if len(codes) else np.zeros(0, dtype=bool), index=s.index)
+
+
+def _sized(fld: dict, s: pd.Series, key: str) -> pd.Series:
+    """minLength/maxLength: characters of a string, items of an array or list, keys of an object."""
+    op, bound = (operator.ge if key == "minLength" else operator.le), fld["constraints"][key]
+    if fld.get("type", "string") == "string":
+        return ~present(s) | op(s.str.len(), bound)
+    codes, parsed = types.distinct(fld, s)
+    verdict = np.fromiter((p is types.INVALID or op(len(p), bound) for p in parsed), dtype=bool, count=len(parsed))
+    return pd.Series(verdict[codes] if len(codes) else np.zeros(0, dtype=bool), index=s.index)
+
+
+def _in_enum(fld: dict, s: pd.Series) -> pd.Series:
+    """Whether each value is one of the enum's, compared as values of the field's type (a number
+    enum [1] holds '1.0', an integer enum [0] holds '-0'); text fields compare text."""
+    allowed = fld["constraints"]["enum"]
+    if fld.get("type", "string") in ("string", "any") and fld.get("format", "default") == "default":
+        return isin(s, allowed)
+    keys = {types.sortable(types.constraint_value(fld, v)) for v in allowed}
+    codes, parsed = types.distinct(fld, s)
+    verdict = np.fromiter((p is types.INVALID or types.sortable(p) in keys for p in parsed), dtype=bool, count=len(parsed))
+    return pd.Series(verdict[codes] if len(codes) else np.zeros(0, dtype=bool), index=s.index)
 
 
 def _fits_int64(s: pd.Series) -> pd.Series:
@@ -114,17 +157,17 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
         add("pattern-mismatch", lambda s: ~present(s) | fullmatch(s, pattern),
             lambda v: f"{name} is {v!r}, which does not match {pattern!r} (example: {example!r})")
     if "enum" in cons:
-        allowed = cons["enum"]
-        add("not-in-vocabulary", lambda s: ~present(s) | isin(s, allowed), lambda v: f"{name} is {v!r}; allowed: {', '.join(allowed)}")
+        allowed = ", ".join(v if isinstance(v, str) else json.dumps(v) for v in cons["enum"])
+        add("not-in-vocabulary", lambda s: ~present(s) | _in_enum(fld, s), lambda v: f"{name} is {v!r}; allowed: {allowed}")
     limits = []
     if type_ == "integer":
         limits.append((_fits_int64, "the 64-bit integer range"))
-    for key, above in (("minimum", True), ("maximum", False)):
+    for key in OPERATORS:
         if key in cons:
-            limits.append((lambda s, b=cons[key], a=above: _bounded(type_, s, b, a), f"{key} {cons[key]}"))
-    for key, above in (("minLength", True), ("maxLength", False)):
+            limits.append((lambda s, k=key: ~present(s) | _bounded(fld, s, k), f"{key} {cons[key]}"))
+    for key in ("minLength", "maxLength"):
         if key in cons:
-            limits.append((lambda s, b=cons[key], a=above: ~present(s) | ((s.str.len() >= b) if a else (s.str.len() <= b)), f"{key} {cons[key]}"))
+            limits.append((lambda s, k=key: ~present(s) | _sized(fld, s, k), f"{key} {cons[key]}"))
     if limits:
         tests = [t for t, _ in limits]
         add("out-of-range", lambda s: pd.Series(np.logical_and.reduce([t(s) for t in tests]), index=s.index),
@@ -150,7 +193,10 @@ def field_rules(fields: list[dict], primary_key: list[str], lines: np.ndarray, h
         name = fld["name"]
         if fld.get("constraints", {}).get("unique") and primary_key != [name]:  # a one-field key is checked as a key
 
-            value = integer_value if fld.get("type") == "integer" else (lambda s: s)  # +7, 07 and 7 are one value
+            # +7, 07 and 7 are one integer, 1.0 and 1 one number, 2024-01-01T00:00:00Z and ...+00:00 one datetime
+            value = (integer_value if fld.get("type") == "integer" and "bareNumber" not in fld
+                     else (lambda s: s) if fld.get("type", "string") in ("string", "any") and fld.get("format", "default") == "default"
+                     else (lambda s, fld=fld: types.value_keys(fld, s)))
 
             def first_line(df, idx, name=name, value=value):
                 s = df[name]

@@ -88,6 +88,30 @@ CASES = [
     ({"type": "string", "format": "uuid"}, "a8098c1a-f86e-11da-bd1a", {"type-error"}),
     ({"type": "string", "format": "binary"}, "aGVsbG8=", set()),
     ({"type": "string", "format": "binary"}, "aGVsbG8", {"type-error"}),
+    # constraints compare values of the field's type
+    ({"type": "number", "constraints": {"enum": [1]}}, "1.0", set()),
+    ({"type": "number", "constraints": {"enum": [1]}}, "1.5", {"not-in-vocabulary"}),
+    ({"type": "integer", "constraints": {"enum": [0]}}, "-0", set()),
+    ({"type": "integer", "constraints": {"enum": ["7"]}}, "+07", set()),
+    ({"type": "boolean", "constraints": {"enum": [True]}}, "0", {"not-in-vocabulary"}),
+    ({"type": "object", "constraints": {"enum": [{"a": 1, "b": 2}]}}, '{"b": 2, "a": 1}', set()),
+    ({"type": "date", "constraints": {"enum": ["2024-01-01"]}}, "2024-01-02", {"not-in-vocabulary"}),
+    ({"type": "date", "constraints": {"minimum": "2024-01-01"}}, "2023-12-31", {"out-of-range"}),
+    ({"type": "date", "constraints": {"exclusiveMaximum": "2024-01-01"}}, "2024-01-01", {"out-of-range"}),
+    ({"type": "date", "format": "%d/%m/%Y", "constraints": {"minimum": "01/01/2024"}}, "31/12/2023", {"out-of-range"}),
+    ({"type": "datetime", "constraints": {"maximum": "2024-01-01T00:00:00Z"}}, "2024-01-01T05:00:00+05:00", set()),
+    ({"type": "datetime", "constraints": {"maximum": "2024-01-01T00:00:00Z"}}, "2024-01-01T01:00:00+00:00", {"out-of-range"}),
+    ({"type": "time", "constraints": {"minimum": "09:00:00"}}, "08:59:59", {"out-of-range"}),
+    ({"type": "yearmonth", "constraints": {"maximum": "2024-06"}}, "2024-07", {"out-of-range"}),
+    ({"type": "year", "constraints": {"exclusiveMinimum": 2000}}, "2000", {"out-of-range"}),
+    ({"type": "integer", "constraints": {"exclusiveMinimum": 0}}, "0", {"out-of-range"}),
+    ({"type": "integer", "constraints": {"exclusiveMaximum": 10**30}}, str(10**30), {"out-of-range"}),
+    ({"type": "number", "constraints": {"exclusiveMaximum": 1.5}}, "1.5", {"out-of-range"}),
+    ({"type": "number", "constraints": {"minimum": 0}}, "NaN", set()),
+    ({"type": "array", "constraints": {"minLength": 2}}, "[1]", {"out-of-range"}),
+    ({"type": "list", "constraints": {"maxLength": 2}}, "a,b,c", {"out-of-range"}),
+    ({"type": "object", "constraints": {"maxLength": 1}}, '{"a": 1, "b": 2}', {"out-of-range"}),
+    ({"type": "array", "constraints": {"minLength": 2}}, "not json", {"type-error"}),  # a type error is not also out of range
 ]
 
 
@@ -123,3 +147,24 @@ TYPES = ["integer", "number", "boolean", "date", "year", "datetime", "time", "ye
 @given(type_=st.sampled_from(TYPES), values=st.lists(st.text(max_size=30), min_size=1, max_size=5))
 def test_any_text_is_answered_for_every_type_without_a_traceback(type_, values):
     assert len(failing({"type": type_}, values)) == len(values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=st.dates(), bound=st.dates(), key=st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]))
+def test_a_date_bound_compares_dates(day, bound, key):
+    holds = {"minimum": day >= bound, "maximum": day <= bound, "exclusiveMinimum": day > bound, "exclusiveMaximum": day < bound}[key]
+    fld = {"name": "x", "type": "date", "constraints": {key: bound.isoformat()}}
+    frame = pd.DataFrame({"x": pd.Series([f"{day.year:04d}-{day.month:02d}-{day.day:02d}"], dtype="str")})
+    assert all(r.test(frame).all() for r in field_rules([fld], [], np.array([2]))) == holds
+
+
+@pytest.mark.parametrize("fld,values", [
+    ({"type": "number"}, ["1.0", "1", "1e0"]),
+    ({"type": "datetime"}, ["2024-01-01T00:00:00Z", "2024-01-01T00:00:00+00:00"]),
+    ({"type": "object"}, ['{"a": 1}', '{ "a":1 }']),
+])
+def test_unique_compares_values_of_the_type(fld, values):
+    rule = next(r for r in field_rules([{"name": "x", "constraints": {"unique": True}, **fld}], [], np.arange(len(values)) + 2)
+                if r.code == "duplicate-value")
+    frame = pd.DataFrame({"x": pd.Series(values, dtype="str")})
+    assert list(rule.test(frame)) == [True] + [False] * (len(values) - 1)

@@ -19,11 +19,12 @@ from . import declarations
 from .patterns import pattern_error
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, resolve
 from .problems import Problem, position, problem
-from .types import ITEM_TYPES, TYPES, format_error  # every Table Schema v1 and v2 type
+from .types import INVALID, ITEM_TYPES, ORDERED, SIZED, TYPES, constraint_value, format_error  # every Table Schema v1 and v2 type
 
 DESCRIPTOR = "datapackage.json"
 UNCHECKED = "any"  # the type a refused field is left with: its column aligns the others, nothing else
-CONSTRAINTS = {"required", "unique", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum"}
+CONSTRAINTS = {"required", "unique", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
+BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 # Data Package: a package name is lower-case alphanumerics with '.', '_' or '-'. It names the
@@ -213,15 +214,23 @@ def _field_refusal(fld: dict) -> str | None:
     cons = fld.get("constraints", {})
     if not isinstance(cons, dict) or set(cons) - CONSTRAINTS:
         return f"has unsupported constraints; supported: {', '.join(sorted(CONSTRAINTS))}"
-    kinds = {"required": bool, "unique": bool, "pattern": str, "enum": list, "minLength": int, "maxLength": int,
-             "minimum": (int, float), "maximum": (int, float)}
-    wrong = [k for k, v in cons.items() if not isinstance(v, kinds[k]) or (isinstance(v, bool) and kinds[k] not in (bool,))]
+    kinds = {"required": bool, "unique": bool, "pattern": str, "enum": list, "minLength": int, "maxLength": int}
+    wrong = [k for k, v in cons.items() if k in kinds and (not isinstance(v, kinds[k]) or (isinstance(v, bool) and kinds[k] is not bool))]
     if wrong:
         return f"has constraints {wrong} with values of the wrong type"
+    if (bounds := [k for k in BOUNDS if k in cons]) and type_ not in ORDERED:
+        return f"has {bounds[0]}, but {type_} values have no order (bounds apply to {', '.join(sorted(ORDERED))})"
+    if (lengths := [k for k in ("minLength", "maxLength") if k in cons]) and type_ not in SIZED:
+        return f"has {lengths[0]}, but {type_} values have no length (lengths apply to {', '.join(sorted(SIZED))})"
+    for k in bounds:
+        if constraint_value(fld, cons[k]) is INVALID or (type_ in ("integer", "number", "year") and not isinstance(cons[k], (int, float))):
+            return f"has {k} {cons[k]!r}, which is not a value of type {type_}{' (a JSON number)' * (type_ in ('integer', 'number', 'year'))}"
     if "pattern" in cons and (why := pattern_error(cons["pattern"])) is not None:
         return f"has a pattern RE2 cannot use ({why})"
-    if "enum" in cons and not all(isinstance(v, str) for v in cons["enum"]):
+    if "enum" in cons and type_ in ("string", "any") and not all(isinstance(v, str) for v in cons["enum"]):
         return "has an enum that is not a list of strings"
+    if "enum" in cons and (bad := [v for v in cons["enum"] if constraint_value(fld, v) is INVALID]):
+        return f"has enum values {bad!r} that are not {type_} values"
     return None
 
 

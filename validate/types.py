@@ -292,3 +292,42 @@ def key(value):
         return repr(value)
     return value
 
+
+
+ORDERED = {"integer", "number", "year", "yearmonth", "date", "time", "datetime"}  # minimum, maximum, exclusive*
+SIZED = {"string", "array", "list", "object"}  # minLength, maxLength
+
+
+def constraint_value(fld: dict, value: object) -> object:
+    """A constraint's value (a bound, an enum item) as a value of the field's type: text is read
+    as a cell is, with the field's format; JSON numbers, booleans, objects and arrays stand for
+    themselves where the type holds them. INVALID where it is none of the field's values."""
+    type_ = fld.get("type", "string")
+    if isinstance(value, str):
+        return parse(fld, [value])[0]
+    if isinstance(value, bool):
+        return value if type_ == "boolean" else INVALID
+    if isinstance(value, (int, float)) and type_ in ("integer", "year"):
+        return int(value) if float(value).is_integer() else INVALID
+    if isinstance(value, (int, float)) and type_ == "number":
+        return float(value)
+    if (isinstance(value, dict) and type_ in ("object", "geojson")) or (isinstance(value, list) and type_ in ("array", "list")):
+        return value
+    return INVALID
+
+
+def sortable(value) -> str:
+    """A text standing for a typed value, equal exactly where the values are equal (for keys,
+    uniqueness and grouping: texts never fail to compare, as mixed Python values would)."""
+    if isinstance(value, float) and value == 0:
+        value = 0.0  # -0.0 equals 0.0
+    return repr(key(value))
+
+
+def value_keys(fld: dict, s: pd.Series) -> pd.Series:
+    """Each cell as a text equal exactly where the typed values are ('1.0' and '1' for a number);
+    a cell that is not of the type keeps its own text (prefixed, so it equals no value)."""
+    codes, parsed = distinct(fld, s)
+    uniques = pd.unique(s.to_numpy(dtype=object, na_value=""))
+    out = np.array([f"\x00{u}" if p is INVALID else sortable(p) for u, p in zip(uniques, parsed)], dtype=object)
+    return pd.Series(out[codes] if len(codes) else [], index=s.index, dtype=object)
