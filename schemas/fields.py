@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 from validate import types
 from validate.patterns import fullmatch
 
-from .rule import INT64, CellRule, Rule, as_int, integer_value, isin, present, wide_ints
+from .rule import INT64, CellRule, Rule, as_int, integer_value, isin, wide_ints
+from .rule import present as filled
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
 # Spreadsheets evaluate cells starting with these (OWASP CSV injection).
@@ -105,7 +106,7 @@ def _sized(fld: dict, s: pd.Series, key: str) -> pd.Series:
     """minLength/maxLength: characters of a string, items of an array or list, keys of an object."""
     op, bound = (operator.ge if key == "minLength" else operator.le), fld["constraints"][key]
     if fld.get("type", "string") == "string":
-        return ~present(s) | op(s.str.len(), bound)
+        return op(s.str.len(), bound)
     codes, parsed = types.distinct(fld, s)
     verdict = np.fromiter((p is types.INVALID or op(len(p), bound) for p in parsed), dtype=bool, count=len(parsed))
     return pd.Series(verdict[codes] if len(codes) else np.zeros(0, dtype=bool), index=s.index)
@@ -142,12 +143,16 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
     name, type_ = fld["name"], fld.get("type", "string")
     cons = fld.get("constraints", {})
     out: dict[str, tuple] = {}
+    missing = fld.get("missingValues")  # set by the descriptor check only where not [""]
+
+    def present(s: pd.Series) -> pd.Series:
+        return filled(s, missing)
 
     def add(code, test, message):
         out[code] = (test, message)
 
     if cons.get("required") or name in primary_key:
-        add("missing-value", present, lambda v: f"{name} is empty")
+        add("missing-value", present, lambda v: f"{name} is empty" if v == "" else f"{name} is {v!r}, one of its missingValues")
     fmt = fld.get("format", "default")
     if type_ not in ("string", "any") or fmt != "default":  # "any": also a field the descriptor check refused, left unchecked
         kind = type_ if fmt == "default" else f"{type_} (format {fmt!r})"
@@ -203,6 +208,7 @@ def field_rules(fields: list[dict], primary_key: list[str], lines: np.ndarray, h
                 first = pd.Series(lines[: len(s)], index=s.index).groupby(value(s)).transform("min")
                 return [f"{name} {v!r} is also on line {first[i]}" for i, v in zip(idx, s.loc[idx])]
 
-            rules.append(Rule("duplicate-value", name, lambda df, name=name, value=value: ~(present(df[name]) & value(df[name]).duplicated(keep="first")),
+            rules.append(Rule("duplicate-value", name, lambda df, name=name, value=value, fld=fld:
+                              ~(filled(df[name], fld.get("missingValues")) & value(df[name]).duplicated(keep="first")),
                               first_line))
     return rules

@@ -116,8 +116,11 @@ def keys_in(df: pd.DataFrame, fields: list[str], other: pd.DataFrame, other_fiel
     return pd.Series(mine.isin(theirs), index=df.index)
 
 
-def present(s: pd.Series) -> pd.Series:
-    return s != ""
+def present(s: pd.Series, missing: list[str] | None = None) -> pd.Series:
+    """Whether each cell holds a value: not one of the field's missingValues (by default [""])."""
+    if missing is None:
+        return s != ""
+    return ~isin(s, missing) if missing else pd.Series(True, index=s.index)
 
 
 INT64 = (-(2**63), 2**63 - 1)

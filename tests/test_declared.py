@@ -211,3 +211,48 @@ def test_a_header_mismatch_still_checks_the_rows_of_the_fields_it_names(tmp_path
     cells = {"event_id": "e1", "date": "2024", "date_start": "2024-13-01", "date_end": "2024-12-31", "extra": "x"}
     (tmp_path / "tables" / "Events.csv").write_text(header + "\n" + ",".join(cells[h] for h in header.split(",")) + "\n")
     assert keys(validate_package(tmp_path)) == {(EVENTS, 1, str(column), "header-mismatch"), (EVENTS, 2, "date_start", "type-error")}
+
+
+# -- missingValues ----------------------------------------------------------------------------
+
+def missing_package(root: Path, package: dict, schema: dict, field: dict, cells: list[str]) -> None:
+    """One table tables/T.csv: an integer x (required) and an integer key id, one row per cell."""
+    (root / "tables").mkdir(parents=True)
+    (root / "tables" / "T.csv").write_text("id,x\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells)))
+    fields = [{"name": "id", "type": "integer"}, {"name": "x", "type": "integer", "constraints": {"required": True, "unique": True}, **field}]
+    desc = {"name": "p", **package, "resources": [{"name": "t", "path": "tables/T.csv", "schema": {"fields": fields, **schema}}]}
+    (root / "datapackage.json").write_text(json.dumps(desc, indent=2) + "\n")
+
+
+T = "tables/T.csv"
+
+
+@pytest.mark.parametrize("package,schema,field,expected", [
+    ({}, {}, {}, {(T, 3, "x", "missing-value"), (T, 4, "x", "type-error"), (T, 5, "x", "type-error")}),  # default [""]
+    ({}, {"missingValues": ["NA"]}, {}, {(T, 3, "x", "type-error"), (T, 4, "x", "missing-value"), (T, 5, "x", "type-error")}),
+    ({"missingValues": ["-"]}, {}, {}, {(T, 3, "x", "type-error"), (T, 4, "x", "type-error"), (T, 5, "x", "missing-value")}),
+    ({"missingValues": ["-"]}, {"missingValues": ["NA", "-"]}, {}, {(T, 3, "x", "type-error"), (T, 4, "x", "missing-value"),
+                                                                     (T, 5, "x", "missing-value")}),  # the schema's beats the package's
+    ({}, {"missingValues": ["NA"]}, {"missingValues": [{"value": "", "label": "not asked"}]},
+     {(T, 3, "x", "missing-value"), (T, 4, "x", "type-error"), (T, 5, "x", "type-error")}),  # the field's beats the schema's
+    ({}, {"missingValues": []}, {}, {(T, 3, "x", "type-error"), (T, 4, "x", "type-error"), (T, 5, "x", "type-error")}),  # nothing is missing
+])
+def test_missing_values_count_as_missing_at_the_level_that_declares_them(tmp_path, package, schema, field, expected):
+    missing_package(tmp_path, package, schema, field, ["1", "", "NA", "-"])
+    assert keys(validate_package(tmp_path)) == expected
+
+
+@pytest.mark.parametrize("package,schema,field", [({"missingValues": "NA"}, {}, {}), ({}, {"missingValues": [None]}, {}),
+                                                   ({}, {}, {"missingValues": [{"label": "x"}]})])
+def test_malformed_missing_values_are_a_located_refusal_and_the_rest_is_checked(tmp_path, package, schema, field):
+    missing_package(tmp_path, package, schema, field, ["1", "1"])
+    (tmp_path / "tables" / "T.csv").write_text("id,x\n1,1\n1,1\n2\n")
+    problems = keys(validate_package(tmp_path))
+    assert {(p[0], p[3]) for p in problems} == {("datapackage.json", "descriptor-error"), (T, "missing-cell")}
+    assert all(p[1] > 1 for p in problems)  # located at the declaration, not at the top
+
+
+def test_a_missing_reference_is_not_dangling(tmp_path):
+    missing_package(tmp_path, {}, {"missingValues": ["NA"], "foreignKeys": [{"fields": ["x"], "reference": {"resource": "", "fields": ["id"]}}]},
+                    {"constraints": {}}, ["1", "NA", "7"])
+    assert keys(validate_package(tmp_path)) == {(T, 4, "x", "dangling-foreign-key")}

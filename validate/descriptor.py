@@ -180,6 +180,19 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
     out: list[Problem] = []
     seen: set[str] = set()
     usable = True
+    # missingValues: a field's own (v2), else its schema's, else the package's (v2), else [""]
+    inherited, where = [""], None
+    for level, holder, needles in (("package", desc.data, ('"missingValues"',)), ("schema", schema, ('"schema"', '"missingValues"'))):
+        if "missingValues" in holder:
+            values = missing_values(holder["missingValues"])
+            if values is None:
+                where = (level, needles)
+            else:
+                inherited = values
+    if where is not None:  # every field would be read with the wrong missing values: none is checked
+        line_col = desc.locate(*where[1]) if where[0] == "package" else desc.locate('"resources"', f'"name": "{name}"', *where[1])
+        out.append(problem(DESCRIPTOR, *line_col, "descriptor-error",
+                           f"{where[0]} missingValues must be a list of strings or of objects with a string 'value'; the fields of resource {name!r} are not checked"))
     for fld in schema["fields"]:
         fname = fld.get("name") if isinstance(fld, dict) else None
         if not isinstance(fname, str) or not fname or (snake and not NAME.fullmatch(fname)) or fname in seen:
@@ -187,15 +200,34 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
             usable = False  # without its fields' names, no column of the table can be aligned
             continue
         seen.add(fname)
-        why = _field_refusal(fld)
+        why = None if where is not None else _field_refusal(fld)
+        if where is None and why is None:
+            own = missing_values(fld["missingValues"]) if "missingValues" in fld else inherited
+            if own is None:
+                why = "has missingValues that are not a list of strings or of objects with a string 'value'"
+            elif own != [""]:
+                fld["missingValues"] = own  # resolved here once: the rules read the field's own list
+            else:
+                fld.pop("missingValues", None)
         if why is not None:
             out += err("descriptor-error", f"field {fname!r} {why}; the field is not checked", f'"name": "{fname}"')
+        if where is not None or why is not None:
             fld.clear()
             fld.update({"name": fname, "type": UNCHECKED})
     derived = _check_derived(res, err)
     if derived:
         res.pop("derivedFrom")
     return out + derived, usable
+
+
+def missing_values(value: object) -> list[str] | None:
+    """A missingValues list as its strings (v2 also allows {"value", "label"} objects), or None when malformed."""
+    if not isinstance(value, list):
+        return None
+    out = [v.get("value") if isinstance(v, dict) else v for v in value]
+    if not all(isinstance(v, str) for v in out) or not all(not isinstance(v, dict) or set(v) <= {"value", "label"} for v in value):
+        return None
+    return out
 
 
 def _field_refusal(fld: dict) -> str | None:
