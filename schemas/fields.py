@@ -82,7 +82,7 @@ def _bounded(fld: dict, s: pd.Series, key: str) -> pd.Series:
     """Whether each value of the field's type satisfies the bound `key`, compared as values of the
     type (dates as dates, numbers as numbers); cells not of the type are type errors, not here."""
     op, bound = OPERATORS[key], fld["constraints"][key]
-    if fld.get("type") == "integer" and not {"bareNumber"} & set(fld):
+    if fld.get("type") == "integer" and types.plain(fld):
         ok = op(as_int(s), bound).fillna(True).astype(bool)
         for i, v in wide_ints(s).items():  # integers wider than 64 bits, compared exactly
             ok[i] = op(v, bound)
@@ -199,7 +199,7 @@ def field_rules(fields: list[dict], primary_key: list[str], lines: np.ndarray, h
         if fld.get("constraints", {}).get("unique") and primary_key != [name]:  # a one-field key is checked as a key
 
             # +7, 07 and 7 are one integer, 1.0 and 1 one number, 2024-01-01T00:00:00Z and ...+00:00 one datetime
-            value = (integer_value if fld.get("type") == "integer" and "bareNumber" not in fld
+            value = (integer_value if fld.get("type") == "integer" and types.plain(fld)
                      else (lambda s: s) if fld.get("type", "string") in ("string", "any") and fld.get("format", "default") == "default"
                      else (lambda s, fld=fld: types.value_keys(fld, s)))
 

@@ -178,6 +178,12 @@ REFUSED = [
     {"type": "integer", "constraints": {"minimum": "1"}},  # a numeric bound is a JSON number
     {"type": "integer", "constraints": {"enum": [1, "one"]}},  # an enum value that is not an integer
     {"type": "datetime", "constraints": {"exclusiveMaximum": True}},
+    {"type": "boolean", "trueValues": "yes"},
+    {"type": "string", "falseValues": ["no"]},  # only a boolean has them
+    {"type": "number", "decimalChar": ""},
+    {"type": "integer", "decimalChar": ","},  # an integer has no decimals
+    {"type": "number", "bareNumber": "no"},
+    {"type": "number", "decimalChar": ",", "groupChar": ","},
 ]
 
 

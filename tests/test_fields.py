@@ -112,6 +112,24 @@ CASES = [
     ({"type": "list", "constraints": {"maxLength": 2}}, "a,b,c", {"out-of-range"}),
     ({"type": "object", "constraints": {"maxLength": 1}}, '{"a": 1, "b": 2}', {"out-of-range"}),
     ({"type": "array", "constraints": {"minLength": 2}}, "not json", {"type-error"}),  # a type error is not also out of range
+    # trueValues, falseValues; decimalChar, groupChar, bareNumber
+    ({"type": "boolean", "trueValues": ["yes"], "falseValues": ["no"]}, "no", set()),
+    ({"type": "boolean", "trueValues": ["yes"], "falseValues": ["no"]}, "true", {"type-error"}),
+    ({"type": "boolean", "trueValues": ["yes"], "constraints": {"enum": ["yes"]}}, "false", {"not-in-vocabulary"}),
+    ({"type": "number", "decimalChar": ",", "groupChar": "."}, "1.234,5", set()),
+    ({"type": "number", "decimalChar": ","}, "1.5", {"type-error"}),
+    ({"type": "number", "decimalChar": ",", "constraints": {"maximum": 1.5}}, "1,6", {"out-of-range"}),
+    ({"type": "number", "groupChar": " "}, "1 000 000.5", set()),
+    ({"type": "number", "bareNumber": False}, "$1.50", set()),
+    ({"type": "number", "bareNumber": False}, "95%", set()),
+    ({"type": "number", "bareNumber": False}, "EUR 1.5 a", set()),
+    ({"type": "number"}, "$1.50", {"type-error"}),
+    ({"type": "number", "bareNumber": False}, "1.5.5", {"type-error"}),
+    ({"type": "integer", "bareNumber": False}, "-12 km", set()),
+    ({"type": "integer", "bareNumber": False, "constraints": {"minimum": 0}}, "-12 km", {"out-of-range"}),
+    ({"type": "integer", "groupChar": ","}, "1,000", set()),
+    ({"type": "integer", "groupChar": ",", "constraints": {"enum": [1000]}}, "1,000", set()),
+    ({"type": "integer"}, "1,000", {"type-error"}),
 ]
 
 
@@ -168,3 +186,14 @@ def test_unique_compares_values_of_the_type(fld, values):
                 if r.code == "duplicate-value")
     frame = pd.DataFrame({"x": pd.Series(values, dtype="str")})
     assert list(rule.test(frame)) == [True] + [False] * (len(values) - 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(x=st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-10**9, max_value=10**9))
+def test_any_number_written_with_a_decimal_comma_and_grouped_thousands_is_read_as_itself(x):
+    text = f"{x:,.2f}".replace(",", " ").replace(".", ",")
+    fld = {"name": "x", "type": "number", "decimalChar": ",", "groupChar": " ", "bareNumber": False}
+    frame = pd.DataFrame({"x": pd.Series([f"€ {text}"], dtype="str")})
+    for key, holds in (("maximum", True), ("exclusiveMaximum", False)):
+        rules = field_rules([{**fld, "constraints": {key: float(x)}}], [], np.array([2]))
+        assert {r.code for r in rules if not r.test(frame).all()} == (set() if holds else {"out-of-range"})

@@ -19,7 +19,7 @@ from . import declarations
 from .patterns import pattern_error
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, resolve
 from .problems import Problem, position, problem
-from .types import INVALID, ITEM_TYPES, ORDERED, SIZED, TYPES, constraint_value, format_error  # every Table Schema v1 and v2 type
+from .types import INVALID, ITEM_TYPES, ORDERED, SIZED, TYPES, constraint_value, format_error, options_error  # every Table Schema v1 and v2 type
 
 DESCRIPTOR = "datapackage.json"
 UNCHECKED = "any"  # the type a refused field is left with: its column aligns the others, nothing else
@@ -235,7 +235,7 @@ def _field_refusal(fld: dict) -> str | None:
     type_ = fld.get("type", "string")
     if not isinstance(type_, str) or type_ not in TYPES:
         return f"has type {type_!r}; Table Schema types: {', '.join(sorted(TYPES))}"
-    if (why := format_error(type_, fld.get("format", "default"))) is not None:
+    if (why := format_error(type_, fld.get("format", "default"))) is not None or (why := options_error(fld)) is not None:
         return why
     if type_ == "list":
         delimiter, item = fld.get("delimiter", ","), fld.get("itemType", "string")

@@ -69,6 +69,34 @@ def format_error(type_: str, fmt: object) -> str | None:
     return f"has format {fmt!r}, but type {type_!r} has no formats"
 
 
+NUMBER_OPTIONS = {"integer": {"bareNumber", "groupChar"}, "number": {"bareNumber", "groupChar", "decimalChar"}}
+
+
+def plain(fld: dict) -> bool:
+    """Whether a number or integer field is read in Table Schema's default lexical form."""
+    return not {"bareNumber", "groupChar", "decimalChar"} & set(fld)
+
+
+def options_error(fld: dict) -> str | None:
+    """Why the field's trueValues, falseValues, bareNumber, groupChar or decimalChar cannot be read, or None."""
+    type_ = fld.get("type", "string")
+    for key in ("trueValues", "falseValues"):
+        if key in fld and (type_ != "boolean" or not isinstance(fld[key], list) or not all(isinstance(v, str) for v in fld[key])):
+            return f"has {key} {fld[key]!r}, which only a boolean field has, as a list of strings"
+    for key in ("bareNumber", "groupChar", "decimalChar"):
+        if key not in fld:
+            continue
+        if key not in NUMBER_OPTIONS.get(type_, ()):
+            return f"has {key}, which a {type_} field does not have"
+        if key == "bareNumber" and not isinstance(fld[key], bool):
+            return f"has bareNumber {fld[key]!r}, which is not true or false"
+        if key != "bareNumber" and (not isinstance(fld[key], str) or not fld[key]):
+            return f"has {key} {fld[key]!r}, which is not a non-empty string"
+    if fld.get("decimalChar", ".") == fld.get("groupChar"):
+        return "has the same decimalChar and groupChar"
+    return None
+
+
 def _strings(values) -> pa.Array:
     return pa.array(values, type=pa.string())
 
@@ -94,7 +122,7 @@ def _numeric_text(fld: dict, values: list[str]) -> list[str]:
 
 
 def _lexical(fld: dict, values: list[str], pattern: str, convert) -> list:
-    texts = _numeric_text(fld, values) if {"bareNumber", "groupChar", "decimalChar"} & set(fld) else values
+    texts = values if plain(fld) else _numeric_text(fld, values)
     ok = _matches(texts, pattern)
     return [convert(t) if good else INVALID for t, good in zip(texts, ok)]
 
@@ -229,7 +257,8 @@ def parse(fld: dict, values: list[str]) -> list:
     if type_ == "yearmonth":
         return [_yearmonth(v) if ok else INVALID for v, ok in zip(values, _matches(values, "[0-9]{4}-(0[1-9]|1[0-2])"))]
     if type_ == "boolean":
-        truth = {v: False for v in fld.get("falseValues", FALSE_VALUES)} | {v: True for v in fld.get("trueValues", TRUE_VALUES)}
+        # a text in both lists is false, as frictionless reads it
+        truth = {v: True for v in fld.get("trueValues", TRUE_VALUES)} | {v: False for v in fld.get("falseValues", FALSE_VALUES)}
         return [truth.get(v, INVALID) for v in values]
     if type_ == "date" and fmt in ("default", None):
         shaped = _matches(values, "[0-9]{4}-[0-9]{2}-[0-9]{2}")  # the spec's form: 2024-2-1 is not a date
@@ -267,7 +296,7 @@ def valid(fld: dict, s: pd.Series) -> pd.Series:
     type_ = fld.get("type", "string")
     if type_ in ("any", "string") and fld.get("format", "default") == "default":
         return pd.Series(True, index=s.index)
-    if type_ in ("integer", "number") and not {"bareNumber", "groupChar", "decimalChar"} & set(fld):
+    if type_ in ("integer", "number") and plain(fld):
         return pd.Series(_matches(s.to_numpy(dtype=object, na_value=""), INTEGER if type_ == "integer" else NUMBER), index=s.index)
     codes, parsed = distinct(fld, s)
     good = np.fromiter((p is not INVALID for p in parsed), dtype=bool, count=len(parsed))
