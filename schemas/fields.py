@@ -81,18 +81,19 @@ OPERATORS = {"minimum": operator.ge, "maximum": operator.le, "exclusiveMinimum":
 def _bounded(fld: dict, s: pd.Series, key: str) -> pd.Series:
     """Whether each value of the field's type satisfies the bound `key`, compared as values of the
     type (dates as dates, numbers as numbers); cells not of the type are type errors, not here."""
-    op, bound = OPERATORS[key], fld["constraints"][key]
+    op, bound = OPERATORS[key], types.constraint_value(fld, fld["constraints"][key])  # "-99.99" is a number bound too
     if fld.get("type") == "integer" and types.plain(fld):
         ok = op(as_int(s), bound).fillna(True).astype(bool)
         for i, v in wide_ints(s).items():  # integers wider than 64 bits, compared exactly
             ok[i] = op(v, bound)
         return ok
-    bound = types.constraint_value(fld, bound)
     codes, parsed = types.distinct(fld, s)
 
     def holds(value) -> bool:
-        if value is types.INVALID or (isinstance(value, float) and math.isnan(value)):
+        if value is types.INVALID:
             return True
+        if isinstance(value, float) and math.isnan(value):  # NaN is within no bound (as frictionless finds)
+            return False
         try:
             return bool(op(value, bound))
         except TypeError:  # e.g. a datetime with an offset against one without: no order between them

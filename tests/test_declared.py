@@ -175,7 +175,7 @@ REFUSED = [
     {"type": "string", "constraints": {"minimum": "a"}},  # strings have no order
     {"type": "integer", "constraints": {"maxLength": 3}},  # integers have no length
     {"type": "date", "constraints": {"minimum": "2024"}},  # a bound that is not a date
-    {"type": "integer", "constraints": {"minimum": "1"}},  # a numeric bound is a JSON number
+    {"type": "integer", "constraints": {"minimum": "one"}},  # a bound that is not an integer
     {"type": "integer", "constraints": {"enum": [1, "one"]}},  # an enum value that is not an integer
     {"type": "datetime", "constraints": {"exclusiveMaximum": True}},
     {"type": "boolean", "trueValues": "yes"},
