@@ -172,6 +172,7 @@ REFUSED = [
     {"type": "date", "format": "yyyy-mm-dd"},  # no directive at all
     {"type": "list", "delimiter": ""},
     {"type": "list", "itemType": "geojson"},
+    {"type": "list", "itemType": ["integer"]},
     {"type": "string", "constraints": {"minimum": "a"}},  # strings have no order
     {"type": "integer", "constraints": {"maxLength": 3}},  # integers have no length
     {"type": "date", "constraints": {"minimum": "2024"}},  # a bound that is not a date

@@ -241,7 +241,7 @@ def _field_refusal(fld: dict) -> str | None:
         delimiter, item = fld.get("delimiter", ","), fld.get("itemType", "string")
         if not isinstance(delimiter, str) or not delimiter:
             return f"has delimiter {delimiter!r}, which is not a non-empty string"
-        if item not in ITEM_TYPES:
+        if not isinstance(item, str) or item not in ITEM_TYPES:
             return f"has itemType {item!r}; list item types: {', '.join(sorted(ITEM_TYPES))}"
     cons = fld.get("constraints", {})
     if not isinstance(cons, dict) or set(cons) - CONSTRAINTS:

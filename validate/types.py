@@ -336,10 +336,17 @@ def constraint_value(fld: dict, value: object) -> object:
         return parse(fld, [value])[0]
     if isinstance(value, bool):
         return value if type_ == "boolean" else INVALID
-    if isinstance(value, (int, float)) and type_ in ("integer", "year"):
-        return int(value) if float(value).is_integer() else INVALID
-    if isinstance(value, (int, float)) and type_ == "number":
-        return float(value)
+    if isinstance(value, int) and type_ == "number":
+        try:
+            return float(value)  # cells are read as floats: enum [1] holds 1.0
+        except OverflowError:
+            return value  # a bound too wide for a float compares exactly as an int
+    if isinstance(value, int) and type_ in ("integer", "year"):
+        return value
+    if isinstance(value, float) and type_ in ("integer", "year"):
+        return int(value) if value.is_integer() else INVALID
+    if isinstance(value, float) and type_ == "number":
+        return value
     if (isinstance(value, dict) and type_ in ("object", "geojson")) or (isinstance(value, list) and type_ in ("array", "list")):
         return value
     return INVALID
