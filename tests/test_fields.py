@@ -183,6 +183,8 @@ def test_a_date_bound_compares_dates(day, bound, key):
 @pytest.mark.parametrize("fld,values", [
     ({"type": "number"}, ["1.0", "1", "1e0"]),
     ({"type": "datetime"}, ["2024-01-01T00:00:00Z", "2024-01-01T00:00:00+00:00"]),
+    ({"type": "datetime"}, ["2024-01-01T18:00:00Z", "2024-01-01T15:00:00-03:00"]),
+    ({"type": "time"}, ["18:00:00Z", "15:00:00-03:00"]),
     ({"type": "object"}, ['{"a": 1}', '{ "a":1 }']),
 ])
 def test_unique_compares_values_of_the_type(fld, values):

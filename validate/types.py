@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
 import numpy as np
@@ -357,6 +357,10 @@ def sortable(value) -> str:
     uniqueness and grouping: texts never fail to compare, as mixed Python values would)."""
     if isinstance(value, float) and value == 0:
         value = 0.0  # -0.0 equals 0.0
+    if isinstance(value, datetime) and value.utcoffset() is not None:
+        value = value.astimezone(timezone.utc)  # 15:00-03:00 is 18:00Z
+    elif isinstance(value, time) and value.utcoffset() is not None:
+        value = (datetime.combine(date(2000, 1, 1), value) - value.utcoffset()).time().replace(tzinfo=timezone.utc)
     return repr(key(value))
 
 
