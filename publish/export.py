@@ -35,12 +35,19 @@ def required(res: dict, field: dict) -> bool:
     return bool(constraints.get("required")) or field["name"] in res["schema"]["primaryKey"]
 
 
+def _default_form(field: dict) -> bool:
+    """Whether a field's cells are in the lexical form Arrow's casts read: no format pattern, no
+    missingValues, true/false values or number options (such a field is exported as its text)."""
+    options = {"missingValues", "trueValues", "falseValues", "bareNumber", "groupChar", "decimalChar"}
+    return field.get("format", "default") == "default" and not options & set(field)
+
+
 def arrow_table(res: dict, frame) -> pa.Table:
     """The resource's rows with the descriptor's types; '' becomes null; a required field is not nullable."""
     columns = {}
     for f in res["schema"]["fields"]:
         values = frame[f["name"]]
-        typ = ARROW_TYPES.get(f.get("type", "string"), pa.string())
+        typ = ARROW_TYPES.get(f.get("type", "string"), pa.string()) if _default_form(f) else pa.string()
         text = pa.array(values.where(values != "", None).astype(object), type=pa.string())
         if typ == pa.bool_():
             columns[f["name"]] = pc.is_in(text, value_set=pa.array(["true", "True", "TRUE", "1"]))

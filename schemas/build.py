@@ -29,7 +29,8 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
         rules.append(primary_key_rule(pk, lines, integers[res["name"]]))
     if res.get("vocabulary") is True and pk:
         rules.append(confusable_rule(pk, lines))
-    rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames, integers)
+    missing = {f["name"]: f["missingValues"] for f in fields if "missingValues" in f}
+    rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames, integers, missing)
     if ctx.retired is not None and ctx.retired != res["name"]:
         rules += retired_rule(pk, res["name"], ctx.frame(ctx.retired))
     rules += cycle_rules(schema.get("foreignKeys", []), res["name"])

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import json
+import math
+import operator
 import re
 import unicodedata
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from validate import types
 from validate.patterns import fullmatch
 
-from .rule import INT64, CellRule, CellTest, Rule, arrow, as_int, cells, integer_value, isin, present, python_engine, wide_ints
+from .rule import INT64, CellRule, Rule, arrow, as_int, cells, integer_value, isin, python_engine, wide_ints
+from .rule import present as filled
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
 # Spreadsheets evaluate cells starting with these (OWASP CSV injection).
 FORMULA_START = r"[=+\-@\t\r]"
-NUMBER = r"(?:[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|INF|-INF)"
+NUMBER = types.NUMBER
 # Characters a reader cannot see or that reorder text, by Unicode general category: format (Cf:
 # zero-width, bidirectional, soft hyphen, tags, BOM), control (Cc), private use (Co), surrogate
 # (Cs), unassigned (Cn), line and paragraph separators (Zl, Zp). Tab and LF stay allowed in text.
@@ -69,28 +73,61 @@ def no_invisible(s: pd.Series) -> np.ndarray:
     return ok
 
 
-def valid_type(type_: str, s: pd.Series) -> pd.Series:
-    if type_ == "integer":
-        return s.str.fullmatch(r"[+-]?[0-9]+")
-    if type_ == "number":  # Table Schema's lexical form, not whatever pandas would coerce (' 1', 'infinity')
-        return s.str.fullmatch(NUMBER)
-    if type_ == "boolean":
+def valid_type(fld: dict, s: pd.Series) -> pd.Series:
+    """Whether each cell is a value of the field's type, format and options (validate/types.py)."""
+    if fld.get("type") == "boolean" and not {"trueValues", "falseValues"} & set(fld):
         return isin(s, TRUE_FALSE)
-    if type_ == "date":
-        shaped = s.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-        return shaped & pd.to_datetime(s.where(shaped), format="%Y-%m-%d", errors="coerce").notna()
-    if type_ == "year":
-        return s.str.fullmatch(r"[0-9]{4}")
-    return pd.Series(True, index=s.index)
+    return types.valid(fld, s)
 
 
-def _bounded(type_: str, s: pd.Series, bound, above: bool) -> pd.Series:
-    values = as_int(s) if type_ == "integer" else pd.to_numeric(s.where(s.str.fullmatch(NUMBER)), errors="coerce")
-    ok = (values >= bound if above else values <= bound).fillna(True).astype(bool)
-    if type_ == "integer":  # integers wider than 64 bits, compared exactly
-        for i, v in wide_ints(s).items():
-            ok[i] = v >= bound if above else v <= bound
-    return ok
+OPERATORS = {"minimum": operator.ge, "maximum": operator.le, "exclusiveMinimum": operator.gt, "exclusiveMaximum": operator.lt}
+
+
+def _bounded(fld: dict, s: pd.Series, key: str) -> pd.Series:
+    """Whether each value of the field's type satisfies the bound `key`, compared as values of the
+    type (dates as dates, numbers as numbers); cells not of the type are type errors, not here."""
+    op, bound = OPERATORS[key], types.constraint_value(fld, fld["constraints"][key])  # "-99.99" is a number bound too
+    if fld.get("type") == "integer" and types.plain(fld):
+        ok = op(as_int(s), bound).fillna(True).astype(bool)
+        for i, v in wide_ints(s).items():  # integers wider than 64 bits, compared exactly
+            ok[i] = op(v, bound)
+        return ok
+    codes, parsed = types.distinct(fld, s)
+
+    def holds(value) -> bool:
+        if value is types.INVALID:
+            return True
+        if isinstance(value, float) and math.isnan(value):  # NaN is within no bound (as frictionless finds)
+            return False
+        try:
+            return bool(op(value, bound))
+        except TypeError:  # e.g. a datetime with an offset against one without: no order between them
+            return True
+
+    verdict = np.fromiter((holds(p) for p in parsed), dtype=bool, count=len(parsed))
+    return pd.Series(verdict[codes] if len(codes) else np.zeros(0, dtype=bool), index=s.index)
+
+
+def _sized(fld: dict, s: pd.Series, key: str) -> pd.Series:
+    """minLength/maxLength: characters of a string, items of an array or list, keys of an object."""
+    op, bound = (operator.ge if key == "minLength" else operator.le), fld["constraints"][key]
+    if fld.get("type", "string") == "string":
+        return op(s.str.len(), bound)
+    codes, parsed = types.distinct(fld, s)
+    verdict = np.fromiter((p is types.INVALID or op(len(p), bound) for p in parsed), dtype=bool, count=len(parsed))
+    return pd.Series(verdict[codes] if len(codes) else np.zeros(0, dtype=bool), index=s.index)
+
+
+def _in_enum(fld: dict, s: pd.Series) -> pd.Series:
+    """Whether each value is one of the enum's, compared as values of the field's type (a number
+    enum [1] holds '1.0', an integer enum [0] holds '-0'); text fields compare text."""
+    allowed = fld["constraints"]["enum"]
+    if fld.get("type", "string") in ("string", "any") and fld.get("format", "default") == "default":
+        return isin(s, allowed)
+    keys = {types.sortable(types.constraint_value(fld, v)) for v in allowed}
+    codes, parsed = types.distinct(fld, s)
+    verdict = np.fromiter((p is types.INVALID or types.sortable(p) in keys for p in parsed), dtype=bool, count=len(parsed))
+    return pd.Series(verdict[codes] if len(codes) else np.zeros(0, dtype=bool), index=s.index)
 
 
 def _fits_int64(s: pd.Series) -> pd.Series:
@@ -105,18 +142,6 @@ def _invisible(name: str, value: str) -> str:
     at = invisible_at(value)
     char = value[at]
     return f"{name} has U+{ord(char):04X} ({unicodedata.category(char)} {unicodedata.name(char, 'unnamed')}) at character {at}"
-
-
-# One test object per type and per pattern, shared by every field that has it: CellRule stacks
-# the fields sharing a test into one call.
-@lru_cache(maxsize=None)
-def _type_test(type_: str) -> CellTest:
-    return lambda s: ~present(s) | valid_type(type_, s)
-
-
-@lru_cache(maxsize=None)
-def _pattern_test(pattern: str) -> CellTest:
-    return lambda s: ~present(s) | fullmatch(s, pattern)
 
 
 FORMULA_CHARS = tuple("=+-@\t\r")
@@ -140,33 +165,39 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
     name, type_ = fld["name"], fld.get("type", "string")
     cons = fld.get("constraints", {})
     out: dict[str, tuple] = {}
+    missing = fld.get("missingValues")  # set by the descriptor check only where not [""]
+
+    def present(s: pd.Series) -> pd.Series:
+        return filled(s, missing)
 
     def add(code, test, message):
         out[code] = (test, message)
 
     if cons.get("required") or name in primary_key:
-        add("missing-value", present, lambda v: f"{name} is empty")
-    if type_ not in ("string", "any"):  # "any": a field the descriptor check refused, left unchecked
-        add("type-error", _type_test(type_), lambda v: f"{name} is {v!r}, not a valid {type_}")
+        add("missing-value", present, lambda v: f"{name} is empty" if v == "" else f"{name} is {v!r}, one of its missingValues")
+    fmt = fld.get("format", "default")
+    if type_ not in ("string", "any") or fmt != "default":  # "any": also a field the descriptor check refused, left unchecked
+        kind = type_ if fmt == "default" else f"{type_} (format {fmt!r})"
+        add("type-error", lambda s: ~present(s) | valid_type(fld, s), lambda v: f"{name} is {v!r}, not a valid {kind}")
     if "pattern" in cons:
         pattern, example = cons["pattern"], fld.get("example", "")
-        add("pattern-mismatch", _pattern_test(pattern), lambda v: f"{name} is {v!r}, which does not match {pattern!r} (example: {example!r})")
+        add("pattern-mismatch", lambda s: ~present(s) | fullmatch(s, pattern), lambda v: f"{name} is {v!r}, which does not match {pattern!r} (example: {example!r})")
     if "enum" in cons:
-        allowed = cons["enum"]
-        add("not-in-vocabulary", lambda s: ~present(s) | isin(s, allowed), lambda v: f"{name} is {v!r}; allowed: {', '.join(allowed)}")
+        allowed = ", ".join(v if isinstance(v, str) else json.dumps(v) for v in cons["enum"])
+        add("not-in-vocabulary", lambda s: ~present(s) | _in_enum(fld, s), lambda v: f"{name} is {v!r}; allowed: {allowed}")
     limits = []
     if type_ == "integer":
         limits.append((_fits_int64, "the 64-bit integer range"))
-    for key, above in (("minimum", True), ("maximum", False)):
+    for key in OPERATORS:
         if key in cons:
-            limits.append((lambda s, b=cons[key], a=above: _bounded(type_, s, b, a), f"{key} {cons[key]}"))
-    for key, above in (("minLength", True), ("maxLength", False)):
+            limits.append((lambda s, k=key: ~present(s) | _bounded(fld, s, k), f"{key} {cons[key]}"))
+    for key in ("minLength", "maxLength"):
         if key in cons:
-            limits.append((lambda s, b=cons[key], a=above: ~present(s) | ((s.str.len() >= b) if a else (s.str.len() <= b)), f"{key} {cons[key]}"))
+            limits.append((lambda s, k=key: ~present(s) | _sized(fld, s, k), f"{key} {cons[key]}"))
     if limits:
         tests = [t for t, _ in limits]
         add("out-of-range", lambda s: pd.Series(np.logical_and.reduce([t(s) for t in tests]), index=s.index),
-            lambda v: f"{name} is {v!r}, outside {' and '.join(d for t, d in limits if not t(pd.Series([v], dtype='string')).iloc[0])}")
+            lambda v: f"{name} is {v!r}, outside {' and '.join(d for t, d in limits if not np.asarray(t(pd.Series([v], dtype='string')))[0])}")
     if not hygiene:  # text hygiene is a project convention, declared by "conventions": {"textHygiene": true}
         return out
     if type_ == "string":
@@ -188,13 +219,17 @@ def field_rules(fields: list[dict], primary_key: list[str], lines: np.ndarray, h
         name = fld["name"]
         if fld.get("constraints", {}).get("unique") and primary_key != [name]:  # a one-field key is checked as a key
 
-            value = integer_value if fld.get("type") == "integer" else (lambda s: s)  # +7, 07 and 7 are one value
+            # +7, 07 and 7 are one integer, 1.0 and 1 one number, 2024-01-01T00:00:00Z and ...+00:00 one datetime
+            value = (integer_value if fld.get("type") == "integer" and types.plain(fld)
+                     else (lambda s: s) if fld.get("type", "string") in ("string", "any") and fld.get("format", "default") == "default"
+                     else (lambda s, fld=fld: types.value_keys(fld, s)))
 
             def first_line(df, idx, name=name, value=value):
                 s = df[name]
                 first = pd.Series(lines[: len(s)], index=s.index).groupby(value(s)).transform("min")
                 return [f"{name} {v!r} is also on line {first[i]}" for i, v in zip(idx, s.loc[idx])]
 
-            rules.append(Rule("duplicate-value", name, lambda df, name=name, value=value: ~(present(df[name]) & value(df[name]).duplicated(keep="first")),
+            rules.append(Rule("duplicate-value", name, lambda df, name=name, value=value, fld=fld:
+                              ~(filled(df[name], fld.get("missingValues")) & value(df[name]).duplicated(keep="first")),
                               first_line))
     return rules

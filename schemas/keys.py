@@ -33,7 +33,8 @@ def primary_key_rule(pk: list[str], lines: np.ndarray, integers=frozenset()) -> 
     return Rule("duplicate-primary-key", pk[0] if len(pk) == 1 else "+".join(pk), test, detail)
 
 
-def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None, integers=frozenset(), theirs_integers=frozenset()) -> Rule | None:
+def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None, integers=frozenset(), theirs_integers=frozenset(),
+                     missing: dict | None = None) -> Rule | None:
     """Rows whose reference is filled but absent from the target; skipped when the target could not be read."""
     if target is None or not set(fk["reference"]["fields"]) <= set(target.columns):
         return None
@@ -42,7 +43,7 @@ def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None, integ
     theirs = [theirs] if isinstance(theirs, str) else theirs
     resource = fk["reference"].get("resource") or own_name
     def filled(df):  # frictionless skips a reference only when every part is empty; so do we
-        return np.logical_or.reduce([present(df[f]) for f in own])
+        return np.logical_or.reduce([present(df[f], (missing or {}).get(f)) for f in own])
 
     def test(df):
         return ~filled(df) | keys_in(by_value(df, own, integers), own, by_value(target, theirs, theirs_integers), theirs)
@@ -54,9 +55,12 @@ def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None, integ
     return Rule("dangling-foreign-key", "+".join(own), test, detail)
 
 
-def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, integers: dict | None = None) -> list[Rule | CellRule]:
+def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, integers: dict | None = None,
+                      missing: dict | None = None) -> list[Rule | CellRule]:
     """Single-field references as one CellRule over all their columns; composite ones as Rules.
-    `integers` maps a resource name to its integer fields, which match by value ('01' is 1)."""
+    `integers` maps a resource name to its integer fields, which match by value ('01' is 1);
+    `missing` a field to its missingValues where they are not [""] (a missing reference is skipped)."""
+    missing = missing or {}
     columns, rules = {}, []
     integers = integers or {}
     for fk in fks:
@@ -65,12 +69,12 @@ def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, integers: di
         if target is None or not set(fk["reference"]["fields"]) <= set(target.columns):
             continue  # the target could not be read (or its header is wrong); its own problems are reported
         if len(fk["fields"]) > 1:
-            rules.append(foreign_key_rule(fk, own_name, target, integers.get(own_name, set()), integers.get(resource, set())))
+            rules.append(foreign_key_rule(fk, own_name, target, integers.get(own_name, set()), integers.get(resource, set()), missing))
             continue
         field, theirs = fk["fields"][0], fk["reference"]["fields"][0]
         known = integer_value(target[theirs]) if theirs in integers.get(resource, set()) else target[theirs]
         mine = integer_value if field in integers.get(own_name, set()) else (lambda s: s)
-        columns[field] = (lambda s, known=known, mine=mine: ~present(s) | isin(mine(s), known),
+        columns[field] = (lambda s, known=known, mine=mine, m=missing.get(field): ~present(s, m) | isin(mine(s), known),
                           lambda v, f=field, t=theirs, r=resource: f"{f} {v!r} is not a {t} in {r}")
     return ([CellRule("dangling-foreign-key", columns)] if columns else []) + rules
 

@@ -159,8 +159,11 @@ def repeats(keys: Iterable) -> np.ndarray:
     return np.array(out, dtype=bool)
 
 
-def present(s: pd.Series) -> np.ndarray:
-    """True where the cell is filled (an empty cell is the empty string, never null)."""
+def present(s: pd.Series, missing: list[str] | None = None) -> np.ndarray:
+    """Whether each cell holds a value: not one of the field's missingValues (by default [""];
+    an empty cell is the empty string, never null)."""
+    if missing is not None:
+        return ~isin(s, missing) if missing else np.ones(len(s), dtype=bool)
     if python_engine(s):
         return cells(s) != ""
     return pc.not_equal(arrow(s), "").fill_null(False).to_numpy(zero_copy_only=False)

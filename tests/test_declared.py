@@ -149,7 +149,7 @@ def test_a_valid_third_party_package_is_accepted(tmp_path, package, files):
 def test_an_unsupported_field_type_is_located_and_everything_else_is_still_checked(tmp_path):
     tables = copy.deepcopy(TABLES)
     tables["people"][1].append(["p1", "Dup", "", "", "", ""])
-    desc = write(tmp_path, tables, [lambda d: fld(d, "events", "date").update(type="datetime"),
+    desc = write(tmp_path, tables, [lambda d: fld(d, "events", "date").update(type="decimal"),
                                     lambda d: res(d, "people")["schema"].update(primaryKey=["id"]),
                                     lambda d: res(d, "events")["schema"]["fields"][-1].update(type="integer")])
     (tmp_path / "tables" / "Events.csv").write_text((tmp_path / "tables" / "Events.csv").read_text().replace(",5\n", ",five\n"))
@@ -160,6 +160,55 @@ def test_an_unsupported_field_type_is_located_and_everything_else_is_still_check
         (PEOPLE, 4, "id", "duplicate-primary-key"),
         (EVENTS, 2, "char_end", "type-error"),
     }
+
+
+REFUSED = [
+    {"type": "decimal"},
+    {"type": "integer", "format": "hex"},  # a format on a type that has none
+    {"type": "string", "format": "wkt"},  # a format this validator does not read
+    {"type": "geopoint", "format": "geohash"},
+    {"type": "datetime", "format": "%Y-%m-%d %Q"},  # a strptime directive outside the fixed set
+    {"type": "date", "format": "%d/%d/%Y"},  # a repeated directive
+    {"type": "date", "format": "yyyy-mm-dd"},  # no directive at all
+    {"type": "list", "delimiter": ""},
+    {"type": "list", "itemType": "geojson"},
+    {"type": "list", "itemType": ["integer"]},
+    {"type": "string", "constraints": {"minimum": "a"}},  # strings have no order
+    {"type": "integer", "constraints": {"maxLength": 3}},  # integers have no length
+    {"type": "date", "constraints": {"minimum": "2024"}},  # a bound that is not a date
+    {"type": "integer", "constraints": {"minimum": "one"}},  # a bound that is not an integer
+    {"type": "integer", "constraints": {"enum": [1, "one"]}},  # an enum value that is not an integer
+    {"type": "datetime", "constraints": {"exclusiveMaximum": True}},
+    {"type": "boolean", "trueValues": "yes"},
+    {"type": "string", "falseValues": ["no"]},  # only a boolean has them
+    {"type": "number", "decimalChar": ""},
+    {"type": "integer", "decimalChar": ","},  # an integer has no decimals
+    {"type": "number", "bareNumber": "no"},
+    {"type": "number", "decimalChar": ",", "groupChar": ","},
+]
+
+
+@pytest.mark.parametrize("declared", REFUSED, ids=[json.dumps(d) for d in REFUSED])
+def test_a_field_this_validator_cannot_read_is_a_located_refusal_and_the_other_fields_are_checked(tmp_path, declared):
+    write(tmp_path, {"events": (["event_id", "date", "char_end"], [["e1", "2024", "five"]])},
+          [lambda d: fld(d, "events", "date").update(declared), lambda d: fld(d, "events", "char_end").update(type="integer")])
+    text = (tmp_path / "datapackage.json").read_text()
+    pos = text.index('"name": "date"')
+    assert keys(validate_package(tmp_path)) == {
+        ("datapackage.json", text.count("\n", 0, pos) + 1, str(pos - text.rfind("\n", 0, pos)), "descriptor-error"),
+        (EVENTS, 2, "char_end", "type-error"),
+    }
+
+
+@pytest.mark.parametrize("declared,good,bad", [
+    ({"type": "datetime"}, "2024-10-14T09:30:00Z", "2024-10-14"),
+    ({"type": "date", "format": "%d/%m/%Y"}, "14/10/2024", "2024-10-14"),
+    ({"type": "string", "format": "email"}, "ann@example.org", "ann at example.org"),
+    ({"type": "list", "itemType": "integer", "delimiter": ";"}, "1;2", "1;two"),
+])
+def test_a_declared_type_or_format_is_checked_at_its_line_and_field(tmp_path, declared, good, bad):
+    write(tmp_path, {"events": (["event_id", "date"], [["e1", good], ["e2", bad]])}, [lambda d: fld(d, "events", "date").update(declared)])
+    assert keys(validate_package(tmp_path)) == {(EVENTS, 3, "date", "type-error")}
 
 
 @pytest.mark.parametrize("header,column", [("event_id,date_start,date,date_end", 2), ("event_id,date,date_start,date_end,extra", 5)])
@@ -183,3 +232,48 @@ def test_code_lists_are_read_from_the_iso_databases_pycountry_ships():
     assert CODE_LISTS["iso3166-1-alpha-3"][1]() == {c.alpha_3 for c in pycountry.countries}
     assert CODE_LISTS["iso639-1"][1]() == {lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")}
     assert place_codes() == iso_codes("3166-1", "alpha_3") | {s.code for s in pycountry.subdivisions}
+
+
+# -- missingValues ----------------------------------------------------------------------------
+
+def missing_package(root: Path, package: dict, schema: dict, field: dict, cells: list[str]) -> None:
+    """One table tables/T.csv: an integer x (required) and an integer key id, one row per cell."""
+    (root / "tables").mkdir(parents=True)
+    (root / "tables" / "T.csv").write_text("id,x\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells)))
+    fields = [{"name": "id", "type": "integer"}, {"name": "x", "type": "integer", "constraints": {"required": True, "unique": True}, **field}]
+    desc = {"name": "p", **package, "resources": [{"name": "t", "path": "tables/T.csv", "schema": {"fields": fields, **schema}}]}
+    (root / "datapackage.json").write_text(json.dumps(desc, indent=2) + "\n")
+
+
+T = "tables/T.csv"
+
+
+@pytest.mark.parametrize("package,schema,field,expected", [
+    ({}, {}, {}, {(T, 3, "x", "missing-value"), (T, 4, "x", "type-error"), (T, 5, "x", "type-error")}),  # default [""]
+    ({}, {"missingValues": ["NA"]}, {}, {(T, 3, "x", "type-error"), (T, 4, "x", "missing-value"), (T, 5, "x", "type-error")}),
+    ({"missingValues": ["-"]}, {}, {}, {(T, 3, "x", "type-error"), (T, 4, "x", "type-error"), (T, 5, "x", "missing-value")}),
+    ({"missingValues": ["-"]}, {"missingValues": ["NA", "-"]}, {}, {(T, 3, "x", "type-error"), (T, 4, "x", "missing-value"),
+                                                                     (T, 5, "x", "missing-value")}),  # the schema's beats the package's
+    ({}, {"missingValues": ["NA"]}, {"missingValues": [{"value": "", "label": "not asked"}]},
+     {(T, 3, "x", "missing-value"), (T, 4, "x", "type-error"), (T, 5, "x", "type-error")}),  # the field's beats the schema's
+    ({}, {"missingValues": []}, {}, {(T, 3, "x", "type-error"), (T, 4, "x", "type-error"), (T, 5, "x", "type-error")}),  # nothing is missing
+])
+def test_missing_values_count_as_missing_at_the_level_that_declares_them(tmp_path, package, schema, field, expected):
+    missing_package(tmp_path, package, schema, field, ["1", "", "NA", "-"])
+    assert keys(validate_package(tmp_path)) == expected
+
+
+@pytest.mark.parametrize("package,schema,field", [({"missingValues": "NA"}, {}, {}), ({}, {"missingValues": [None]}, {}),
+                                                   ({}, {}, {"missingValues": [{"label": "x"}]})])
+def test_malformed_missing_values_are_a_located_refusal_and_the_rest_is_checked(tmp_path, package, schema, field):
+    missing_package(tmp_path, package, schema, field, ["1", "1"])
+    (tmp_path / "tables" / "T.csv").write_text("id,x\n1,1\n1,1\n2\n")
+    problems = keys(validate_package(tmp_path))
+    assert {(p[0], p[3]) for p in problems} == {("datapackage.json", "descriptor-error"), (T, "missing-cell")}
+    assert all(p[1] > 1 for p in problems)  # located at the declaration, not at the top
+
+
+def test_a_missing_reference_is_not_dangling(tmp_path):
+    missing_package(tmp_path, {}, {"missingValues": ["NA"], "foreignKeys": [{"fields": ["x"], "reference": {"resource": "", "fields": ["id"]}}]},
+                    {"constraints": {}}, ["1", "NA", "7"])
+    assert keys(validate_package(tmp_path)) == {(T, 4, "x", "dangling-foreign-key")}

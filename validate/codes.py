@@ -99,7 +99,7 @@ CODES: dict[str, tuple[str, str]] = {
     # Field values (Table Schema)
     "type-error": (
         "a value does not have the field's type",
-        "write the value in the field's type (integers as digits, dates as YYYY-MM-DD)",
+        "write the value in the field's type and format (integers as digits, dates as YYYY-MM-DD or the field's format pattern)",
     ),
     "missing-value": (
         "a required cell is empty",

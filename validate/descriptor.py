@@ -19,11 +19,12 @@ from . import declarations, dialect
 from .patterns import pattern_error
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, resolve
 from .problems import Problem, position, problem
+from .types import INVALID, ITEM_TYPES, ORDERED, SIZED, TYPES, constraint_value, format_error, options_error  # every Table Schema v1 and v2 type
 
 DESCRIPTOR = "datapackage.json"
-TYPES = {"string", "integer", "number", "boolean", "date", "year"}
 UNCHECKED = "any"  # the type a refused field is left with: its column aligns the others, nothing else
-CONSTRAINTS = {"required", "unique", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum"}
+CONSTRAINTS = {"required", "unique", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
+BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 # Data Package: a package name is lower-case alphanumerics with '.', '_' or '-'. It names the
@@ -182,6 +183,19 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
     out: list[Problem] = []
     seen: set[str] = set()
     usable = True
+    # missingValues: a field's own (v2), else its schema's, else the package's (v2), else [""]
+    inherited, where = [""], None
+    for level, holder, needles in (("package", desc.data, ('"missingValues"',)), ("schema", schema, ('"schema"', '"missingValues"'))):
+        if "missingValues" in holder:
+            values = missing_values(holder["missingValues"])
+            if values is None:
+                where = (level, needles)
+            else:
+                inherited = values
+    if where is not None:  # every field would be read with the wrong missing values: none is checked
+        line_col = desc.locate(*where[1]) if where[0] == "package" else desc.locate('"resources"', f'"name": "{name}"', *where[1])
+        out.append(problem(DESCRIPTOR, *line_col, "descriptor-error",
+                           f"{where[0]} missingValues must be a list of strings or of objects with a string 'value'; the fields of resource {name!r} are not checked"))
     for fld in schema["fields"]:
         fname = fld.get("name") if isinstance(fld, dict) else None
         if not isinstance(fname, str) or not fname or (snake and not NAME.fullmatch(fname)) or fname in seen:
@@ -189,9 +203,18 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
             usable = False  # without its fields' names, no column of the table can be aligned
             continue
         seen.add(fname)
-        why = _field_refusal(fld)
+        why = None if where is not None else _field_refusal(fld)
+        if where is None and why is None:
+            own = missing_values(fld["missingValues"]) if "missingValues" in fld else inherited
+            if own is None:
+                why = "has missingValues that are not a list of strings or of objects with a string 'value'"
+            elif own != [""]:
+                fld["missingValues"] = own  # resolved here once: the rules read the field's own list
+            else:
+                fld.pop("missingValues", None)
         if why is not None:
             out += err("descriptor-error", f"field {fname!r} {why}; the field is not checked", f'"name": "{fname}"')
+        if where is not None or why is not None:
             fld.clear()
             fld.update({"name": fname, "type": UNCHECKED})
     derived = _check_derived(res, err)
@@ -200,23 +223,49 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
     return reading + out + derived, usable
 
 
+def missing_values(value: object) -> list[str] | None:
+    """A missingValues list as its strings (v2 also allows {"value", "label"} objects), or None when malformed."""
+    if not isinstance(value, list):
+        return None
+    out = [v.get("value") if isinstance(v, dict) else v for v in value]
+    if not all(isinstance(v, str) for v in out) or not all(not isinstance(v, dict) or set(v) <= {"value", "label"} for v in value):
+        return None
+    return out
+
+
 def _field_refusal(fld: dict) -> str | None:
-    """Why this validator cannot check a field (its type or constraints), or None."""
+    """Why this validator cannot check a field (its type, format, options or constraints), or None."""
     type_ = fld.get("type", "string")
     if not isinstance(type_, str) or type_ not in TYPES:
-        return f"has type {type_!r}; supported: {', '.join(sorted(TYPES))}"
+        return f"has type {type_!r}; Table Schema types: {', '.join(sorted(TYPES))}"
+    if (why := format_error(type_, fld.get("format", "default"))) is not None or (why := options_error(fld)) is not None:
+        return why
+    if type_ == "list":
+        delimiter, item = fld.get("delimiter", ","), fld.get("itemType", "string")
+        if not isinstance(delimiter, str) or not delimiter:
+            return f"has delimiter {delimiter!r}, which is not a non-empty string"
+        if not isinstance(item, str) or item not in ITEM_TYPES:
+            return f"has itemType {item!r}; list item types: {', '.join(sorted(ITEM_TYPES))}"
     cons = fld.get("constraints", {})
     if not isinstance(cons, dict) or set(cons) - CONSTRAINTS:
         return f"has unsupported constraints; supported: {', '.join(sorted(CONSTRAINTS))}"
-    kinds = {"required": bool, "unique": bool, "pattern": str, "enum": list, "minLength": int, "maxLength": int,
-             "minimum": (int, float), "maximum": (int, float)}
-    wrong = [k for k, v in cons.items() if not isinstance(v, kinds[k]) or (isinstance(v, bool) and kinds[k] not in (bool,))]
+    kinds = {"required": bool, "unique": bool, "pattern": str, "enum": list, "minLength": int, "maxLength": int}
+    wrong = [k for k, v in cons.items() if k in kinds and (not isinstance(v, kinds[k]) or (isinstance(v, bool) and kinds[k] is not bool))]
     if wrong:
         return f"has constraints {wrong} with values of the wrong type"
+    if (bounds := [k for k in BOUNDS if k in cons]) and type_ not in ORDERED:
+        return f"has {bounds[0]}, but {type_} values have no order (bounds apply to {', '.join(sorted(ORDERED))})"
+    if (lengths := [k for k in ("minLength", "maxLength") if k in cons]) and type_ not in SIZED:
+        return f"has {lengths[0]}, but {type_} values have no length (lengths apply to {', '.join(sorted(SIZED))})"
+    for k in bounds:
+        if constraint_value(fld, cons[k]) is INVALID:
+            return f"has {k} {cons[k]!r}, which is not a value of type {type_}"
     if "pattern" in cons and (why := pattern_error(cons["pattern"])) is not None:
         return f"has a pattern RE2 cannot use ({why})"
-    if "enum" in cons and not all(isinstance(v, str) for v in cons["enum"]):
+    if "enum" in cons and type_ in ("string", "any") and not all(isinstance(v, str) for v in cons["enum"]):
         return "has an enum that is not a list of strings"
+    if "enum" in cons and (bad := [v for v in cons["enum"] if constraint_value(fld, v) is INVALID]):
+        return f"has enum values {bad!r} that are not {type_} values"
     return None
 
 

@@ -141,7 +141,9 @@ def date_candidates(value: str) -> list[tuple[str, str]]:
 
 
 def is_date_field(fld: dict) -> bool:
-    return fld.get("type") == "date" or bool(fld.get("edtf"))
+    """A field of ISO dates: type date in its default format (a declared format pattern such as
+    %d/%m/%Y makes a locale date the field's own form), or marked "edtf"."""
+    return (fld.get("type") == "date" and fld.get("format", "default") == "default") or bool(fld.get("edtf"))
 
 
 # -- re-encoding --------------------------------------------------------------------------------
