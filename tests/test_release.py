@@ -178,6 +178,12 @@ def test_changelog_draft_groups_changes_as_keep_a_changelog(repo):
     assert insert_section("# Log\n\nIntro.\n\n## [1.0.0] - x\n", text).index("## [9.0.0]") < insert_section("# Log\n\n## [1.0.0] - x\n", text).index("## [1.0.0]") + 200
 
 
+def test_a_release_section_goes_below_unreleased_tool_changes_and_above_the_last_release():
+    log = "# Log\n\n## [Unreleased]\n\n- validator change\n\n## [1.0.0] - x\n"
+    out = insert_section(log, "## [1.1.0] - y\n\n- data change\n")
+    assert out.index("## [Unreleased]") < out.index("- validator change") < out.index("## [1.1.0]") < out.index("## [1.0.0]")
+
+
 def test_the_version_is_written_once():
     """datapackage.json holds the version; CITATION.cff is generated and pyproject.toml derives it."""
     version = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]

@@ -134,8 +134,9 @@ def changelog_draft(d: PackageDiff, version: str, day: date) -> str:
 
 
 def insert_section(log: str, section: str) -> str:
-    """The changelog with `section` before the newest version section (after any preamble)."""
-    match = re.search(r"^## \[", log, re.M)
+    """The changelog with `section` before the newest version section (after any preamble and
+    the "[Unreleased]" section, which collects changes of the tools, not of the data)."""
+    match = re.search(r"^## \[(?!Unreleased\])", log, re.M)
     if match is None:
         return log.rstrip("\n") + "\n\n" + section
     return log[: match.start()] + section + "\n" + log[match.start():]
