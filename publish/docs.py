@@ -159,7 +159,10 @@ def citation(root: Path) -> str:
            "version": data["version"]}
     if dated:
         cff["date-released"] = dated.group(1)
-    cff["license"] = data["licenses"][0]["name"]
+    licences = data.get("licenses") if isinstance(data.get("licenses"), list) else []  # optional in Data Package
+    name = next((lic["name"] for lic in licences if isinstance(lic, dict) and isinstance(lic.get("name"), str)), None)
+    if name:
+        cff["license"] = name
     cff["authors"] = [{"name": c.get("title", "")} for c in data.get("contributors", [])]
     cff["keywords"] = data.get("keywords", [])
     cff["abstract"] = data.get("description", "")

@@ -24,9 +24,10 @@ def create_table(res: dict) -> str:
     cols = []
     for f in schema["fields"]:
         cols.append(f"{_q(f['name'])} {SQL_TYPES.get(f.get('type', 'string'), 'TEXT')}{' NOT NULL' if required(res, f) else ''}")
-    cols.append(f"PRIMARY KEY ({', '.join(map(_q, schema['primaryKey']))})")
+    if schema.get("primaryKey"):  # a table without a key (legal in Table Schema) gets none
+        cols.append(f"PRIMARY KEY ({', '.join(map(_q, schema['primaryKey']))})")
     for fk in schema.get("foreignKeys", []):
-        target = fk["reference"]["resource"] or res["name"]
+        target = fk["reference"].get("resource") or res["name"]  # omitted or "": the table itself
         cols.append(f"FOREIGN KEY ({', '.join(map(_q, fk['fields']))}) REFERENCES {_q(target)} ({', '.join(map(_q, fk['reference']['fields']))})")
     return f"CREATE TABLE {_q(res['name'])} (\n  " + ",\n  ".join(cols) + "\n)"
 

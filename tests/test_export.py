@@ -275,3 +275,19 @@ def test_scratch_and_temporaries_of_killed_runs_are_removed(pkg, tmp_path):
     assert main(["fmt", str(pkg.root)]) == 0
     assert not scratch.exists() and not temp.exists()
     assert pkg.rows("event_roles") == rows
+
+
+def test_a_package_without_licences_or_primary_keys_is_exported(tmp_path):
+    """Table Schema makes both optional: frictionless-py's own fixture package has neither."""
+    import shutil
+
+    fixtures = ROOT / "tests" / "third_party" / "frictionless-py"
+    for name in ("capital-3.csv", "country-3.csv"):
+        shutil.copy(fixtures / name, tmp_path / name)
+    desc = json.loads((fixtures / "country.package.json").read_text()) | {"name": "third-party", "version": "1.0.0", "title": "Fixture"}
+    assert "licenses" not in desc and not any("primaryKey" in r["schema"] for r in desc["resources"])
+    (tmp_path / "datapackage.json").write_text(json.dumps(desc))
+    assert main(["export", str(tmp_path), "--out", str(tmp_path / "dist")]) == 0
+    con = sqlite3.connect(tmp_path / "dist" / "third-party-1_0_0.sqlite")
+    counts = {r["name"]: con.execute(f'SELECT COUNT(*) FROM "{r["name"]}"').fetchone()[0] for r in desc["resources"]}
+    assert counts == {r["name"]: len((tmp_path / r["path"]).read_text().splitlines()) - 1 for r in desc["resources"]}
