@@ -24,9 +24,6 @@ import zlib
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes
 from .problems import Problem, problem
 
@@ -214,7 +211,7 @@ def _inline_lines(text: str, data: list) -> list[int]:
 
 def read_inline(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES):
     """(Table, problems) of inline data, each row at its line in datapackage.json."""
-    from .reader import Table, header_problem, text_dtype
+    from .reader import header_problem, table_of
 
     try:
         text = read_bytes(root, DESCRIPTOR, max_bytes).decode("utf-8")
@@ -251,10 +248,7 @@ def read_inline(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES):
             out.append(problem(DESCRIPTOR, line, header[len(cells)], "missing-cell", f"{len(cells)} cells where the header has {n}"))
         kept.append((cells + [""] * n)[:n])
         kept_lines.append(line)
-    columns = dict(zip(header, zip(*kept))) if kept else {h: () for h in header}
-    dtype = text_dtype(len(kept))
-    frame = pd.DataFrame({f: pd.Series(columns[f], dtype=dtype) for f in fields if f in columns})
-    return Table(res["name"], DESCRIPTOR, frame, np.asarray(kept_lines, dtype=np.int64)), out
+    return table_of(res["name"], DESCRIPTOR, header, fields, kept, kept_lines), out
 
 
 def _dialect_problem(key: str, value: object) -> str | None:
@@ -406,7 +400,7 @@ class _Lines:
 
 def parse_dialect(text: str, path: str, name: str, fields: list[str], settings: dict):
     """Rows of a decoded table read with its dialect; each row keeps the line it starts on."""
-    from .reader import Table, header_problem, text_dtype
+    from .reader import header_problem, table_of
 
     params = {k: v for k, v in settings.items() if k not in ("header", "commentChar")}
     lines = _Lines(text, settings.get("commentChar"))
@@ -446,10 +440,7 @@ def parse_dialect(text: str, path: str, name: str, fields: list[str], settings: 
             out.append(problem(path, line, header[len(row)], "missing-cell", f"{len(row)} cells where the header has {n}"))
         kept.append((row + [""] * n)[:n])
         kept_lines.append(line)
-    columns = dict(zip(header, zip(*kept))) if kept else {h: () for h in header}
-    dtype = text_dtype(len(kept))
-    frame = pd.DataFrame({f: pd.Series(columns[f], dtype=dtype) for f in fields if f in columns})
-    return Table(name, path, frame, np.asarray(kept_lines, dtype=np.int64)), out
+    return table_of(name, path, header, fields, kept, kept_lines), out
 
 
 def rows_of(raw: bytes, res: dict, limit: int = DEFAULT_MAX_BYTES) -> list[list[str]] | None:

@@ -126,10 +126,16 @@ def parse(text: str, path: str, name: str, fields: list[str], primary_key: list[
     good = np.flatnonzero(widths > 0)
     good = good[good > 0]
     kept = [(rows[i] + [""] * n)[:n] for i in good] if out else rows[1:]
-    columns = dict(zip(header, zip(*kept))) if kept else {h: () for h in header}
-    dtype = text_dtype(len(kept))
+    return table_of(name, path, header, fields, kept, starts[good]), out
+
+
+def table_of(name: str, path: str, header: list[str], fields: list[str], rows: list[list[str]], lines) -> Table:
+    """The Table of rows as wide as `header`: the columns of the fields the header names, as text
+    in the storage their number of rows calls for, each row at its line."""
+    columns = dict(zip(header, zip(*rows))) if rows else {h: () for h in header}
+    dtype = text_dtype(len(rows))
     frame = pd.DataFrame({f: pd.Series(columns[f], dtype=dtype) for f in fields if f in columns})
-    return Table(name, path, frame, starts[good]), out
+    return Table(name, path, frame, np.asarray(lines, dtype=np.int64))
 
 
 def _canonical_problem(text: str, path: str, rows: list[list[str]], fields: list[str], primary_key: list[str]) -> list[Problem]:
