@@ -112,3 +112,19 @@ def test_verbatim_parts_get_the_same_verdicts_in_both_engines(rows):
         (rule,) = verbatim_rules(ctx, res)
         verdicts.append((np.asarray(rule.test(frame), dtype=bool).tolist(), rule.failures(frame, frame.index[~np.asarray(rule.test(frame), dtype=bool)])))
     assert verdicts[0] == verdicts[1]
+
+
+DATES = st.lists(st.text(alphabet="0123456789/.-x", max_size=11) | st.sampled_from(["10/31/2024", "1.2.2024", "1/2-2024", "31-12-2024"]),
+                 min_size=1, max_size=30)
+
+
+@settings(max_examples=150)
+@given(values=DATES)
+def test_suspect_locale_dates_are_the_same_rows_in_both_engines(values):
+    from validate.spreadsheet import LOCALE_DATE, suspect_rows
+
+    res = {"name": "t", "schema": {"fields": [{"name": "d", "type": "date"}]}}
+    small, large = both(values)
+    got = [suspect_rows(res, pd.DataFrame({"d": s}), {}).tolist() for s in (small, large)]
+    assert got[0] == got[1]
+    assert all(LOCALE_DATE.fullmatch(values[i]) for i in got[1])
