@@ -7,7 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from validate.canonical import render
 from validate.cli import main
 from validate.descriptor import load
 from validate.reader import FAST_FROM_BYTES, decode, parse, read_canonical_fast, read_table
@@ -23,6 +26,12 @@ def big(tmp_path_factory) -> tuple[Path, dict]:
     res = desc.resource("events")
     assert (out / res["path"]).stat().st_size >= FAST_FROM_BYTES
     return out, res
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
 
 
 def fast(raw: bytes, res: dict):
@@ -95,3 +104,36 @@ def test_rows_out_of_key_order_are_read_fast_and_reported_where_the_strict_reade
     _, expected = strict(raw, res)
     assert [(p.code, p.line) for p in problems] == [(p.code, p.line) for p in expected] == [("not-canonical", a + 2)]
     assert table.frame[res["schema"]["primaryKey"][0]].iloc[a] == rows[a].split(b",")[0].decode()
+
+
+CELL = st.text(alphabet=st.sampled_from('ab ,"\n\té'), max_size=6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=st.lists(st.tuples(CELL, CELL), min_size=1, max_size=12), slice_rows=st.integers(1, 5), requote=st.booleans())
+def test_the_fast_reader_accepts_exactly_the_canonical_quoting_across_slices(monkeypatch_module, rows, slice_rows, requote):
+    """Cells that need quotes, cells that do not, and slices that start anywhere (non-zero array
+    offsets): the fast reader takes a file exactly when it is in canonical quoting."""
+    monkeypatch_module.setattr("validate.reader.FAST_SLICE_ROWS", slice_rows)
+    body = [[f"k{i:03d}", a, b] for i, (a, b) in enumerate(rows)]
+    raw = render([["id", "a", "b"], *body]).encode()
+    if requote:  # quotes around a cell that needs none: still valid CSV, not canonical
+        raw = raw.replace(b"\nk000,", b'\n"k000",', 1)
+    got = read_canonical_fast(raw, "t.csv", "t", ["id", "a", "b"], ["id"])
+    if requote:
+        assert got is None
+    else:
+        table, problems = got
+        assert problems == [] and table.frame.astype(object).values.tolist() == body
+
+
+@given(values=st.lists(CELL, min_size=1, max_size=12), start=st.integers(0, 11))
+def test_cells_needing_quotes_are_found_in_any_slice_of_an_array(values, start):
+    import pyarrow as pa
+
+    from validate.reader import _needs_quotes
+
+    part = pa.array(values, type=pa.string()).slice(min(start, len(values) - 1))
+    got = _needs_quotes(part)
+    expected = [any(c in v for c in ',"\n') for v in part.to_pylist()]
+    assert (got.tolist() if got is not None else [False] * len(part)) == expected

@@ -189,10 +189,11 @@ def read_canonical_fast(raw: bytes, path: str, name: str, fields: list[str], pri
         cells = []
         for col in table.slice(first, FAST_SLICE_ROWS).columns:
             col = col.combine_chunks()
-            quoted = pc.binary_join_element_wise('"', pc.replace_substring(col, '"', '""'), '"', "")
-            # three substring searches beat one RE2 character class several times (the file has no CR)
-            special = pc.or_(pc.or_(pc.match_substring(col, ","), pc.match_substring(col, '"')), pc.match_substring(col, "\n"))
-            cells.append(pc.if_else(special, quoted, col))
+            special = _needs_quotes(col)
+            if special is not None:  # only the few cells that need quotes are quoted, then put in place
+                quoted = pc.binary_join_element_wise('"', pc.replace_substring(col.filter(special), '"', '""'), '"', "")
+                col = pc.replace_with_mask(col, pa.array(special), quoted)
+            cells.append(col)
         lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "", "\n")
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset: lines.offset + len(lines) + 1]
         size = int(offsets[-1] - offsets[0])
@@ -207,6 +208,22 @@ def read_canonical_fast(raw: bytes, path: str, name: str, fields: list[str], pri
     starts = starts.astype(np.int64)
     out = [] if _sorted(table, primary_key, pc) else [_order_problem(table, path, primary_key, starts, pc)]
     return Table(name, path, frame, starts), out
+
+
+def _needs_quotes(col) -> np.ndarray | None:
+    """Which cells of a string array minimal quoting quotes (they hold a comma, a quote or a
+    newline; the file has no CR), or None when none does: one scan of the array's bytes."""
+    data = col.buffers()[2]
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + len(col) + 1]
+    if data is None or offsets[-1] == offsets[0]:
+        return None
+    text = np.frombuffer(data, dtype=np.uint8)[offsets[0]: offsets[-1]]
+    hits = np.flatnonzero((text == ord(",")) | (text == ord('"')) | (text == ord("\n")))
+    if not len(hits):
+        return None
+    special = np.zeros(len(col), dtype=bool)
+    special[np.searchsorted(offsets, hits + offsets[0], side="right") - 1] = True
+    return special
 
 
 def _order_problem(table, path: str, primary_key: list[str], starts: np.ndarray, pc) -> Problem:
