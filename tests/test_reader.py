@@ -125,6 +125,8 @@ def test_the_fast_reader_accepts_exactly_the_canonical_quoting_across_slices(mon
     else:
         table, problems = got
         assert problems == [] and table.frame.astype(object).values.tolist() == body
+        slow, _ = parse(raw.decode(), "t.csv", "t", ["id", "a", "b"], ["id"])
+        assert table.lines.tolist() == slow.lines.tolist()
 
 
 @given(values=st.lists(CELL, min_size=1, max_size=12), start=st.integers(0, 11))

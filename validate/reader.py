@@ -202,8 +202,11 @@ def read_canonical_fast(raw: bytes, path: str, name: str, fields: list[str], pri
         pos += size
     if pos != len(raw):
         return None
-    newlines = sum(pc.count_substring(col, "\n").to_numpy(zero_copy_only=False) for col in table.columns)
-    starts = 2 + np.concatenate(([0], np.cumsum(newlines + 1)[:-1]))
+    if raw.count(b"\n") == table.num_rows + 1:  # no cell holds a newline: row i is on line i + 2
+        starts = np.arange(2, table.num_rows + 2)
+    else:
+        newlines = sum(_newlines(col.combine_chunks()) for col in table.columns)
+        starts = 2 + np.concatenate(([0], np.cumsum(newlines + 1)[:-1]))
     frame = table.to_pandas(types_mapper=lambda t: ARROW_TEXT if t == pa.string() else None)
     starts = starts.astype(np.int64)
     out = [] if _sorted(table, primary_key, pc) else [_order_problem(table, path, primary_key, starts, pc)]
@@ -224,6 +227,16 @@ def _needs_quotes(col) -> np.ndarray | None:
     special = np.zeros(len(col), dtype=bool)
     special[np.searchsorted(offsets, hits + offsets[0], side="right") - 1] = True
     return special
+
+
+def _newlines(col) -> np.ndarray:
+    """The number of newlines in each cell of a string array."""
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + len(col) + 1]
+    if col.buffers()[2] is None:
+        return np.zeros(len(col), dtype=np.int64)
+    text = np.frombuffer(col.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
+    hits = np.flatnonzero(text == ord("\n")) + offsets[0]
+    return np.bincount(np.searchsorted(offsets, hits, side="right") - 1, minlength=len(col))
 
 
 def _order_problem(table, path: str, primary_key: list[str], starts: np.ndarray, pc) -> Problem:
