@@ -8,7 +8,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .rule import CellRule, Rule, by_value, cells, integer_value, isin, keys_in, present, python_engine, repeats
+from .rule import CellRule, Rule, by_value, cells, integer_value, isin, keys_in, present, python_engine, repeats, sorted_repeats
 
 
 def _tuples(df: pd.DataFrame, fields: list[str]) -> pd.Series:
@@ -23,7 +23,9 @@ def primary_key_rule(pk: list[str], lines: np.ndarray, integers=frozenset()) -> 
     def test(df):
         if python_engine(df[pk[0]]):
             return ~repeats(zip(*(cells(integer_value(df[f]) if f in integers else df[f]) for f in pk)))
-        return ~by_value(df, pk, integers).duplicated(keep="first")
+        keys = by_value(df, pk, integers)
+        adjacent = sorted_repeats(keys, pk)
+        return ~(adjacent if adjacent is not None else keys.duplicated(keep="first").to_numpy())
 
     def detail(df, idx):
         keys = _tuples(df, pk)

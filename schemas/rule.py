@@ -133,7 +133,8 @@ def isin(s: pd.Series, values) -> np.ndarray:
         known = set(values)
         return np.fromiter(map(known.__contains__, cells(s)), dtype=bool, count=len(s))
     values = values if isinstance(values, pd.Series) else list(values)
-    found = pc.is_in(arrow(s), value_set=pc.unique(pa.array(values, type=pa.string())))
+    # no pc.unique first: is_in's hash set absorbs repeats, and the extra pass cost more than it saved
+    found = pc.is_in(arrow(s), value_set=pa.array(values, type=pa.string(), from_pandas=True))
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
@@ -157,6 +158,23 @@ def repeats(keys: Iterable) -> np.ndarray:
         out.append(k in seen)
         seen.add(k)
     return np.array(out, dtype=bool)
+
+
+def sorted_repeats(df: pd.DataFrame, fields: list[str]) -> np.ndarray | None:
+    """True where a row's key equals the row before's, when the rows are in ascending key order
+    (as canonical tables are), so equal keys are adjacent: one comparison per row instead of a
+    hash of every key. None when the rows are not in key order."""
+    n = len(df)
+    if n < 2:
+        return np.zeros(n, dtype=bool)
+    equal = np.ones(n - 1, dtype=bool)
+    for f in fields:
+        col = arrow(df[f])
+        prev, nxt = col.slice(0, n - 1), col.slice(1)
+        if pc.any(pc.and_(pa.array(equal), pc.greater(prev, nxt))).as_py():
+            return None
+        equal &= pc.equal(prev, nxt).to_numpy(zero_copy_only=False)
+    return np.concatenate(([False], equal))
 
 
 def present(s: pd.Series, missing: list[str] | None = None) -> np.ndarray:

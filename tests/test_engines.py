@@ -128,3 +128,20 @@ def test_suspect_locale_dates_are_the_same_rows_in_both_engines(values):
     got = [suspect_rows(res, pd.DataFrame({"d": s}), {}).tolist() for s in (small, large)]
     assert got[0] == got[1]
     assert all(LOCALE_DATE.fullmatch(values[i]) for i in got[1])
+
+
+@settings(max_examples=200)
+@given(rows=st.lists(st.tuples(st.sampled_from(["a", "b", "é", "01", "1", "+1", ""]), st.sampled_from(["x", "y"])), min_size=1, max_size=15),
+       order=st.sampled_from(["as drawn", "sorted"]), integer=st.booleans())
+def test_primary_key_repeats_are_the_same_rows_in_both_engines_in_any_order(rows, order, integer):
+    """Large tables in key order find repeats among neighbours, others by hashing; small ones by a loop."""
+    from schemas.keys import primary_key_rule
+
+    rows = sorted(rows) if order == "sorted" else rows
+    rule = primary_key_rule(["k", "m"], np.arange(len(rows)), {"k"} if integer else set())
+    small, large = (pd.DataFrame({"k": both([k for k, _ in rows])[i], "m": both([m for _, m in rows])[i]}) for i in (0, 1))
+    expected = [key in rows[:i] for i, key in enumerate(rows)] if not integer else None
+    got = [np.asarray(rule.test(f), dtype=bool).tolist() for f in (small, large)]
+    assert got[0] == got[1]
+    if expected is not None:
+        assert got[1] == [not e for e in expected]
