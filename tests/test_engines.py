@@ -145,3 +145,21 @@ def test_primary_key_repeats_are_the_same_rows_in_both_engines_in_any_order(rows
     assert got[0] == got[1]
     if expected is not None:
         assert got[1] == [not e for e in expected]
+
+
+@settings(max_examples=150)
+@given(values=st.lists(st.sampled_from(["190", "0190", "19", "042", "42", "7", "x1", ""]), min_size=1, max_size=20),
+       codes=st.lists(st.sampled_from(["190", "042", "007", "19"]), max_size=4))
+def test_suspect_numeric_codes_are_the_same_rows_in_both_engines(values, codes):
+    """A digits-only reference that fits the code pattern and names a code is intact; others are
+    looked at. A small table's loop looks at every digits-only value (a superset), a large one's
+    kernels only at those that are not intact."""
+    from validate.spreadsheet import links, suspect_rows
+
+    resources = [{"name": "t", "schema": {"fields": [{"name": "c"}], "foreignKeys": [{"fields": ["c"], "reference": {"resource": "v", "fields": ["code"]}}]}},
+                 {"name": "v", "schema": {"fields": [{"name": "code", "constraints": {"pattern": "[0-9]{3}"}}]}}]
+    linked = links(resources)
+    got = [suspect_rows(resources[0], pd.DataFrame({"c": s}), linked, lambda r, n: pd.Series(codes, dtype=TEXT)).tolist()
+           for s in both(values)]
+    assert set(got[1]) <= set(got[0]) == {i for i, v in enumerate(values) if v[:1] in "123456789" and v.isdigit()}
+    assert got[1] == [i for i, v in enumerate(values) if v[:1] in "123456789" and v.isdigit() and not (len(v) == 3 and v in codes)]

@@ -401,20 +401,22 @@ def suspect_rows(res: dict, frame, linked: dict, column=lambda resource, name: N
                 mask |= np.fromiter((any(t(v) for t in tests) for v in frame[name].to_numpy(dtype=object)), dtype=bool, count=len(frame))
             continue
         if link is not None and link.active:
-            digits = fullmatch(frame[name], DIGITS.pattern)
-            intact = np.ones(len(frame), dtype=bool)
-            for p in link.patterns:
-                try:
-                    intact &= fullmatch(frame[name], p)
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a pattern RE2 refuses is a descriptor error
-                    intact[:] = False
-            target = column(*link.target) if link.target else None
-            if target is not None:
-                intact &= pc.is_in(pa.array(frame[name], type=pa.string(), from_pandas=True),
-                                   value_set=pa.array(target, type=pa.string(), from_pandas=True)).fill_null(False).to_numpy(zero_copy_only=False)
-            elif link.target:
-                intact[:] = False  # the referenced table could not be read: every digits-only value is looked at
-            mask |= digits & ~intact
+            digits = np.flatnonzero(fullmatch(frame[name], DIGITS.pattern))
+            if len(digits):  # patterns and membership only for the digits-only cells, usually few
+                values = frame[name].iloc[digits]
+                intact = np.ones(len(digits), dtype=bool)
+                for p in link.patterns:
+                    try:
+                        intact &= fullmatch(values, p)
+                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a pattern RE2 refuses is a descriptor error
+                        intact[:] = False
+                target = column(*link.target) if link.target else None
+                if target is not None:
+                    intact &= pc.is_in(pa.array(values, type=pa.string(), from_pandas=True),
+                                       value_set=pa.array(target, type=pa.string(), from_pandas=True)).fill_null(False).to_numpy(zero_copy_only=False)
+                elif link.target:
+                    intact[:] = False  # the referenced table could not be read: every digits-only value is looked at
+                mask[digits[~intact]] = True
         if is_date_field(fld):
             mask |= fullmatch(frame[name], LOCALE_DATE.pattern)
         if fld.get("type", "string") == "string":
