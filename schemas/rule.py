@@ -193,10 +193,13 @@ INT64 = (-(2**63), 2**63 - 1)
 def as_int(s: pd.Series) -> pd.Series:
     """Integers where the cell is one within the signed 64-bit range, NA elsewhere (type errors
     and integers too wide for 64 bits are reported by their own rules). A leading '+' is a sign."""
-    ok = s.str.fullmatch(r"[+-]?0*[0-9]{1,18}", na=False).to_numpy(dtype=bool)
-    digits = pc.replace_substring_regex(pa.array(s.where(ok, "0"), type=pa.string()), r"^\+", "")
+    text = arrow(s)
+    ok = pc.match_substring_regex(text, r"^[+-]?0*[0-9]{1,18}$").fill_null(False)
+    digits = pc.if_else(ok, text, "0")
+    if pc.any(pc.starts_with(digits, "+")).as_py():  # Arrow's cast refuses the sign '+'
+        digits = pc.replace_substring_regex(digits, r"^\+", "")
     ints = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
-    return pd.Series(pd.arrays.IntegerArray(ints, ~ok), index=s.index)
+    return pd.Series(pd.arrays.IntegerArray(ints, ~ok.to_numpy(zero_copy_only=False)), index=s.index)
 
 
 def wide_ints(s: pd.Series) -> pd.Series:

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import json
 import re
+import weakref
 from contextlib import redirect_stdout
 from functools import lru_cache
 from pathlib import Path
@@ -25,13 +26,14 @@ import pyarrow.compute as pc
 import pycountry
 
 from validate.paths import PathRefused
+from validate.patterns import fullmatch
+from validate.types import INTEGER
 
 from .context import Context, SourceFile
-from .rule import Rule, as_int, cells, isin, keys_in, present, python_engine
+from .rule import Rule, arrow, as_int, cells, isin, keys_in, present, python_engine
 
 EVIDENCE = ("source_id", "quote", "char_start", "char_end")  # this package's evidence field names (publish/ reads them)
 EVIDENCE_ROLES = ("source", "quote", "start", "end")  # the keys of a resource's "evidence" declaration
-INTEGER = r"[+-]?[0-9]+"
 
 
 @lru_cache(maxsize=None)
@@ -382,21 +384,29 @@ def evidence_rules(ctx: Context, res: dict) -> list[Rule]:
         return []
     src, quote, cs, ce = decl
 
+    memo: dict = {}
+
     def spans(df):
         """(texts, start, end, known, inside) with numpy arrays by position: start and end are 0
-        where unknown; known where both are integers and the source's text is known."""
+        where unknown; known where both are integers and the source's text is known. Both
+        evidence rules ask for the same table's spans: computed once per table."""
+        if memo.get("df", lambda: None)() is not df:  # a weak reference: a strong one would keep every checked frame alive
+            memo.update(df=weakref.ref(df), spans=_spans(df))
+        return memo["spans"]
+
+    def _spans(df):
         texts = ctx.texts()
         lengths = {sid: len(t) for sid, t in texts.items()}
         if python_engine(df[cs]):
             return (texts, *_spans_small(cells(df[src]), cells(df[cs]), cells(df[ce]), lengths))
         start, end = as_int(df[cs]), as_int(df[ce])
-        length = df[src].map(lengths).astype("Float64")
+        at = pc.index_in(arrow(df[src]), value_set=pa.array(list(lengths), type=pa.string())).fill_null(-1).to_numpy(zero_copy_only=False)
+        length = np.append(np.fromiter(lengths.values(), dtype=np.int64, count=len(lengths)), -1)[at]
         # an integer too wide for 64 bits is known (and outside any text), not skipped as a type error
-        integer = df[cs].str.fullmatch(INTEGER) & df[ce].str.fullmatch(INTEGER)
-        known = integer.astype(bool) & length.notna()
-        inside = (known & (start >= 0) & (start < end) & (end <= length)).fillna(False).astype(bool)
-        return (texts, start.to_numpy(dtype=np.int64, na_value=0), end.to_numpy(dtype=np.int64, na_value=0),
-                known.to_numpy(dtype=bool), inside.to_numpy(dtype=bool))
+        known = fullmatch(df[cs], INTEGER) & fullmatch(df[ce], INTEGER) & (at >= 0)
+        a, b = start.to_numpy(dtype=np.int64, na_value=0), end.to_numpy(dtype=np.int64, na_value=0)
+        inside = known & ~start.isna().to_numpy() & ~end.isna().to_numpy() & (a >= 0) & (a < b) & (b <= length)
+        return texts, a, b, known, inside
 
     def in_range(df):
         _, _, _, known, inside = spans(df)
