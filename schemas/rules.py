@@ -501,15 +501,20 @@ def verbatim_rules(ctx: Context, res: dict) -> list[Rule]:
             texts = ctx.texts()
             if python_engine(df[name]):
                 return _missing_parts_small(df, name, src, texts)
-            lists = pc.split_pattern(pa.array(df[name], type=pa.string()), "; ")
-            parts = pd.Series(lists.flatten().to_numpy(zero_copy_only=False), index=df.index[pc.list_parent_indices(lists).to_numpy()])
-            parts = parts[parts != ""]
-            sids = df[src].loc[parts.index] if src else pd.Series("", index=parts.index)
-            pairs = pd.DataFrame({"part": parts.to_numpy(), "sid": sids.to_numpy()})
-            unique = pairs.drop_duplicates()  # far fewer distinct (place, source) pairs than rows
-            verdict = [_found(p, sid, texts) for p, sid in zip(unique["part"], unique["sid"])]
-            found = pairs.merge(unique.assign(ok=verdict), on=["part", "sid"], how="left")["ok"].to_numpy(dtype=bool)
-            return parts[~found]
+            lists = pc.split_pattern(arrow(df[name]), "; ")
+            parts, rows = pc.list_flatten(lists), pc.list_parent_indices(lists)
+            filled = pc.not_equal(parts, "")
+            parts, rows = parts.filter(filled), rows.filter(filled).to_numpy(zero_copy_only=False)
+            # each distinct (part, source) pair is searched once: far fewer of them than rows
+            part_codes = parts.dictionary_encode()
+            sid_codes = (arrow(df[src]).take(pa.array(rows)) if src else pa.array([""] * len(rows), type=pa.string())).dictionary_encode()
+            n_sids = max(len(sid_codes.dictionary), 1)
+            pair = part_codes.indices.to_numpy().astype(np.int64) * n_sids + sid_codes.indices.to_numpy()
+            unique, inverse = np.unique(pair, return_inverse=True)
+            names, sids = part_codes.dictionary.to_pylist(), sid_codes.dictionary.to_pylist()
+            verdict = np.array([_found(names[c // n_sids], sids[c % n_sids], texts) for c in unique.tolist()], dtype=bool)
+            bad = np.flatnonzero(~verdict[inverse])
+            return pd.Series(parts.take(pa.array(bad)).to_pylist(), index=df.index[rows[bad]], dtype=object)
 
         def test(df, missing_parts=missing_parts):
             if not ctx.texts():
