@@ -16,12 +16,10 @@ import pyarrow.compute as pc
 from validate import types
 from validate.patterns import fullmatch
 
-from .rule import INT64, CellRule, Rule, arrow, as_int, cells, integer_value, isin, python_engine, wide_ints
+from .rule import INT64, CellRule, Rule, arrow, as_int, cells, edge_bytes, integer_value, isin, python_engine, wide_ints
 from .rule import present as filled
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
-# Spreadsheets evaluate cells starting with these (OWASP CSV injection).
-FORMULA_START = r"[=+\-@\t\r]"
 NUMBER = types.NUMBER
 # Characters a reader cannot see or that reorder text, by Unicode general category: format (Cf:
 # zero-width, bidirectional, soft hyphen, tags, BOM), control (Cc), private use (Co), surrogate
@@ -144,20 +142,30 @@ def _invisible(name: str, value: str) -> str:
     return f"{name} has U+{ord(char):04X} ({unicodedata.category(char)} {unicodedata.name(char, 'unnamed')}) at character {at}"
 
 
+# Spreadsheets evaluate cells starting with these (OWASP CSV injection).
 FORMULA_CHARS = tuple("=+-@\t\r")
+# Byte lookup tables: whether a first byte starts a formula; whether a first or last byte is ASCII
+# whitespace as str.strip() sees it, or part of a non-ASCII character (looked at in Python)
+_FORMULA_BYTE = np.array([chr(b) in FORMULA_CHARS for b in range(256)])
+_EDGE_SUSPECT = np.array([b >= 0x80 or chr(b).isspace() for b in range(256)])
 
 
 def _stripped(s: pd.Series) -> np.ndarray:
     if python_engine(s):
         return np.fromiter((v == v.strip() for v in cells(s)), dtype=bool, count=len(s))
-    text = arrow(s)
-    return pc.equal(text, pc.utf8_trim_whitespace(text)).fill_null(False).to_numpy(zero_copy_only=False)
+    # only a cell that starts or ends with ASCII whitespace or a non-ASCII byte can be unstripped
+    first, last = edge_bytes(s)
+    ok = ~(_EDGE_SUSPECT[first] | _EDGE_SUSPECT[last])
+    suspects = np.flatnonzero(~ok)
+    ok[suspects] = [v == v.strip() for v in cells(s.iloc[suspects])]
+    return ok
 
 
 def _no_formula(s: pd.Series) -> np.ndarray:
     if python_engine(s):
         return np.fromiter((not v.startswith(FORMULA_CHARS) for v in cells(s)), dtype=bool, count=len(s))
-    return ~pc.match_substring_regex(arrow(s), "^" + FORMULA_START).fill_null(False).to_numpy(zero_copy_only=False)
+    first, _ = edge_bytes(s)
+    return ~_FORMULA_BYTE[first]
 
 
 def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, tuple]:
