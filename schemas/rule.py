@@ -221,6 +221,8 @@ def as_int(s: pd.Series) -> pd.Series:
 def wide_ints(s: pd.Series) -> pd.Series:
     """Exact Python ints of the integer cells that as_int leaves out for their width (19 or more
     significant digits); rare, so a Python loop over them alone is fine."""
+    if not python_engine(s) and (not len(s) or (pc.max(pc.binary_length(arrow(s))).as_py() or 0) < 19):
+        return pd.Series([], index=s.index[:0], dtype=object)  # no cell is long enough: one pass, no regex
     wide = s.str.fullmatch(r"[+-]?0*[0-9]{19,}", na=False).to_numpy(dtype=bool)
     return pd.Series([int(v) for v in s[wide]], index=s.index[wide], dtype=object)
 

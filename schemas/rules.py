@@ -27,6 +27,7 @@ import pycountry
 
 from validate.paths import PathRefused
 from validate.patterns import fullmatch
+from validate import types
 from validate.types import INTEGER
 
 from .context import Context, SourceFile
@@ -176,22 +177,35 @@ def edtf_rules(fields: list[dict]) -> list[Rule]:
         decl = fld.get("edtfBounds") if isinstance(fld.get("edtfBounds"), dict) else {}
         name, start, end = fld["name"], decl.get("start"), decl.get("end")
 
-        def bounds(df, name=name) -> tuple[pd.Series, pd.Series, pd.Series]:
-            """(valid, first day, last day) per row; the parser runs once per distinct value."""
-            values = df[name].to_numpy(dtype=object)
-            codes, uniques = pd.factorize(values)
-            parsed = [edtf_bounds(v) if v else ("", "") for v in uniques]
-            valid = np.array([p is not None for p in parsed], dtype=bool)
-            firsts = np.array([p[0] if p else "" for p in parsed], dtype=object)
-            lasts = np.array([p[1] if p else "" for p in parsed], dtype=object)
-            return tuple(pd.Series(a[codes], index=df.index) for a in (valid, firsts, lasts))
+        def distinct_bounds(df, name=name, memo={}) -> tuple[np.ndarray, np.ndarray, list, list]:
+            """(codes, valid, first days, last days): row i's value is the codes[i]-th distinct
+            one; the parser runs once per distinct value, and once per table for both rules."""
+            if memo.get("df", lambda: None)() is not df:  # weak: a strong reference would keep the frame alive
+                codes, uniques = types.factorize(df[name])
+                parsed = [edtf_bounds(v) if v else ("", "") for v in uniques]
+                memo.update(df=weakref.ref(df), bounds=(codes, np.array([p is not None for p in parsed], dtype=bool),
+                                                        [p[0] if p else "" for p in parsed], [p[1] if p else "" for p in parsed]))
+            return memo["bounds"]
 
-        rules.append(Rule("invalid-edtf", name, lambda df, b=bounds: b(df)[0]))
+        def bounds(df, name=name, distinct=distinct_bounds) -> tuple[pd.Series, pd.Series, pd.Series]:
+            """(valid, first day, last day) per row."""
+            codes, valid, firsts, lasts = distinct(df)
+            return (pd.Series(valid[codes], index=df.index), pd.Series(np.array(firsts, dtype=object)[codes], index=df.index),
+                    pd.Series(np.array(lasts, dtype=object)[codes], index=df.index))
+
+        def parsed(df, distinct=distinct_bounds):
+            codes, valid, _, _ = distinct(df)
+            return valid[codes]
+
+        rules.append(Rule("invalid-edtf", name, parsed))
         if start in names and end in names:
 
-            def matches(df, b=bounds, start=start, end=end):
-                ok, want_start, want_end = b(df)
-                return ~ok | ((df[start].to_numpy(dtype=object) == want_start) & (df[end].to_numpy(dtype=object) == want_end))
+            def matches(df, d=distinct_bounds, start=start, end=end):
+                codes, valid, firsts, lasts = d(df)
+                picks = pa.array(codes)
+                same = [pc.equal(arrow(df[col]), pa.array(wanted, type=pa.string()).take(picks)).to_numpy(zero_copy_only=False)
+                        for col, wanted in ((start, firsts), (end, lasts))]
+                return ~valid[codes] | (same[0] & same[1])
 
             def explain(df, idx, b=bounds, name=name, start=start, end=end):
                 _, first, last = b(df.loc[idx])
@@ -210,9 +224,9 @@ def edtf_rules(fields: list[dict]) -> list[Rule]:
     return rules
 
 
-def _iso(s: pd.Series) -> pd.Series:
+def _iso(s: pd.Series) -> np.ndarray:
     """Cells holding a real calendar date (others are type errors, reported on their own)."""
-    return pd.to_datetime(s.where(s.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")), format="%Y-%m-%d", errors="coerce").notna()
+    return types.valid({"type": "date"}, s).to_numpy(dtype=bool)
 
 
 def basis_rules(fields: list[dict]) -> list[Rule]:

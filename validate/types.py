@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .patterns import fullmatch
+
 INVALID = object()  # a text that is not a value of the field's type
 
 NUMBER = r"(?:[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|INF|-INF)"
@@ -285,10 +287,22 @@ def parse(fld: dict, values: list[str]) -> list:
     return list(values)  # any
 
 
+def factorize(s: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(codes, distinct texts in order of first appearance): s's i-th cell is uniques[codes[i]].
+    Arrow's dictionary encoding for a large column: no Python string per cell."""
+    if getattr(s.dtype, "storage", "python") == "python":
+        codes, uniques = pd.factorize(s.to_numpy(dtype=object, na_value=""))
+        return codes, [str(u) for u in uniques]
+    col = pa.array(s, type=pa.string(), from_pandas=True)
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    encoded = col.fill_null("").dictionary_encode()
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+
+
 def distinct(fld: dict, s: pd.Series) -> tuple[np.ndarray, list]:
     """(codes, typed values of the distinct texts): s's i-th cell has the value parsed[codes[i]]."""
-    codes, uniques = pd.factorize(s.to_numpy(dtype=object, na_value=""))
-    return codes, parse(fld, [str(u) for u in uniques])
+    codes, uniques = factorize(s)
+    return codes, parse(fld, uniques)
 
 
 def valid(fld: dict, s: pd.Series) -> pd.Series:
@@ -297,7 +311,7 @@ def valid(fld: dict, s: pd.Series) -> pd.Series:
     if type_ in ("any", "string") and fld.get("format", "default") == "default":
         return pd.Series(True, index=s.index)
     if type_ in ("integer", "number") and plain(fld):
-        return pd.Series(_matches(s.to_numpy(dtype=object, na_value=""), INTEGER if type_ == "integer" else NUMBER), index=s.index)
+        return pd.Series(fullmatch(s, INTEGER if type_ == "integer" else NUMBER), index=s.index)
     codes, parsed = distinct(fld, s)
     good = np.fromiter((p is not INVALID for p in parsed), dtype=bool, count=len(parsed))
     return pd.Series(good[codes] if len(codes) else np.zeros(0, dtype=bool), index=s.index)
@@ -367,7 +381,7 @@ def sortable(value) -> str:
 def value_keys(fld: dict, s: pd.Series) -> pd.Series:
     """Each cell as a text equal exactly where the typed values are ('1.0' and '1' for a number);
     a cell that is not of the type keeps its own text (prefixed, so it equals no value)."""
-    codes, parsed = distinct(fld, s)
-    uniques = pd.unique(s.to_numpy(dtype=object, na_value=""))
+    codes, uniques = factorize(s)
+    parsed = parse(fld, uniques)
     out = np.array([f"\x00{u}" if p is INVALID else sortable(p) for u, p in zip(uniques, parsed)], dtype=object)
     return pd.Series(out[codes] if len(codes) else [], index=s.index, dtype=object)
