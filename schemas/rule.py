@@ -18,6 +18,7 @@ import pandera.pandas as pdr
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from validate.patterns import as_arrow
 from validate.reader import ARROW_FROM_ROWS
 
 Test = Callable[[pd.DataFrame], pd.Series]
@@ -119,7 +120,7 @@ def python_engine(s: pd.Series) -> bool:
 
 
 def arrow(s: pd.Series) -> pa.Array:
-    return pa.array(s, type=pa.string(), from_pandas=True)
+    return as_arrow(s)
 
 
 def edge_bytes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -150,7 +151,7 @@ def isin(s: pd.Series, values) -> np.ndarray:
         return np.fromiter(map(known.__contains__, cells(s)), dtype=bool, count=len(s))
     values = values if isinstance(values, pd.Series) else list(values)
     # no pc.unique first: is_in's hash set absorbs repeats, and the extra pass cost more than it saved
-    found = pc.is_in(arrow(s), value_set=pa.array(values, type=pa.string(), from_pandas=True))
+    found = pc.is_in(arrow(s), value_set=arrow(values) if isinstance(values, pd.Series) else pa.array(values, type=pa.string()))
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
@@ -244,7 +245,7 @@ def integer_value(s: pd.Series) -> pd.Series:
     spellings of one integer are the same key (frictionless reports 01 and 1 as duplicates)."""
     if python_engine(s):
         return pd.Series([_integer_text(v) for v in cells(s)], index=s.index, dtype=s.dtype)
-    text = pa.array(s, type=pa.string(), from_pandas=True)
+    text = arrow(s)
     integer = pc.match_substring_regex(text, r"^[+-]?[0-9]+$")
     canon = pc.replace_substring_regex(text, r"^\+", "")
     canon = pc.replace_substring_regex(canon, r"^(-?)0+([0-9])", r"\1\2")

@@ -27,13 +27,17 @@ def anchored(pattern: str) -> str:
     return f"^(?:{pattern})$"
 
 
+def as_arrow(s: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A text Series as Arrow text: its own buffers when pandas stores it in Arrow (large_string,
+    no copy: a cast to string would copy every column for every rule), else converted."""
+    if getattr(s.dtype, "storage", "python") == "python":  # a list converts several times faster than a Python-string Series
+        return pa.array(s.to_numpy(dtype=object).tolist(), type=pa.string(), from_pandas=True)
+    return pa.array(s, from_pandas=True)
+
+
 def fullmatch(s: pd.Series, pattern: str) -> np.ndarray:
     """Whether each value matches `pattern` as a whole (missing values do not)."""
-    if getattr(s.dtype, "storage", "python") == "python":  # a list converts several times faster than a Python-string Series
-        text = pa.array(s.to_numpy(dtype=object).tolist(), type=pa.string(), from_pandas=True)
-    else:
-        text = pa.array(s, type=pa.string(), from_pandas=True)
-    return pc.match_substring_regex(text, anchored(pattern)).fill_null(False).to_numpy(zero_copy_only=False)
+    return pc.match_substring_regex(as_arrow(s), anchored(pattern)).fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def fullmatches(values: list[str], pattern: str) -> list[bool]:

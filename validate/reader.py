@@ -175,7 +175,7 @@ def read_canonical_fast(raw: bytes, path: str, name: str, fields: list[str], pri
             io.BytesIO(raw),
             read_options=pcsv.ReadOptions(use_threads=True),
             parse_options=pcsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pcsv.ConvertOptions(column_types={f: pa.string() for f in fields}, strings_can_be_null=False,
+            convert_options=pcsv.ConvertOptions(column_types={f: pa.large_string() for f in fields}, strings_can_be_null=False,
                                                 quoted_strings_can_be_null=False, include_columns=fields),
         ).combine_chunks()
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
@@ -185,17 +185,18 @@ def read_canonical_fast(raw: bytes, path: str, name: str, fields: list[str], pri
     # Render canonical lines a slice at a time and compare each with the file's bytes (memcmp),
     # so the transient copies stay small however large the table.
     whole, pos = pa.py_buffer(raw), len(header)
+    quote, comma, newline, nothing = (pa.scalar(c, type=pa.large_string()) for c in ('"', ",", "\n", ""))
     for first in range(0, table.num_rows, FAST_SLICE_ROWS):
         cells = []
         for col in table.slice(first, FAST_SLICE_ROWS).columns:
             col = col.combine_chunks()
             special = _needs_quotes(col)
             if special is not None:  # only the few cells that need quotes are quoted, then put in place
-                quoted = pc.binary_join_element_wise('"', pc.replace_substring(col.filter(special), '"', '""'), '"', "")
+                quoted = pc.binary_join_element_wise(quote, pc.replace_substring(col.filter(special), '"', '""'), quote, nothing)
                 col = pc.replace_with_mask(col, pa.array(special), quoted)
             cells.append(col)
-        lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "", "\n")
-        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset: lines.offset + len(lines) + 1]
+        lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, comma), nothing, newline)
+        offsets = value_offsets(lines)
         size = int(offsets[-1] - offsets[0])
         if pos + size > len(raw) or not lines.buffers()[2].slice(int(offsets[0]), size).equals(whole.slice(pos, size)):
             return None
@@ -207,17 +208,25 @@ def read_canonical_fast(raw: bytes, path: str, name: str, fields: list[str], pri
     else:
         newlines = sum(_newlines(col.combine_chunks()) for col in table.columns)
         starts = 2 + np.concatenate(([0], np.cumsum(newlines + 1)[:-1]))
-    frame = table.to_pandas(types_mapper=lambda t: ARROW_TEXT if t == pa.string() else None)
+    frame = table.to_pandas(types_mapper=lambda t: ARROW_TEXT if t == pa.large_string() else None)  # pandas' own storage: no copy
     starts = starts.astype(np.int64)
     out = [] if _sorted(table, primary_key, pc) else [_order_problem(table, path, primary_key, starts, pc)]
     return Table(name, path, frame, starts), out
+
+
+def value_offsets(col) -> np.ndarray:
+    """The len(col) + 1 byte offsets of a string or large_string array's values, without a copy."""
+    import pyarrow as pa
+
+    width = np.int64 if pa.types.is_large_string(col.type) else np.int32
+    return np.frombuffer(col.buffers()[1], dtype=width)[col.offset: col.offset + len(col) + 1]
 
 
 def _needs_quotes(col) -> np.ndarray | None:
     """Which cells of a string array minimal quoting quotes (they hold a comma, a quote or a
     newline; the file has no CR), or None when none does: one scan of the array's bytes."""
     data = col.buffers()[2]
-    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + len(col) + 1]
+    offsets = value_offsets(col)
     if data is None or offsets[-1] == offsets[0]:
         return None
     text = np.frombuffer(data, dtype=np.uint8)[offsets[0]: offsets[-1]]
@@ -231,7 +240,7 @@ def _needs_quotes(col) -> np.ndarray | None:
 
 def _newlines(col) -> np.ndarray:
     """The number of newlines in each cell of a string array."""
-    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + len(col) + 1]
+    offsets = value_offsets(col)
     if col.buffers()[2] is None:
         return np.zeros(len(col), dtype=np.int64)
     text = np.frombuffer(col.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]]

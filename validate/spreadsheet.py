@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from .patterns import fullmatches
+from .patterns import as_arrow, fullmatches
 
 DIGITS = re.compile(r"[1-9][0-9]*")  # a spreadsheet strips every leading zero, so what is left starts 1-9
 MAX_ZEROS = 8
@@ -371,7 +371,7 @@ def _hinted(column) -> "np.ndarray":
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pa.array(column, type=pa.string(), from_pandas=True)
+    text = as_arrow(column)
     other = np.flatnonzero(~pc.string_is_ascii(text).fill_null(True).to_numpy(zero_copy_only=False))
     mask = np.zeros(len(text), dtype=bool)
     if len(other):
@@ -412,8 +412,7 @@ def suspect_rows(res: dict, frame, linked: dict, column=lambda resource, name: N
                         intact[:] = False
                 target = column(*link.target) if link.target else None
                 if target is not None:
-                    intact &= pc.is_in(pa.array(values, type=pa.string(), from_pandas=True),
-                                       value_set=pa.array(target, type=pa.string(), from_pandas=True)).fill_null(False).to_numpy(zero_copy_only=False)
+                    intact &= pc.is_in(as_arrow(values), value_set=as_arrow(target)).fill_null(False).to_numpy(zero_copy_only=False)
                 elif link.target:
                     intact[:] = False  # the referenced table could not be read: every digits-only value is looked at
                 mask[digits[~intact]] = True

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .patterns import fullmatch
+from .patterns import as_arrow, fullmatch
 
 INVALID = object()  # a text that is not a value of the field's type
 
@@ -293,7 +293,7 @@ def factorize(s: pd.Series) -> tuple[np.ndarray, list[str]]:
     if getattr(s.dtype, "storage", "python") == "python":
         codes, uniques = pd.factorize(s.to_numpy(dtype=object, na_value=""))
         return codes, [str(u) for u in uniques]
-    col = pa.array(s, type=pa.string(), from_pandas=True)
+    col = as_arrow(s)
     col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     encoded = col.fill_null("").dictionary_encode()
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
