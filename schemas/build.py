@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from validate.problems import Problem, problem
+
+
+def _import_pandera_checks_without_hypothesis() -> None:
+    """pandera's built-in checks import its data-synthesis strategies, which import hypothesis
+    when it is installed (as in this project's environment), and hypothesis then loads every
+    installed plugin: 0.4-0.9 s of each run. Validation synthesises no data, so those modules are
+    imported with hypothesis hidden, unless something has imported it already (the test suite)."""
+    if "hypothesis" in sys.modules:
+        return
+    sys.modules["hypothesis"] = None  # `import hypothesis` now raises ImportError
+    try:
+        import pandera.backends.pandas.builtin_checks  # noqa: F401
+    finally:
+        del sys.modules["hypothesis"]
+
+
+_import_pandera_checks_without_hypothesis()
 
 from .context import Context
 from .coverage import exclusion_rules

@@ -48,3 +48,13 @@ def test_each_ratio_is_marked_met_or_not_against_its_target():
 def test_a_shuffled_table_reported_with_other_codes_is_flagged():
     runs = runs_of({("arrow-read", 10): 1.0, ("validate", 10): 1.0, ("validate-shuffled", 10): 1.0}, codes=("duplicate-primary-key", "not-canonical"))
     assert "reported as not-canonical only: no" in report(runs)
+
+
+def test_validation_never_imports_hypothesis_even_where_it_is_installed():
+    """pandera would import it (and hypothesis every installed plugin) on the first validation."""
+    import subprocess
+    import sys
+
+    script = "import sys; from validate.core import validate_package; validate_package(sys.argv[1]); print('hypothesis' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", script, str(ROOT)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "False", out.stderr
