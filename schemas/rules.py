@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import json
 import re
+import threading
 import weakref
 from contextlib import redirect_stdout
 from functools import lru_cache
@@ -88,6 +89,9 @@ def _plain_bounds(value: str) -> tuple[str, str] | None:
     return f"{value}-01-01", f"{value}-12-31"
 
 
+_QUIET = threading.Lock()
+
+
 def _single_bounds(value: str) -> tuple[str, str] | None:
     plain = _plain_bounds(value)
     if plain is not None:
@@ -103,7 +107,9 @@ def _single_bounds(value: str) -> tuple[str, str] | None:
         # imported here: its grammar takes 0.2 s to build, and a package of plain dates never needs it
         from edtf import parse_edtf, struct_time_to_date
 
-        with redirect_stdout(io.StringIO()):  # the library prints while parsing, which would corrupt --format json
+        # the library prints while parsing, which would corrupt --format json; sys.stdout is one
+        # for all threads, so tables checked side by side take turns here
+        with _QUIET, redirect_stdout(io.StringIO()):
             parsed = parse_edtf(value)
             fuzzy = parsed.lower_fuzzy(), parsed.upper_fuzzy()
         # the library returns an infinite float for an open end

@@ -1,0 +1,41 @@
+"""Large packages have their tables checked two at a time (validate.core.check_tables): the
+problems are the same, in the same order, as when every table is checked in turn."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import Pkg
+from validate import core
+from validate.cli import main
+from validate.core import validate_package
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def corrupted(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("parallel") / "pkg"
+    assert main(["synth", str(out), "--rows", "400", "--from", str(ROOT)]) == 0
+    pkg = Pkg(tmp_path_factory.mktemp("copy") / "pkg")
+    shutil.copytree(out, pkg.root)
+    pkg.set("events", "ev-0000010", "char_start", "x")
+    pkg.set("events", "ev-0000030", "date", "2024-13")  # EDTF through the library, which prints
+    pkg.set("events", "ev-0000031", "date", "2024-1X")
+    pkg.set("event_actors", ("ev-0000050",), "actor_id", "no-such-actor")
+    pkg.append("actors", pkg.rows("actors")[3])
+    pkg.set("commitments", pkg.rows("commitments")[2][0], "quote", "=cmd")
+    return pkg.root
+
+
+def test_tables_checked_side_by_side_give_the_problems_of_one_at_a_time(corrupted, monkeypatch, capsys):
+    monkeypatch.setattr(core, "PARALLEL_FROM_ROWS", 10**12)
+    one_at_a_time = [p.format() for p in validate_package(corrupted)]
+    monkeypatch.setattr(core, "PARALLEL_FROM_ROWS", 0)
+    monkeypatch.setattr(core.os, "cpu_count", lambda: 2)
+    side_by_side = [p.format() for p in validate_package(corrupted)]
+    assert len(one_at_a_time) >= 6 and side_by_side == one_at_a_time
+    assert capsys.readouterr().out == ""  # the EDTF library's prints stay swallowed whatever the threads do
