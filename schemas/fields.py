@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from validate import types
 from validate.patterns import fullmatch
 
-from .rule import INT64, CellRule, Rule, arrow, as_int, cells, integer_value, isin, python_engine, wide_ints
+from .rule import INT64, CellRule, Rule, arrow, as_int, cells, isin, python_engine, typed_value, wide_ints
 from .rule import present as filled
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
@@ -220,9 +220,7 @@ def field_rules(fields: list[dict], primary_key: list[str], lines: np.ndarray, h
         if fld.get("constraints", {}).get("unique") and primary_key != [name]:  # a one-field key is checked as a key
 
             # +7, 07 and 7 are one integer, 1.0 and 1 one number, 2024-01-01T00:00:00Z and ...+00:00 one datetime
-            value = (integer_value if fld.get("type") == "integer" and types.plain(fld)
-                     else (lambda s: s) if fld.get("type", "string") in ("string", "any") and fld.get("format", "default") == "default"
-                     else (lambda s, fld=fld: types.value_keys(fld, s)))
+            value = (lambda s, fld=fld: typed_value(fld, s))
 
             def first_line(df, idx, name=name, value=value):
                 s = df[name]
