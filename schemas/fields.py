@@ -200,10 +200,13 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
             lambda v: f"{name} is {v!r}, outside {' and '.join(d for t, d in limits if not np.asarray(t(pd.Series([v], dtype='string')))[0])}")
     if not hygiene:  # text hygiene is a project convention, declared by "conventions": {"textHygiene": true}
         return out
+    def unless_missing(test):  # a missing value ("-", "N/A") is no text to judge; '' passes every test anyway
+        return test if missing is None else (lambda s: ~present(s) | test(s))
+
     if type_ == "string":
-        add("whitespace", _stripped, lambda v: f"{name} is {v!r}")
-        add("formula-injection", _no_formula, lambda v: f"{name} starts with {v[:1]!r}: {v[:40]!r}")
-    add("invisible-character", no_invisible, lambda v: _invisible(name, v))
+        add("whitespace", unless_missing(_stripped), lambda v: f"{name} is {v!r}")
+        add("formula-injection", unless_missing(_no_formula), lambda v: f"{name} starts with {v[:1]!r}: {v[:40]!r}")
+    add("invisible-character", unless_missing(no_invisible), lambda v: _invisible(name, v))
     return out
 
 
