@@ -17,7 +17,7 @@ from pathlib import Path
 from schemas.rules import EVIDENCE_ROLES
 from validate.descriptor import Descriptor
 from validate.paths import read_bytes
-from validate.reader import read_table
+from validate.reader import read_table_whole
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def spans(root: Path, desc: Descriptor) -> dict[str, list[Span]]:
             continue
         source, quote, start, end = (decl.get(k) for k in EVIDENCE_ROLES)
         cited = {source, quote, start, end}
-        table, _ = read_table(root, res)
+        table, _ = read_table_whole(root, res)
         if table is None:
             continue
         key = res["schema"].get("primaryKey") or names[:1]
@@ -139,7 +139,7 @@ def actor_names(root: Path, desc: Descriptor) -> dict[str, str]:
         for fk in res["schema"].get("foreignKeys", []):
             if fk.get("fields") in (spec[2], [spec[2]]):
                 target = desc.resource(fk["reference"]["resource"] or res["name"])
-                table, _ = read_table(root, target)
+                table, _ = read_table_whole(root, target)
                 ref = fk["reference"]["fields"]
                 ref = ref[0] if isinstance(ref, list) else ref
                 if table is not None and "name" in table.frame.columns:
@@ -150,7 +150,7 @@ def actor_names(root: Path, desc: Descriptor) -> dict[str, str]:
 def body(root: Path, desc: Descriptor) -> str:
     """The article page's main content: a legend, then per source its annotated text and rows."""
     archive = next(r for r in desc.resources if isinstance(r.get("archivedTexts"), dict))
-    sources, _ = read_table(root, archive)
+    sources, _ = read_table_whole(root, archive)
     ids, paths, hashes = (archive["archivedTexts"][k] for k in ("id", "path", "sha256"))
     by_source = spans(root, desc)
     names = actor_names(root, desc)

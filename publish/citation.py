@@ -12,7 +12,7 @@ import yaml
 
 from validate.descriptor import Descriptor
 from validate.paths import read_bytes
-from validate.reader import read_table
+from validate.reader import read_table_whole
 
 FORMATS = {".zip": "application/zip", ".sqlite": "application/vnd.sqlite3", ".parquet": "application/vnd.apache.parquet",
            ".json": "application/json", ".dta": "application/x-stata-dta", ".csv": "text/csv"}
@@ -51,7 +51,7 @@ def bibtex(data: dict, key: str) -> str:
 def _coverage(root: Path, desc: Descriptor) -> tuple[str, list[dict]]:
     """temporalCoverage from the date bounds of the events (an open bound stays open, '..'),
     spatialCoverage from every field the descriptor declares an ISO 3166 code."""
-    events, _ = read_table(root, desc.resource("events"))
+    events, _ = read_table_whole(root, desc.resource("events"))
     dates = [f["name"] for f in desc.resource("events")["schema"]["fields"] if f.get("type") == "date"]
     frame = events.frame
     starts = sorted(frame[dates[0]]) if dates else []
@@ -63,7 +63,7 @@ def _coverage(root: Path, desc: Descriptor) -> tuple[str, list[dict]]:
         for f in res["schema"]["fields"]:
             if not f.get("iso3166"):
                 continue
-            table, _ = read_table(root, res)
+            table, _ = read_table_whole(root, res)
             for value in table.frame[f["name"]]:
                 for code in filter(None, (c.strip() for c in value.split(";"))):
                     found = pycountry.countries.get(alpha_3=code) if len(code) == 3 else pycountry.subdivisions.get(code=code)
@@ -75,7 +75,7 @@ def _coverage(root: Path, desc: Descriptor) -> tuple[str, list[dict]]:
 def json_ld(root: Path, desc: Descriptor, dist: Path, data: dict) -> str:
     """schema.org Dataset, as the text of a <script type="application/ld+json"> element: '<',
     '>' and '&' are written as JSON escapes so that no value can close the element."""
-    sources, _ = read_table(root, desc.resource("sources"))
+    sources, _ = read_table_whole(root, desc.resource("sources"))
     temporal, spatial = _coverage(root, desc)
     licence = desc.data.get("licenses", [{}])[0]
     files = sorted(p for p in dist.rglob("*") if p.is_file() and p.suffix in FORMATS)

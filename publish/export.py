@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from validate.descriptor import DESCRIPTOR, PACKAGE_NAME, SEMVER, Descriptor
 from validate.paths import PathRefused, new_directory, read_bytes
 from validate.problems import Problem, problem
-from validate.reader import read_table
+from validate.reader import read_table_whole
 
 ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "date": pa.date32(), "boolean": pa.bool_(), "year": pa.int64()}
 # Beside the tables and texts; the zip's README.md is written for researchers (publish/researcher.py), not the developers' one.
@@ -66,7 +66,7 @@ def arrow_table(res: dict, frame) -> pa.Table:
 def tables(root: Path, desc: Descriptor) -> dict[str, pa.Table]:
     out = {}
     for res in desc.resources:
-        table, _ = read_table(root, res)
+        table, _ = read_table_whole(root, res)
         out[res["name"]] = arrow_table(res, table.frame)
     return out
 

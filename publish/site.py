@@ -17,7 +17,7 @@ from pathlib import Path
 
 from validate.descriptor import Descriptor
 from validate.paths import new_directory, read_bytes
-from validate.reader import read_table
+from validate.reader import read_table_whole
 
 from . import article, citation
 from .markdown import slug, to_html
@@ -113,7 +113,7 @@ def table_data(root: Path, desc: Descriptor) -> list[dict]:
     out = []
     share = max(PAGE_CHARS // max(len(desc.resources), 1), MIN_TABLE_CHARS)
     for res in desc.resources:
-        table, _ = read_table(root, res)
+        table, _ = read_table_whole(root, res)
         fields = [f["name"] for f in res["schema"]["fields"]]
         rows, used, total = [], 0, 0
         if table is not None:
@@ -157,7 +157,7 @@ def timeline(root: Path, desc: Descriptor) -> str:
     # there could carry markup (onload=, <script>) into the page
     svg = figures(root)[root / "docs" / "timeline.svg"].decode("utf-8")
     svg = svg[svg.index("<svg"):].replace("<svg", '<svg role="img" aria-label="Timeline of the events: each bar covers every day its date can denote"', 1)
-    events, _ = read_table(root, desc.resource("events"))
+    events, _ = read_table_whole(root, desc.resource("events"))
     ordered = sorted(events.frame.to_dict("records"), key=lambda r: (r["date_start"] or "0000", r["date_end"] or "9999", r["event_id"]))
     items = "".join(f'<li><b>{_e(r["date"] or "date unknown")}</b> <span class="muted">({_e(r["date_start"] or "…")} to '
                     f'{_e(r["date_end"] or "…")})</span> {_e(r["event_type"])}{"/" + _e(r["event_mode"]) if r["event_mode"] else ""}, '
@@ -169,7 +169,7 @@ def timeline(root: Path, desc: Descriptor) -> str:
 
 def index(root: Path, desc: Descriptor, dist: Path, pages: dict[str, str]) -> str:
     cff = citation.cff(root)
-    sources, _ = read_table(root, desc.resource("sources"))
+    sources, _ = read_table_whole(root, desc.resource("sources"))
     source_items = "".join(f"<li>“{_e(r['title'])}” ({_e(r['publisher'] or 'publisher not given')}; dateline {_e(r['dateline'] or 'not given')}; "
                            f"published {_e(r['published'] or 'not given')}, basis: {_e(r['published_basis'])}). "
                            f"Archived text SHA-256 <code>{_e(r['text_sha256'])}</code>.</li>" for r in sources.frame.to_dict("records"))

@@ -30,8 +30,8 @@ _import_pandera_checks_without_hypothesis()
 from .context import Context
 from .coverage import exclusion_rules
 from .fields import field_rules
-from .keys import confusable_rule, cycle_rules, foreign_key_rules, primary_key_rule, retired_rule
-from .rule import CellRule, Rule
+from .keys import confusable_rule, cycle_rules, foreign_key_rules, primary_key_rule, retired_rule, unique_key_rules
+from .rule import CellRule, Rule, typed_fields
 from .rules import (attribution_rules, basis_rules, code_rules, crosswalk_rule, edtf_rules, evidence_rules, mode_rules, place_code_rules,
                     source_rules, verbatim_rules)
 
@@ -43,16 +43,18 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
     fields = schema["fields"]
     pk = schema.get("primaryKey", [])
     rules: list[Rule | CellRule] = field_rules(fields, pk, lines, hygiene="textHygiene" in ctx.conventions)
-    integers = {r["name"]: {f["name"] for f in r["schema"]["fields"] if f.get("type") == "integer"} for r in ctx.resources + [res]}
+    # keys compare values of their fields' types; text fields (all of this package's keys) as they are
+    typed = {r["name"]: typed_fields(r["schema"]["fields"]) for r in ctx.resources + [res]}
+    missing = {f["name"]: f["missingValues"] for f in fields if "missingValues" in f}
     if pk:
-        rules.append(primary_key_rule(pk, lines, integers[res["name"]]))
+        rules.append(primary_key_rule(pk, lines, typed[res["name"]]))
+    rules += unique_key_rules(schema, lines, typed[res["name"]], missing)
     if res.get("vocabulary") is True and pk:
         rules.append(confusable_rule(pk, lines))
-    missing = {f["name"]: f["missingValues"] for f in fields if "missingValues" in f}
-    rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames, integers, missing)
+    rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames, typed, missing)
     if ctx.retired is not None and ctx.retired != res["name"]:
         rules += retired_rule(pk, res["name"], ctx.frame(ctx.retired))
-    rules += cycle_rules(schema.get("foreignKeys", []), res["name"])
+    rules += cycle_rules(schema.get("foreignKeys", []), res["name"], typed[res["name"]], missing)
     rules += edtf_rules(fields) + basis_rules(fields) + mode_rules(ctx, fields) + crosswalk_rule(ctx, res) + code_rules(fields)
     rules += attribution_rules(fields) + place_code_rules(fields)
     rules += source_rules(ctx, res) + evidence_rules(ctx, res) + verbatim_rules(ctx, res) + exclusion_rules(ctx, res)
@@ -68,6 +70,7 @@ def aligned(res: dict, columns: list[str]) -> dict:
     schema = dict(res["schema"])
     schema["fields"] = [f for f in schema["fields"] if f["name"] in have]
     schema["primaryKey"] = schema["primaryKey"] if set(schema["primaryKey"]) <= have else []
+    schema["uniqueKeys"] = [key for key in schema.get("uniqueKeys", []) if set(key) <= have]
     # a key to the resource itself also needs the fields it references (a damaged header may lack them)
     schema["foreignKeys"] = [fk for fk in schema.get("foreignKeys", []) if set(fk["fields"]) <= have
                              and ((fk["reference"].get("resource") or res["name"]) != res["name"] or set(fk["reference"]["fields"]) <= have)]

@@ -12,8 +12,8 @@ import pandas as pd
 from validate.problems import Problem, position, problem
 
 from .context import Context
-from .rule import Rule, as_int
-from .rules import evidence_decl
+from .rule import Rule, as_int, present
+from .rules import evidence_decl, missing_of
 
 # A sentence ends at . ! or ? (optionally followed by a closing quote) before whitespace and
 # an opening quote, capital or digit; a line (the headline, each paragraph) always ends one.
@@ -42,7 +42,9 @@ def cited_spans(ctx: Context, evidence_resources: list[dict]) -> pd.DataFrame | 
         frame, (src, _, cs, ce) = ctx.frame(res["name"]), evidence_decl(res)
         if frame is None or not {src, cs, ce} <= set(frame.columns):
             return None
-        parts.append(pd.DataFrame({"source_id": frame[src], "start": as_int(frame[cs]), "end": as_int(frame[ce])}))
+        missing = missing_of(res["schema"]["fields"])
+        start, end = (as_int(frame[f]).where(present(frame[f], missing[f])) if f in missing else as_int(frame[f]) for f in (cs, ce))
+        parts.append(pd.DataFrame({"source_id": frame[src], "start": start, "end": end}))  # a missing offset cites nothing
     spans = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["source_id", "start", "end"])
     return spans.dropna()
 

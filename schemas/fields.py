@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from validate import types
 from validate.patterns import fullmatch
 
-from .rule import INT64, CellRule, Rule, arrow, as_int, cells, edge_bytes, integer_value, isin, python_engine, wide_ints
+from .rule import INT64, CellRule, Rule, arrow, as_int, cells, edge_bytes, isin, python_engine, typed_value, wide_ints
 from .rule import present as filled
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
@@ -208,10 +208,13 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
             lambda v: f"{name} is {v!r}, outside {' and '.join(d for t, d in limits if not np.asarray(t(pd.Series([v], dtype='string')))[0])}")
     if not hygiene:  # text hygiene is a project convention, declared by "conventions": {"textHygiene": true}
         return out
+    def unless_missing(test):  # a missing value ("-", "N/A") is no text to judge; '' passes every test anyway
+        return test if missing is None else (lambda s: ~present(s) | test(s))
+
     if type_ == "string":
-        add("whitespace", _stripped, lambda v: f"{name} is {v!r}")
-        add("formula-injection", _no_formula, lambda v: f"{name} starts with {v[:1]!r}: {v[:40]!r}")
-    add("invisible-character", no_invisible, lambda v: _invisible(name, v))
+        add("whitespace", unless_missing(_stripped), lambda v: f"{name} is {v!r}")
+        add("formula-injection", unless_missing(_no_formula), lambda v: f"{name} starts with {v[:1]!r}: {v[:40]!r}")
+    add("invisible-character", unless_missing(no_invisible), lambda v: _invisible(name, v))
     return out
 
 
@@ -228,9 +231,7 @@ def field_rules(fields: list[dict], primary_key: list[str], lines: np.ndarray, h
         if fld.get("constraints", {}).get("unique") and primary_key != [name]:  # a one-field key is checked as a key
 
             # +7, 07 and 7 are one integer, 1.0 and 1 one number, 2024-01-01T00:00:00Z and ...+00:00 one datetime
-            value = (integer_value if fld.get("type") == "integer" and types.plain(fld)
-                     else (lambda s: s) if fld.get("type", "string") in ("string", "any") and fld.get("format", "default") == "default"
-                     else (lambda s, fld=fld: types.value_keys(fld, s)))
+            value = (lambda s, fld=fld: typed_value(fld, s))
 
             def first_line(df, idx, name=name, value=value):
                 s = df[name]

@@ -8,7 +8,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .rule import CellRule, Rule, by_value, cells, integer_value, isin, keys_in, present, python_engine, repeats, sorted_repeats
+from validate import types
+
+from .rule import CellRule, Rule, by_value, cells, isin, keys_in, present, python_engine, repeats, sorted_repeats, typed_value, unreadable
 
 
 def _tuples(df: pd.DataFrame, fields: list[str]) -> pd.Series:
@@ -18,24 +20,66 @@ def _tuples(df: pd.DataFrame, fields: list[str]) -> pd.Series:
     return pd.Series(list(zip(*(df[f] for f in fields))), index=df.index, dtype=object)
 
 
-def primary_key_rule(pk: list[str], lines: np.ndarray, integers=frozenset()) -> Rule:
-    """Rows whose key repeats an earlier row's; integer parts compare by value (+823 = 0823 = 823)."""
+def _repeated(df: pd.DataFrame, key: list[str], typed: dict[str, dict], counted: np.ndarray | None = None) -> np.ndarray:
+    """True where a row's key, compared by value (typed_value), equals an earlier counted row's;
+    rows not `counted` are neither repeats nor repeated."""
+    if counted is not None and not counted.all():
+        out = np.zeros(len(df), dtype=bool)
+        rows = np.flatnonzero(counted)
+        out[rows] = _repeated(df.iloc[rows], key, typed)
+        return out
+    if python_engine(df[key[0]]):
+        return repeats(zip(*(cells(typed_value(typed.get(f), df[f])) for f in key)))
+    view = by_value(df, key, typed)
+    adjacent = sorted_repeats(view, key)  # a table in key order: repeats are neighbours, no hashing
+    return adjacent if adjacent is not None else view.duplicated(keep="first").to_numpy(dtype=bool)
+
+
+def _key_rule(code: str, key: list[str], lines: np.ndarray, typed: dict[str, dict], counted=None) -> Rule:
+    """Rows whose (composite) key repeats an earlier row's, parts compared as values of their
+    fields' types (+823 = 0823 = 823 on an integer, 1 = 1.0 on a number); `counted(df)` picks the
+    rows that take part (all by default)."""
     def test(df):
-        if python_engine(df[pk[0]]):
-            return ~repeats(zip(*(cells(integer_value(df[f]) if f in integers else df[f]) for f in pk)))
-        keys = by_value(df, pk, integers)
-        adjacent = sorted_repeats(keys, pk)
-        return ~(adjacent if adjacent is not None else keys.duplicated(keep="first").to_numpy())
+        return ~_repeated(df, key, typed, counted(df) if counted else None)
 
     def detail(df, idx):
-        keys = _tuples(df, pk)
-        first = pd.Series(lines[: len(df)], index=df.index).groupby(_tuples(by_value(df, pk, integers), pk)).transform("min")
-        return [f"({', '.join(pk)}) = {keys[i]!r} is also on line {first[i]}" for i in idx]
+        keys = _tuples(df, key)
+        rows = np.flatnonzero(counted(df)) if counted else np.arange(len(df))
+        part = df.iloc[rows]
+        first = pd.Series(lines[rows], index=part.index).groupby(_tuples(by_value(part, key, typed), key)).transform("min")
+        return [f"({', '.join(key)}) = {keys[i]!r} is also on line {first[i]}" for i in idx]
 
-    return Rule("duplicate-primary-key", pk[0] if len(pk) == 1 else "+".join(pk), test, detail)
+    return Rule(code, key[0] if len(key) == 1 else "+".join(key), test, detail)
 
 
-def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None, integers=frozenset(), theirs_integers=frozenset(),
+def primary_key_rule(pk: list[str], lines: np.ndarray, typed: dict[str, dict] | None = None) -> Rule:
+    """Rows whose key repeats an earlier row's; `typed` (field name -> field) compares those parts
+    by value (see typed_value); a part that is not of its type compares as text."""
+    return _key_rule("duplicate-primary-key", pk, lines, typed or {})
+
+
+def unique_key_rules(schema: dict, lines: np.ndarray, typed: dict[str, dict] | None = None, missing: dict | None = None) -> list[Rule]:
+    """Table Schema v2 `uniqueKeys`: each list of fields is unique across the rows, compared by
+    value like a primary key. As in SQL's UNIQUE, on which the spec models it, a row with a missing
+    (null) part is left out. A key equal to the primary key, or one field that is `unique` itself, is
+    checked by that rule alone."""
+    typed, missing = typed or {}, missing or {}
+    pk = set(schema.get("primaryKey", []))
+    unique = {f["name"] for f in schema["fields"] if f.get("constraints", {}).get("unique")}
+    rules, seen = [], set()
+    for key in schema.get("uniqueKeys", []):
+        if set(key) == pk or (len(key) == 1 and key[0] in unique) or tuple(key) in seen:
+            continue
+        seen.add(tuple(key))
+
+        def counted(df, key=key):
+            return np.logical_and.reduce([present(df[f], missing.get(f)) for f in key])
+
+        rules.append(_key_rule("duplicate-unique-key", list(key), lines, typed, counted))
+    return rules
+
+
+def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None, typed: dict | None = None, theirs_typed: dict | None = None,
                      missing: dict | None = None) -> Rule | None:
     """Rows whose reference is filled but absent from the target; skipped when the target could not be read."""
     if target is None or not set(fk["reference"]["fields"]) <= set(target.columns):
@@ -43,12 +87,14 @@ def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None, integ
     own, theirs = fk["fields"], fk["reference"]["fields"]
     own = [own] if isinstance(own, str) else own
     theirs = [theirs] if isinstance(theirs, str) else theirs
+    typed, theirs_typed, missing = typed or {}, theirs_typed or {}, missing or {}
     resource = fk["reference"].get("resource") or own_name
     def filled(df):  # frictionless skips a reference only when every part is empty; so do we
-        return np.logical_or.reduce([present(df[f], (missing or {}).get(f)) for f in own])
+        return np.logical_or.reduce([present(df[f], missing.get(f)) for f in own])
 
     def test(df):
-        return ~filled(df) | keys_in(by_value(df, own, integers), own, by_value(target, theirs, theirs_integers), theirs)
+        return (~filled(df) | unreadable(df, own, typed, missing)
+                | keys_in(by_value(df, own, typed), own, by_value(target, theirs, theirs_typed), theirs))
 
     def detail(df, idx):
         keys = _tuples(df, own)
@@ -57,27 +103,33 @@ def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None, integ
     return Rule("dangling-foreign-key", "+".join(own), test, detail)
 
 
-def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, integers: dict | None = None,
+def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, typed: dict | None = None,
                       missing: dict | None = None) -> list[Rule | CellRule]:
     """Single-field references as one CellRule over all their columns; composite ones as Rules.
-    `integers` maps a resource name to its integer fields, which match by value ('01' is 1);
+    `typed` maps a resource name to its typed fields (name -> field), which match by value ('01' is
+    1 between integers, '1.0' is 1 between numbers); a cell not of its type is the type rule's alone;
     `missing` a field to its missingValues where they are not [""] (a missing reference is skipped)."""
     missing = missing or {}
     columns, rules = {}, []
-    integers = integers or {}
+    typed = typed or {}
+    mine_typed = typed.get(own_name, {})
     for fk in fks:
         resource = fk["reference"].get("resource") or own_name
         target = frames.get(resource)
         if target is None or not set(fk["reference"]["fields"]) <= set(target.columns):
             continue  # the target could not be read (or its header is wrong); its own problems are reported
         if len(fk["fields"]) > 1:
-            rules.append(foreign_key_rule(fk, own_name, target, integers.get(own_name, set()), integers.get(resource, set()), missing))
+            rules.append(foreign_key_rule(fk, own_name, target, mine_typed, typed.get(resource, {}), missing))
             continue
         field, theirs = fk["fields"][0], fk["reference"]["fields"][0]
-        known = integer_value(target[theirs]) if theirs in integers.get(resource, set()) else target[theirs]
-        mine = integer_value if field in integers.get(own_name, set()) else (lambda s: s)
-        columns[field] = (lambda s, known=known, mine=mine, m=missing.get(field): ~present(s, m) | isin(mine(s), known),
-                          lambda v, f=field, t=theirs, r=resource: f"{f} {v!r} is not a {t} in {r}")
+        known = typed_value(typed.get(resource, {}).get(theirs), target[theirs])
+        fld = mine_typed.get(field)
+
+        def test(s, known=known, fld=fld, m=missing.get(field)):
+            ok = ~present(s, m) | isin(typed_value(fld, s), known)
+            return ok if fld is None else ok | (present(s, m) & ~types.valid(fld, s).to_numpy(dtype=bool))
+
+        columns[field] = (test, lambda v, f=field, t=theirs, r=resource: f"{f} {v!r} is not a {t} in {r}")
     return ([CellRule("dangling-foreign-key", columns)] if columns else []) + rules
 
 
@@ -126,20 +178,24 @@ def confusable_rule(pk: list[str], lines: np.ndarray) -> Rule:
     return Rule("confusable-code", pk[0] if len(pk) == 1 else "+".join(pk), test, detail)
 
 
-def cycle_rules(fks: list[dict], own_name: str) -> list[Rule]:
+def cycle_rules(fks: list[dict], own_name: str, typed: dict[str, dict] | None = None, missing: dict | None = None) -> list[Rule]:
     """A single-field self-reference declaring "acyclic": true: every chain of parents ends."""
-    return [cycle_rule(fk) for fk in fks
+    return [cycle_rule(fk, typed or {}, missing or {}) for fk in fks
             if fk.get("acyclic") is True and len(fk["fields"]) == 1 and (fk["reference"].get("resource") or own_name) == own_name]
 
 
-def cycle_rule(fk: dict) -> Rule:
-    """Rows whose chain of parents never ends, found by pointer doubling (log2 n vector steps, not n)."""
+def cycle_rule(fk: dict, typed: dict[str, dict] | None = None, missing: dict | None = None) -> Rule:
+    """Rows whose chain of parents never ends, found by pointer doubling (log2 n vector steps, not n);
+    parents and ids compare by value (typed_value), a missing parent ends the chain."""
     child, parent_key = fk["fields"][0], fk["reference"]["fields"][0]
+    typed, missing = typed or {}, missing or {}
 
     def ancestors_far(df):
-        parent = pd.Series(df[child].to_numpy(), index=df[parent_key].to_numpy())
-        parent = parent[~parent.index.duplicated() & present(parent)]
-        far = df[child].where(present(df[child]))
+        kids = typed_value(typed.get(child), df[child]).where(present(df[child], missing.get(child)))
+        ids = typed_value(typed.get(parent_key), df[parent_key])
+        parent = pd.Series(kids.to_numpy(), index=ids.to_numpy())
+        parent = parent[~parent.index.duplicated() & parent.notna().to_numpy()]
+        far = kids
         jump = parent  # jump[x] = ancestor of x at distance 2**k
         for _ in range(int(np.ceil(np.log2(len(df) + 1))) + 1):
             far = far.map(jump)

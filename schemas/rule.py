@@ -18,6 +18,7 @@ import pandera.pandas as pdr
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from validate import types
 from validate.patterns import as_arrow
 from validate.reader import ARROW_FROM_ROWS
 
@@ -254,10 +255,44 @@ def integer_value(s: pd.Series) -> pd.Series:
     return pd.Series(out.to_numpy(zero_copy_only=False), index=s.index).astype(s.dtype)
 
 
-def by_value(df: pd.DataFrame, fields: list[str], integers) -> pd.DataFrame:
-    """`df[fields]` with the integer fields among them compared by value (see integer_value)."""
+def textual(fld: dict) -> bool:
+    """Whether the field's values are its texts (string and any): its keys compare text as it is."""
+    return fld.get("type", "string") in ("string", "any")
+
+
+def typed_fields(fields: list[dict]) -> dict[str, dict]:
+    """name -> field of each field whose keys compare values of its type rather than text."""
+    return {f["name"]: f for f in fields if not textual(f)}
+
+
+def typed_value(fld: dict | None, s: pd.Series) -> pd.Series:
+    """Each cell as a text equal exactly where the values of the field's type are, for keys, unique
+    and references (Table Schema compares logical values): integers in canonical decimal form
+    (integer_value, in the column's own engine), other types by their value (validate/types.py
+    value_keys: 1 = 1.0 = 1e0, -0 = 0, 2024-01-01T00:00:00Z = ...+00:00, booleans by trueValues
+    and falseValues). A text field, or None, is the column itself: it costs nothing. A cell that is
+    not of its type keeps its text (the type rule reports it), so it equals only the same text."""
+    if fld is None or textual(fld):
+        return s
+    if fld.get("type") == "integer" and types.plain(fld):
+        return integer_value(s)
+    return types.value_keys(fld, s)
+
+
+def by_value(df: pd.DataFrame, fields: list[str], typed: dict[str, dict]) -> pd.DataFrame:
+    """`df[fields]` with the typed fields among them compared by value (see typed_value)."""
     view = df[list(fields)].copy()
     for f in fields:
-        if f in integers:
-            view[f] = integer_value(view[f])
+        if f in typed:
+            view[f] = typed_value(typed[f], view[f])
     return view
+
+
+def unreadable(df: pd.DataFrame, fields: list[str], typed: dict[str, dict], missing: dict | None = None) -> np.ndarray:
+    """Rows where a typed field among `fields` holds a value (not missing) that is not of its type:
+    the type rule reports the cell, so a reference through it is not also reported as dangling."""
+    out = np.zeros(len(df), dtype=bool)
+    for f in fields:
+        if f in typed:
+            out |= present(df[f], (missing or {}).get(f)) & ~types.valid(typed[f], df[f]).to_numpy(dtype=bool)
+    return out

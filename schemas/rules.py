@@ -172,11 +172,24 @@ def _set_bounds(inner: str) -> tuple[str, str] | None:
     return ("" if "" in lows else min(lows)), ("" if "" in highs else max(highs))
 
 
+def missing_of(fields: list[dict]) -> dict[str, list[str]]:
+    """field name -> its missingValues where they are not [""] (the descriptor check resolves each
+    field's own, its schema's or the package's list): project rules skip a missing value, as the
+    Table Schema rules do, instead of taking only '' for missing."""
+    return {f["name"]: f["missingValues"] for f in fields if "missingValues" in f}
+
+
+def _given(s: pd.Series, missing: list[str] | None) -> pd.Series:
+    """The column with each missing value as '' (as is, at no cost, where '' alone is missing)."""
+    return s if missing is None else s.where(present(s, missing), "")
+
+
 def edtf_rules(fields: list[dict]) -> list[Rule]:
     """Fields marked "edtf": valid EDTF; with "edtfBounds": {"start": S, "end": E}, fields S and E
     hold the first and last day the date can denote, S no later than E."""
     rules = []
     names = {f["name"] for f in fields}
+    missing = missing_of(fields)
     for fld in fields:
         if not fld.get("edtf"):
             continue
@@ -188,7 +201,8 @@ def edtf_rules(fields: list[dict]) -> list[Rule]:
             one; the parser runs once per distinct value, and once per table for both rules."""
             if memo.get("df", lambda: None)() is not df:  # weak: a strong reference would keep the frame alive
                 codes, uniques = types.factorize(df[name])
-                parsed = [edtf_bounds(v) if v else ("", "") for v in uniques]
+                absent = set(missing.get(name, [""]))
+                parsed = [edtf_bounds(v) if v not in absent else ("", "") for v in uniques]
                 memo.update(df=weakref.ref(df), bounds=(codes, np.array([p is not None for p in parsed], dtype=bool),
                                                         [p[0] if p else "" for p in parsed], [p[1] if p else "" for p in parsed]))
             return memo["bounds"]
@@ -209,7 +223,7 @@ def edtf_rules(fields: list[dict]) -> list[Rule]:
             def matches(df, d=distinct_bounds, start=start, end=end):
                 codes, valid, firsts, lasts = d(df)
                 picks = pa.array(codes)
-                same = [pc.equal(arrow(df[col]), pa.array(wanted, type=pa.string()).take(picks)).to_numpy(zero_copy_only=False)
+                same = [pc.equal(arrow(_given(df[col], missing.get(col))), pa.array(wanted, type=pa.string()).take(picks)).to_numpy(zero_copy_only=False)
                         for col, wanted in ((start, firsts), (end, lasts))]
                 return ~valid[codes] | (same[0] & same[1])
 
@@ -239,6 +253,7 @@ def basis_rules(fields: list[dict]) -> list[Rule]:
     """A field declaring "basisOf": {"field": X, "notStated": N} is the basis of field X: X is empty
     exactly when the basis is N."""
     names = {f["name"] for f in fields}
+    missing = missing_of(fields)
     rules = []
     for fld in fields:
         decl = fld.get("basisOf")
@@ -247,7 +262,7 @@ def basis_rules(fields: list[dict]) -> list[Rule]:
         name, basis, not_stated = decl["field"], fld["name"], decl["notStated"]
         rules.append(Rule(
             "basis-mismatch", basis,
-            lambda df, n=name, b=basis, v=not_stated: (df[n] == "") == (df[b] == v),
+            lambda df, n=name, b=basis, v=not_stated, m=missing.get(name): ~present(df[n], m) == (df[b] == v).to_numpy(dtype=bool),
             lambda df, idx, n=name, b=basis: [f"{n} is {df.at[i, n]!r} but {b} is {df.at[i, b]!r}" for i in idx],
         ))
     return rules
@@ -268,8 +283,8 @@ def mode_rules(ctx: Context, fields: list[dict]) -> list[Rule]:
         if modes is None or not set(ref["fields"]) <= set(modes.columns):
             continue  # the reference table could not be read; its own problems are reported
 
-        def test(df, mode=mode, type_=type_, modes=modes, theirs=ref["fields"]):
-            return ~present(df[mode]) | keys_in(df, [type_, mode], modes, theirs)
+        def test(df, mode=mode, type_=type_, modes=modes, theirs=ref["fields"], m=missing_of(fields).get(mode)):
+            return ~present(df[mode], m) | keys_in(df, [type_, mode], modes, theirs)
 
         def detail(df, idx, mode=mode, type_=type_):
             return [f"{mode} {df.at[i, mode]!r} is not a mode of {df.at[i, type_]!r}" for i in idx]
@@ -294,9 +309,10 @@ def crosswalk_rule(ctx: Context, res: dict) -> list[Rule]:
     if not set(ref_fields) <= set(ref.columns) or (dev_decl and not set(dev_decl["fields"]) <= set(dev.columns)):
         return []  # a table whose header does not match is reported on its own
     key = own[0]
+    missing = missing_of(res["schema"]["fields"]).get(key)
 
     def test(df):
-        ok = ~present(df[key]) | keys_in(df, own, ref, ref_fields)
+        ok = ~present(df[key], missing) | keys_in(df, own, ref, ref_fields)
         return ok | keys_in(df, own, dev, dev_decl["fields"]) if dev_decl else ok
 
     def detail(df, idx):
@@ -334,7 +350,7 @@ def code_rules(fields: list[dict]) -> list[Rule]:
         if fld.get("codeList") not in CODE_LISTS:
             continue
         code, known = CODE_LISTS[fld["codeList"]]
-        rules.append(Rule(code, fld["name"], lambda df, n=fld["name"], k=known: ~present(df[n]) | isin(df[n], k())))
+        rules.append(Rule(code, fld["name"], lambda df, n=fld["name"], k=known, m=fld.get("missingValues"): ~present(df[n], m) | isin(df[n], k())))
     return rules
 
 
@@ -403,16 +419,24 @@ def evidence_rules(ctx: Context, res: dict) -> list[Rule]:
     if decl is None:
         return []
     src, quote, cs, ce = decl
+    missing = missing_of(res["schema"]["fields"])
 
     memo: dict = {}
 
     def spans(df):
         """(texts, start, end, known, inside) with numpy arrays by position: start and end are 0
-        where unknown; known where both are integers and the source's text is known. Both
-        evidence rules ask for the same table's spans: computed once per table."""
+        where unknown; known where both are integers, neither is missing and the source's text is
+        known. Both evidence rules ask for the same table's spans: computed once per table."""
         if memo.get("df", lambda: None)() is not df:  # a weak reference: a strong one would keep every checked frame alive
-            memo.update(df=weakref.ref(df), spans=_spans(df))
+            memo.update(df=weakref.ref(df), spans=_given_spans(df))
         return memo["spans"]
+
+    def _given_spans(df):
+        texts, start, end, known, inside = _spans(df)
+        if missing.keys() & {src, cs, ce, quote}:  # a missing source, offset or quote leaves the span unknown
+            given = np.logical_and.reduce([present(df[f], missing.get(f)) for f in (src, cs, ce, quote)])
+            known, inside = known & given, inside & given
+        return texts, start, end, known, inside
 
     def _spans(df):
         texts = ctx.texts()
@@ -517,8 +541,10 @@ def verbatim_rules(ctx: Context, res: dict) -> list[Rule]:
             continue
         name = fld["name"]
 
-        def missing_parts(df, name=name):
+        def missing_parts(df, name=name, absent=fld.get("missingValues")):
             texts = ctx.texts()
+            if absent is not None:  # a missing value is no text to find
+                df = df[present(df[name], absent)]
             if python_engine(df[name]):
                 return _missing_parts_small(df, name, src, texts)
             lists = pc.split_pattern(arrow(df[name]), "; ")
@@ -553,6 +579,7 @@ def attribution_rules(fields: list[dict]) -> list[Rule]:
     """A field declaring "assertedBy": {"attribution": A, "narration": N} names who asserts a fact:
     it is empty exactly when field A says the source narrates the fact itself (value N)."""
     names = {f["name"] for f in fields}
+    missing = missing_of(fields)
     rules = []
     for fld in fields:
         decl = fld.get("assertedBy")
@@ -561,7 +588,7 @@ def attribution_rules(fields: list[dict]) -> list[Rule]:
         name, attribution, narration = fld["name"], decl["attribution"], decl["narration"]
         rules.append(Rule(
             "attribution-mismatch", name,
-            lambda df, n=name, a=attribution, v=narration: (df[n] == "") == (df[a] == v),
+            lambda df, n=name, a=attribution, v=narration, m=missing.get(name): ~present(df[n], m) == (df[a] == v).to_numpy(dtype=bool),
             lambda df, idx, n=name, a=attribution, v=narration: [
                 f"{n} is {df.at[i, n]!r} but {a} is {df.at[i, a]!r}; {n} is empty exactly when {a} is {v!r}" for i in idx],
         ))
@@ -581,11 +608,11 @@ def place_code_rules(fields: list[dict]) -> list[Rule]:
             continue
         name = fld["name"]
 
-        def unknown(values: pd.Series) -> pd.Series:
+        def unknown(values: pd.Series, absent=frozenset(fld.get("missingValues", [""]))) -> pd.Series:
             codes, uniques = pd.factorize(values.to_numpy(dtype=object))
             bad = np.empty(len(uniques), dtype=object)
             known = place_codes()
-            bad[:] = [tuple(p for p in v.split("; ") if p not in known) if v else () for v in uniques]
+            bad[:] = [tuple(p for p in v.split("; ") if p not in known) if v not in absent else () for v in uniques]
             return pd.Series(bad[codes] if len(codes) else [], index=values.index, dtype=object)
 
         rules.append(Rule(

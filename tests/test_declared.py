@@ -220,6 +220,33 @@ def test_a_header_mismatch_still_checks_the_rows_of_the_fields_it_names(tmp_path
     assert keys(validate_package(tmp_path)) == {(EVENTS, 1, str(column), "header-mismatch"), (EVENTS, 2, "date_start", "type-error")}
 
 
+HEADERS = {"exact": "event_id,date,date_start,date_end", "reordered": "date,event_id,date_start,date_end",
+           "more": "event_id,date,extra,date_start,date_end", "fewer": "event_id,date_start", "other": "date_start,extra"}
+
+
+@pytest.mark.parametrize("match,fit", [
+    ("exact", {"exact"}), ("equal", {"exact", "reordered"}), ("subset", {"exact", "reordered", "more"}),
+    ("superset", {"exact", "reordered", "fewer"}), ("partial", {"exact", "reordered", "more", "fewer", "other"}),
+])
+def test_fields_match_decides_which_headers_fit_and_the_rows_are_checked_by_name(tmp_path, match, fit):
+    """Table Schema v2 fieldsMatch; every header here names date_start, whose bad cell is found."""
+    cells = {"event_id": "e1", "date": "2024", "date_start": "2024-13-01", "date_end": "2024-12-31", "extra": "x"}
+    for name, header in HEADERS.items():
+        root = tmp_path / name
+        write(root, {"events": (["event_id", "date", "date_start", "date_end"], [])},
+              [lambda d: res(d, "events")["schema"].update(fieldsMatch=match)])
+        (root / "tables" / "Events.csv").write_text(header + "\n" + ",".join(cells[h] for h in header.split(",")) + "\n")
+        found = {(p[0], p[1], p[3]) for p in keys(validate_package(root))}
+        assert found == {(EVENTS, 2, "type-error")} | (set() if name in fit else {(EVENTS, 1, "header-mismatch")}), (match, name)
+
+
+def test_a_fields_match_this_validator_does_not_know_is_a_located_refusal_and_the_header_is_compared_exactly(tmp_path):
+    write(tmp_path, {"events": (["event_id", "date"], [["e1", "2024"]])}, [lambda d: res(d, "events")["schema"].update(fieldsMatch="loose")])
+    text = (tmp_path / "datapackage.json").read_text()
+    line = text[: text.index('"fieldsMatch"')].count("\n") + 1
+    assert {(p[0], p[1], p[3]) for p in keys(validate_package(tmp_path))} == {("datapackage.json", line, "descriptor-error")}
+
+
 def test_code_lists_are_read_from_the_iso_databases_pycountry_ships():
     """The codes the rules read from pycountry's JSON files are pycountry's own, and the lists a
     descriptor may declare are the lists the rules know."""
@@ -271,6 +298,47 @@ def test_malformed_missing_values_are_a_located_refusal_and_the_rest_is_checked(
     problems = keys(validate_package(tmp_path))
     assert {(p[0], p[3]) for p in problems} == {("datapackage.json", "descriptor-error"), (T, "missing-cell")}
     assert all(p[1] > 1 for p in problems)  # located at the declaration, not at the top
+
+
+def schema_of(table, **kw):
+    return lambda d: res(d, table)["schema"].update(kw)
+
+
+EDTF_TABLES = {"events": (["event_id", "date", "date_start", "date_end"], [["e1", "unknown", "NA", "NA"], ["e2", "2024-10", "2024-10-01", "2024-10-31"]])}
+CODES_TABLE = {"codes": (["code"], [["16"], ["016"]])}
+MISSING = [  # (tables, declarations, missingValues that make the bad cells missing, problems without them)
+    (TABLES, [prop("people", "country", "codeList", "iso3166-1-alpha-3")], [prop("people", "country", "missingValues", ["", "Germany"])],
+     {(PEOPLE, 2, "country", "unknown-country")}),
+    (TABLES, [prop("people", "country_basis", "basisOf", {"field": "country", "notStated": "not-stated"})], [schema_of("people", missingValues=[])],
+     {(PEOPLE, 3, "country_basis", "basis-mismatch")}),  # nothing is missing: '' is a value, stated
+    (TABLES, [conv("textHygiene", True)], [prop("people", "Phone", "missingValues", ["-", "+49 30 1234"]), prop("people", "name", "missingValues", [" Ann"])],
+     {(PEOPLE, 2, "Phone", "formula-injection"), (PEOPLE, 3, "name", "whitespace"), (PEOPLE, 3, "Phone", "formula-injection")}),
+    (EDTF_TABLES, [prop("events", "date", "edtf", True), prop("events", "date", "edtfBounds", {"start": "date_start", "end": "date_end"})],
+     [schema_of("events", missingValues=["", "unknown", "NA"])],
+     {(EVENTS, 2, "date", "invalid-edtf"), (EVENTS, 2, "date_start", "type-error"), (EVENTS, 2, "date_end", "type-error")}),
+    (TABLES, [schema_of("people", foreignKeys=[SELF])], [prop("people", "parent_id", "missingValues", ["p1"])],
+     {(PEOPLE, 2, "parent_id", "parent-cycle"), (PEOPLE, 3, "parent_id", "parent-cycle")}),
+    (TABLES, [prop("events", "event_mode", "subtypeOf", {"field": "event_type", "reference": {"resource": "event_modes", "fields": ["event_type", "event_mode"]}})],
+     [prop("events", "event_mode", "missingValues", ["shout"])], {(EVENTS, 2, "event_mode", "mode-type-mismatch")}),
+    (TABLES, [on_resource("sources", "archivedTexts", TEXTS), on_resource("events", "evidence", EVIDENCE)],
+     [prop("events", "quote", "missingValues", ["Wrong quote"])], {(EVENTS, 2, "quote", "evidence-mismatch")}),
+    (TABLES, [prop("people", "country", "iso3166", True)], [prop("people", "country", "missingValues", ["", "Germany"])],
+     {(PEOPLE, 2, "country", "unknown-place-code")}),
+    (TABLES, [prop("people", "name", "verbatim", True), on_resource("sources", "archivedTexts", TEXTS)],
+     [prop("people", "name", "missingValues", ["Bob", " Ann"])], {(PEOPLE, 2, "name", "not-verbatim"), (PEOPLE, 3, "name", "not-verbatim")}),
+    (CODES_TABLE, [prop("codes", "code", "constraints", {"pattern": "[0-9]{3}"})], [prop("codes", "code", "missingValues", ["", "16"])],
+     {("tables/Codes.csv", 2, "code", "lost-leading-zeros")}),
+]
+
+
+@pytest.mark.parametrize("tables,declare,missing,expected", MISSING, ids=[sorted({k[3] for k in e})[0] for *_, e in MISSING])
+def test_project_rules_honour_the_fields_missing_values(tmp_path, tables, declare, missing, expected):
+    """Each project rule fires on its bad cells, and leaves them alone once missingValues (the
+    field's, else its schema's) make them missing; '' is missing only where the list says so."""
+    write(tmp_path / "before", tables, declare)
+    write(tmp_path / "after", tables, declare + missing)
+    assert keys(validate_package(tmp_path / "before")) == expected
+    assert keys(validate_package(tmp_path / "after")) == set()
 
 
 def test_a_missing_reference_is_not_dangling(tmp_path):

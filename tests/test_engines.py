@@ -138,7 +138,7 @@ def test_primary_key_repeats_are_the_same_rows_in_both_engines_in_any_order(rows
     from schemas.keys import primary_key_rule
 
     rows = sorted(rows) if order == "sorted" else rows
-    rule = primary_key_rule(["k", "m"], np.arange(len(rows)), {"k"} if integer else set())
+    rule = primary_key_rule(["k", "m"], np.arange(len(rows)), {"k": {"name": "k", "type": "integer"}} if integer else {})
     small, large = (pd.DataFrame({"k": both([k for k, _ in rows])[i], "m": both([m for _, m in rows])[i]}) for i in (0, 1))
     expected = [key in rows[:i] for i, key in enumerate(rows)] if not integer else None
     got = [np.asarray(rule.test(f), dtype=bool).tolist() for f in (small, large)]
@@ -163,3 +163,82 @@ def test_suspect_numeric_codes_are_the_same_rows_in_both_engines(values, codes):
            for s in both(values)]
     assert set(got[1]) <= set(got[0]) == {i for i, v in enumerate(values) if v[:1] in "123456789" and v.isdigit()}
     assert got[1] == [i for i, v in enumerate(values) if v[:1] in "123456789" and v.isdigit() and not (len(v) == 3 and v in codes)]
+
+
+# Typed keys: the texts of numbers, integers, booleans, dates and datetimes in their many spellings
+# (and texts that are none of them), compared by value in both engines.
+TYPED_FIELDS = [{"name": "k", "type": "number"}, {"name": "k", "type": "integer"}, {"name": "k", "type": "boolean"},
+                {"name": "k", "type": "boolean", "trueValues": ["y", "1.0"], "falseValues": ["n"]}, {"name": "k", "type": "date"},
+                {"name": "k", "type": "datetime"}, {"name": "k", "type": "number", "decimalChar": ",", "groupChar": "."},
+                {"name": "k", "type": "integer", "bareNumber": False}, {"name": "k", "type": "string"}]
+SPELLED = st.lists(st.sampled_from(["1", "1.0", "1e0", "+1", "01", "-0", "0", "0.0", "1,0", "1.000", "NaN", "INF", "true", "y", "n",
+                                    "2024-01-01", "2024-1-1", "2024-01-01T00:00:00Z", "2024-01-01T01:00:00+01:00", "x", "", " 1", "1 km"]),
+                   min_size=1, max_size=12)
+
+
+@pytest.mark.parametrize("fld", TYPED_FIELDS, ids=lambda f: "-".join(str(v) for v in f.values()))
+@settings(max_examples=60, deadline=None)
+@given(values=SPELLED)
+def test_typed_keys_are_the_same_in_both_engines(fld, values):
+    from schemas.keys import primary_key_rule, unique_key_rules
+    from schemas.rule import typed_value
+
+    small, large = both(values)
+    assert list(typed_value(fld, small)) == list(typed_value(fld, large))
+    lines = np.arange(len(values)) + 2
+    typed = {"k": fld} if fld["type"] != "string" else {}
+    schema = {"fields": [fld, {"name": "j"}], "uniqueKeys": [["k", "j"]]}
+    verdicts = []
+    for column in (small, large):
+        frame = pd.DataFrame({"k": column, "j": column.str[:1]})
+        rules = [primary_key_rule(["k"], lines, typed), *unique_key_rules(schema, lines, typed)]
+        verdicts.append([np.asarray(r.test(frame), dtype=bool).tolist() for r in rules])
+    assert verdicts[0] == verdicts[1]
+
+
+@pytest.mark.parametrize("fld", TYPED_FIELDS[:4], ids=lambda f: "-".join(str(v) for v in f.values()))
+@settings(max_examples=60, deadline=None)
+@given(values=SPELLED, known=SPELLED)
+def test_typed_references_are_found_the_same_in_both_engines(fld, values, known):
+    from schemas.keys import foreign_key_rules
+
+    fk = {"fields": ["k"], "reference": {"resource": "t", "fields": ["k"]}}
+    composite = {"fields": ["k", "j"], "reference": {"resource": "t", "fields": ["k", "j"]}}
+    verdicts = []
+    for dtype in (TEXT, ARROW_TEXT):
+        target = pd.DataFrame({"k": pd.Series(known, dtype=dtype), "j": pd.Series(known, dtype=dtype).str[:1]})
+        frame = pd.DataFrame({"k": pd.Series(values, dtype=dtype), "j": pd.Series(values, dtype=dtype).str[:1]})
+        rules = foreign_key_rules([fk, composite], "r", {"t": target}, {"r": {"k": fld}, "t": {"k": fld}})
+        verdicts.append([np.asarray(r.test(frame), dtype=bool).tolist() for r in rules])
+    assert verdicts[0] == verdicts[1]
+
+
+def test_the_typed_key_test_can_fail():
+    """Compared as text, 1 and 1.0 would be two number keys: the typed comparison is what finds them one."""
+    from schemas.keys import primary_key_rule
+
+    frame = pd.DataFrame({"k": pd.Series(["1", "1.0"], dtype=TEXT)})
+    assert primary_key_rule(["k"], np.array([2, 3]), {"k": {"name": "k", "type": "number"}}).test(frame).tolist() == [True, False]
+    assert primary_key_rule(["k"], np.array([2, 3]), {}).test(frame).tolist() == [True, True]
+
+
+def test_typed_keys_of_a_large_table_take_the_arrow_kernels_and_agree_with_the_loops():
+    """Above SMALL values, membership goes through Arrow's hash kernel and duplicates through pandas."""
+    from schemas.keys import foreign_key_rules, primary_key_rule
+    from schemas.rule import SMALL
+
+    n = SMALL + 10
+    values = [f"{i}.0" if i % 3 else f"+{i:03d}" for i in range(n)] + ["1", "nope"]
+    known = [str(i) for i in range(0, n, 2)]
+    fld = {"name": "k", "type": "number"}
+    fk = {"fields": ["k"], "reference": {"resource": "t", "fields": ["k"]}}
+    got = []
+    for dtype in (TEXT, ARROW_TEXT):
+        frame = pd.DataFrame({"k": pd.Series(values, dtype=dtype)})
+        target = pd.DataFrame({"k": pd.Series(known, dtype=dtype)})
+        (refs,) = foreign_key_rules([fk], "r", {"t": target}, {"r": {"k": fld}, "t": {"k": {**fld, "type": "integer"}}})
+        got.append((np.asarray(refs.test(frame)).tolist(), primary_key_rule(["k"], np.arange(n + 2), {"k": fld}).test(frame).tolist()))
+    assert got[0] == got[1]
+    refs, unique = got[0]
+    assert refs == [i % 2 == 0 for i in range(n)] + [False, True]  # 'nope' is a type error, not a dangling reference
+    assert unique == [True] * n + [False, True]  # '1' repeats '1.0'

@@ -291,3 +291,17 @@ def test_a_package_without_licences_or_primary_keys_is_exported(tmp_path):
     con = sqlite3.connect(tmp_path / "dist" / "third-party-1_0_0.sqlite")
     counts = {r["name"]: con.execute(f'SELECT COUNT(*) FROM "{r["name"]}"').fetchone()[0] for r in desc["resources"]}
     assert counts == {r["name"]: len((tmp_path / r["path"]).read_text().splitlines()) - 1 for r in desc["resources"]}
+
+
+@pytest.mark.parametrize("match,header", [("superset", "id,name"), ("subset", "name,other,id,note")])
+def test_a_table_whose_header_fields_match_allows_fewer_or_more_columns_is_exported_by_field(tmp_path, match, header):
+    """fieldsMatch (Table Schema v2): a field the header lacks is all missing (null), a column no field names is not exported."""
+    cells = {"id": "1", "name": "a", "other": "x", "note": "n"}
+    (tmp_path / "t.csv").write_text(header + "\n" + ",".join(cells[h] for h in header.split(",")) + "\n")
+    fields = [{"name": "id", "type": "integer"}, {"name": "name"}] + ([{"name": "note"}] if match == "superset" else [])
+    desc = {"name": "p", "version": "1.0.0", "title": "P", "resources": [{"name": "t", "path": "t.csv", "schema": {"fields": fields, "fieldsMatch": match}}]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(desc))
+    assert main(["export", str(tmp_path), "--out", str(tmp_path / "dist")]) == 0
+    con = sqlite3.connect(tmp_path / "dist" / "p-1_0_0.sqlite")
+    got = con.execute('SELECT * FROM "t"').fetchall()
+    assert got == ([(1, "a", None)] if match == "superset" else [(1, "a")])

@@ -494,6 +494,16 @@ def duplicated_single_key(pkg):
     return {("data/event_roles.csv", line, "event_role", "duplicate-primary-key")}
 
 
+@case("duplicate-unique-key")
+def two_roles_with_one_definition(pkg):
+    d = pkg.descriptor()
+    pkg.resource(d, "event_roles")["schema"]["uniqueKeys"] = [["definition"]]
+    pkg.write_descriptor(d)
+    first, second = pkg.key("event_roles", 0), pkg.key("event_roles", 1)
+    where = pkg.set("event_roles", second, "definition", pkg.get("event_roles", first, "definition"))
+    return {(where[0], where[1], "definition", "duplicate-unique-key")}
+
+
 @case("attribution-mismatch")
 def reported_claim_without_asserter(pkg):
     key = next(r[0] for r in pkg.rows("commitments")[1:] if r[pkg.rows("commitments")[0].index("attribution")] == "reported")

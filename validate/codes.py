@@ -151,6 +151,10 @@ CODES: dict[str, tuple[str, str]] = {
         "two rows have the same primary key",
         "give each row its own key, or merge the duplicated rows",
     ),
+    "duplicate-unique-key": (
+        "two rows have the same values in the fields of one of the schema's uniqueKeys (rows with a missing part are not compared)",
+        "give the row its own combination of values, or merge the duplicated rows",
+    ),
     "confusable-code": (
         "a vocabulary code looks like another code of the same vocabulary (it differs only by case, a look-alike letter from another script, or a fullwidth or compatibility form)",
         "use the existing code, spelled exactly as it is; codes are plain ASCII",

@@ -31,6 +31,7 @@ NAME = re.compile(r"[a-z][a-z0-9_]*")
 # downloads (NAME-VERSION.zip), so it also starts with a letter or digit: never '.', '..' or '-x'.
 PACKAGE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 SHA256 = re.compile(r"[0-9a-f]{64}")
+FIELDS_MATCH = ("exact", "equal", "subset", "superset", "partial")  # Table Schema v2: how the header maps to the fields
 
 
 @dataclass
@@ -298,6 +299,20 @@ def _check_keys(desc: Descriptor, res: dict) -> list[Problem]:
         err(f"primaryKey {pk!r} must name fields of the resource", '"primaryKey"')
         pk = []
     res["schema"]["primaryKey"] = pk
+    schema = res["schema"]
+    if "fieldsMatch" in schema and schema["fieldsMatch"] not in FIELDS_MATCH:
+        err(f"fieldsMatch {schema['fieldsMatch']!r} must be one of {', '.join(FIELDS_MATCH)}; the header is compared exactly", '"fieldsMatch"')
+        schema["fieldsMatch"] = "exact"
+    if "uniqueKeys" in schema:
+        unique_keys, schema["uniqueKeys"] = schema["uniqueKeys"], []  # a malformed unique key is reported and left out
+        if not isinstance(unique_keys, list) or not unique_keys:
+            err(f"uniqueKeys {unique_keys!r} must be a non-empty list of lists of field names", '"uniqueKeys"')
+            unique_keys = []
+        for key in unique_keys:
+            if isinstance(key, list) and key and all(isinstance(k, str) and k in fields for k in key) and len(set(key)) == len(key):
+                schema["uniqueKeys"].append(key)
+            else:
+                err(f"unique key {key!r} must be a non-empty list of distinct field names of the resource; it is not checked", '"uniqueKeys"')
     fks = res["schema"].get("foreignKeys", [])
     res["schema"]["foreignKeys"] = usable = []  # a malformed foreign key is reported and left out
     if not isinstance(fks, list):

@@ -211,7 +211,7 @@ def _inline_lines(text: str, data: list) -> list[int]:
 
 def read_inline(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES):
     """(Table, problems) of inline data, each row at its line in datapackage.json."""
-    from .reader import header_problem, table_of
+    from .reader import check_header, table_of
 
     try:
         text = read_bytes(root, DESCRIPTOR, max_bytes).decode("utf-8")
@@ -222,10 +222,10 @@ def read_inline(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES):
     out: list[Problem] = []
     if isinstance(data[0], list):
         header, rows, lines = data[0], data[1:], lines
-        if header != fields:
-            out.append(replace(header_problem(DESCRIPTOR, header, fields), line=lines[0]))
-            if len(set(header)) != len(header) or not set(header) & set(fields):
-                return None, out
+        found, usable = check_header(DESCRIPTOR, header, fields, res["schema"].get("fieldsMatch", "exact"))
+        out += [replace(p, line=lines[0]) for p in found]
+        if not usable:
+            return None, out
         lines = lines[1:]
     else:
         header, rows = fields, []
@@ -364,10 +364,11 @@ def read_table(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES):
         return None, out
     fields = [f["name"] for f in res["schema"]["fields"]]
     settings = effective(res)
+    match = res["schema"].get("fieldsMatch", "exact")
     if not settings:
-        table, more = parse(text, path, res["name"], fields, res["schema"]["primaryKey"])
+        table, more = parse(text, path, res["name"], fields, res["schema"]["primaryKey"], match)
     else:
-        table, more = parse_dialect(text, path, res["name"], fields, settings)
+        table, more = parse_dialect(text, path, res["name"], fields, settings, match)
     return table, out + more
 
 
@@ -398,9 +399,10 @@ class _Lines:
             return line
 
 
-def parse_dialect(text: str, path: str, name: str, fields: list[str], settings: dict):
-    """Rows of a decoded table read with its dialect; each row keeps the line it starts on."""
-    from .reader import header_problem, table_of
+def parse_dialect(text: str, path: str, name: str, fields: list[str], settings: dict, match: str = "exact"):
+    """Rows of a decoded table read with its dialect (the header checked as `fieldsMatch` says);
+    each row keeps the line it starts on."""
+    from .reader import check_header, table_of
 
     params = {k: v for k, v in settings.items() if k not in ("header", "commentChar")}
     lines = _Lines(text, settings.get("commentChar"))
@@ -422,10 +424,10 @@ def parse_dialect(text: str, path: str, name: str, fields: list[str], settings: 
         if not rows:
             return None, [problem(path, 1, 1, "empty-file", f"expected the header {settings.get('delimiter', ',').join(fields)}")]
         header, rows, header_line, starts = rows[0], rows[1:], starts[0], starts[1:]
-        if header != fields:
-            out.append(replace(header_problem(path, header, fields), line=header_line))
-            if len(set(header)) != len(header) or not set(header) & set(fields):
-                return None, out
+        found, usable = check_header(path, header, fields, match)
+        out += [replace(p, line=header_line) for p in found]
+        if not usable:
+            return None, out
     else:
         header = fields
     n = len(header)

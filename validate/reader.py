@@ -93,10 +93,12 @@ def syntax_problem(text: str, path: str, exc: csv.Error) -> Problem:
     return problem(path, start, 1, "csv-syntax", f"{exc} in the record starting here (an unclosed quote swallows the rest of the file)")
 
 
-def parse(text: str, path: str, name: str, fields: list[str], primary_key: list[str] | None = None) -> tuple[Table | None, list[Problem]]:
-    """Rows of a decoded CSV checked against the schema's field names, and, given the primary key,
-    against the canonical form. A header that differs from the fields is reported, and the table
-    keeps the columns of the fields it names (found by name), so their rows are still checked."""
+def parse(text: str, path: str, name: str, fields: list[str], primary_key: list[str] | None = None,
+          match: str = "exact") -> tuple[Table | None, list[Problem]]:
+    """Rows of a decoded CSV checked against the schema's field names (as its `fieldsMatch` says),
+    and, given the primary key, against the canonical form. A header that differs from the fields
+    is reported, and the table keeps the columns of the fields it names (found by name), so their
+    rows are still checked."""
     if not text:
         return None, [problem(path, 1, 1, "empty-file", f"expected the header {','.join(fields)}")]
     try:
@@ -104,10 +106,10 @@ def parse(text: str, path: str, name: str, fields: list[str], primary_key: list[
     except csv.Error as exc:
         return None, [syntax_problem(text, path, exc)]
     header, out = rows[0], []
-    if header != fields:
-        out.append(header_problem(path, header, fields))
-        if len(set(header)) != len(header) or not set(header) & set(fields):
-            return None, out  # a repeated or wholly foreign header aligns nothing reliably
+    found, usable = check_header(path, header, fields, match)
+    out += found
+    if not usable:
+        return None, out  # a repeated or wholly foreign header aligns nothing reliably
     # Row i starts after every line the earlier records used: one each, plus their embedded newlines.
     newlines = np.fromiter(map(str.count, map("\x1f".join, rows), repeat("\n")), dtype=np.int64, count=len(rows))
     starts = 1 + np.concatenate(([0], np.cumsum(newlines + 1)[:-1]))
@@ -120,7 +122,7 @@ def parse(text: str, path: str, name: str, fields: list[str], primary_key: list[
             out.append(problem(path, starts[i], n + 1, "extra-cell", f"{widths[i]} cells where the header has {n}"))
         else:
             out.append(problem(path, starts[i], header[widths[i]], "missing-cell", f"{widths[i]} cells where the header has {n}"))
-    if primary_key and not out and text.endswith("\n") and "\r" not in text:
+    if primary_key and not out and text.endswith("\n") and "\r" not in text and sorted(header) == sorted(fields):
         out += _canonical_problem(text, path, rows, fields, primary_key)
     # Ragged rows are kept, cut or padded to the header, so their keys still count as references.
     good = np.flatnonzero(widths > 0)
@@ -273,7 +275,28 @@ def _sorted(table, keys: list[str], pc) -> bool:
     return True
 
 
-def header_problem(path: str, header: list[str], fields: list[str]) -> Problem:
+FIELDS_MATCH = {  # Table Schema v2 fieldsMatch: whether a header's labels (as a set) fit the fields
+    "equal": (lambda have, want: have == want, "the same fields in any order"),
+    "subset": (lambda have, want: want <= have, "every field, in any order, and any other columns"),
+    "superset": (lambda have, want: have <= want, "only fields, in any order, not necessarily all"),
+    "partial": (lambda have, want: bool(have & want), "at least one field"),
+}
+
+
+def check_header(path: str, header: list[str], fields: list[str], match: str = "exact") -> tuple[list[Problem], bool]:
+    """(problems, whether the columns can be aligned by name) of a header read against the fields
+    as the schema's `fieldsMatch` says: "exact" (the default) the fields in order; the others map
+    columns by name. A repeated label, or one with no field among them, aligns nothing reliably."""
+    usable = len(set(header)) == len(header) and bool(set(header) & set(fields))
+    if match not in FIELDS_MATCH:
+        return ([] if header == fields else [header_problem(path, header, fields)]), usable
+    fits, wanted = FIELDS_MATCH[match]
+    if usable and fits(set(header), set(fields)):
+        return [], True
+    return [header_problem(path, header, fields, (match, wanted))], usable
+
+
+def header_problem(path: str, header: list[str], fields: list[str], match: tuple[str, str] | None = None) -> Problem:
     """Linear in the header's width (a hostile file may hold 100,000 columns): counts and sets,
     never list.count or `in` over the header per column."""
     counts = Counter(header)
@@ -292,11 +315,25 @@ def header_problem(path: str, header: list[str], fields: list[str]) -> Problem:
         parts.append("same fields in another order")
     col = next((i + 1 for i, (h, f) in enumerate(zip(header, fields)) if h != f), min(len(header), len(fields)) + 1)
     shown = ",".join(header) if len(header) <= 2 * len(fields) + 20 else ",".join(header[: 2 * len(fields) + 20]) + f",... ({len(header)} columns)"
-    return problem(path, 1, col, "header-mismatch", f"header {shown!r}: {'; '.join(parts)}; expected {','.join(fields)!r}")
+    expected = f"expected {','.join(fields)!r}" if match is None else f"fieldsMatch {match[0]!r} expects {match[1]} of {','.join(fields)!r}"
+    return problem(path, 1, col, "header-mismatch", f"header {shown!r}: {'; '.join(parts)}; {expected}")
 
 
 def _some(names: list[str], limit: int = 20) -> str:
     return repr(names) if len(names) <= limit else f"{names[:limit]!r} and {len(names) - limit} more"
+
+
+def read_table_whole(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Table | None, list[Problem]]:
+    """read_table with a column for every field: one the header does not name (fieldsMatch
+    "superset" or "partial" allow that) is all missing (''), as a reader of the package sees it.
+    For what is made from a valid package (publish/); the checks see only the columns read."""
+    table, problems = read_table(root, res, max_bytes)
+    if table is not None:
+        absent = [f["name"] for f in res["schema"]["fields"] if f["name"] not in table.frame.columns]
+        if absent:
+            frame = table.frame.assign(**{name: pd.Series([""] * len(table.frame), dtype=text_dtype(len(table.frame))) for name in absent})
+            table = Table(table.name, table.path, frame[[f["name"] for f in res["schema"]["fields"]]], table.lines)
+    return table, problems
 
 
 def read_table(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Table | None, list[Problem]]:
@@ -317,5 +354,6 @@ def read_table(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES) -> tup
     text, out = decode(raw, path)
     if text is None:
         return None, out
-    table, more = parse(text, path, res["name"], [f["name"] for f in res["schema"]["fields"]], res["schema"]["primaryKey"])
+    table, more = parse(text, path, res["name"], [f["name"] for f in res["schema"]["fields"]], res["schema"]["primaryKey"],
+                        res["schema"].get("fieldsMatch", "exact"))
     return table, out + more

@@ -259,7 +259,10 @@ def plan_cells(resources: list[dict], sheets: dict[str, Sheet], values=None) -> 
         def values(resource, name):
             sheet = sheets.get(resource)
             return sheet.column(name) if sheet is not None and name in sheet.fields else None
-    return _zero_cells(resources, sheets, values) + _date_cells(resources, sheets) + _mojibake_cells(resources, sheets)
+    cells = _zero_cells(resources, sheets, values) + _date_cells(resources, sheets) + _mojibake_cells(resources, sheets)
+    # a missing value of its field ("0", "01/01/1900" declared in missingValues) is not damage
+    missing = {(r.get("path"), f["name"]): set(f["missingValues"]) for r in resources for f in r["schema"]["fields"] if "missingValues" in f}
+    return [c for c in cells if c.old not in missing.get((c.path, c.field), ())] if missing else cells
 
 
 def _zero_cells(resources: list[dict], sheets: dict[str, Sheet], values) -> list[Cell]:

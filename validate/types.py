@@ -369,8 +369,8 @@ def constraint_value(fld: dict, value: object) -> object:
 def sortable(value) -> str:
     """A text standing for a typed value, equal exactly where the values are equal (for keys,
     uniqueness and grouping: texts never fail to compare, as mixed Python values would)."""
-    if isinstance(value, float) and value == 0:
-        value = 0.0  # -0.0 equals 0.0
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # -0.0 equals 0, and a whole number the integer it is (1.0 = 1, as a key of a number field referencing an integer one)
     if isinstance(value, datetime) and value.utcoffset() is not None:
         value = value.astimezone(timezone.utc)  # 15:00-03:00 is 18:00Z
     elif isinstance(value, time) and value.utcoffset() is not None:
@@ -379,8 +379,9 @@ def sortable(value) -> str:
 
 
 def value_keys(fld: dict, s: pd.Series) -> pd.Series:
-    """Each cell as a text equal exactly where the typed values are ('1.0' and '1' for a number);
-    a cell that is not of the type keeps its own text (prefixed, so it equals no value)."""
+    """Each cell as a text equal exactly where the typed values are ('1.0', '1e0' and '1' for a
+    number, 'yes' and 'true' for a boolean whose trueValues hold both); a cell that is not of the
+    type keeps its own text (prefixed, so it equals no value, only the same text)."""
     codes, uniques = factorize(s)
     parsed = parse(fld, uniques)
     out = np.array([f"\x00{u}" if p is INVALID else sortable(p) for u, p in zip(uniques, parsed)], dtype=object)
