@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import declarations, dialect
+from . import declarations, dialect, profiles
 from .patterns import pattern_error
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, resolve
 from .problems import Problem, position, problem
@@ -86,7 +86,7 @@ def parse_descriptor(raw: bytes, root: Path, files: bool = True, partial: bool =
     desc = Descriptor(data, text)
     desc.names = {r["name"] for r in data["resources"] if isinstance(r, dict) and isinstance(r.get("name"), str)}
     desc.conventions, problems = declarations.conventions(data, desc.locate, DESCRIPTOR)
-    problems += _check_version(desc) + _check_name(desc) + dialect.package_problems(data, desc.locate)
+    problems += _check_version(desc) + _check_name(desc) + profiles.package_problems(data, desc.locate)
     names: set[str] = set()
     for i, res in enumerate(data["resources"]):
         found, usable = _check_resource(root, desc, res, i, names)
