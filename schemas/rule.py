@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from validate.reader import ARROW_FROM_ROWS
+from validate.types import integer
 
 Test = Callable[[pd.DataFrame], pd.Series]
 Detail = Callable[[pd.DataFrame, pd.Index], Iterable[str]]
@@ -185,7 +186,7 @@ def wide_ints(s: pd.Series) -> pd.Series:
     """Exact Python ints of the integer cells that as_int leaves out for their width (19 or more
     significant digits); rare, so a Python loop over them alone is fine."""
     wide = s.str.fullmatch(r"[+-]?0*[0-9]{19,}", na=False).to_numpy(dtype=bool)
-    return pd.Series([int(v) for v in s[wide]], index=s.index[wide], dtype=object)
+    return pd.Series([integer(v) for v in s[wide]], index=s.index[wide], dtype=object)
 
 
 _INTEGER_TEXT = re.compile(r"([+-]?)0*([0-9]+)")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from datetime import datetime, timedelta, timezone
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from schemas.fields import field_rules
@@ -203,3 +203,34 @@ def test_any_number_written_with_a_decimal_comma_and_grouped_thousands_is_read_a
     for key, holds in (("maximum", True), ("exclusiveMaximum", False)):
         rules = field_rules([{**fld, "constraints": {key: float(x)}}], [], np.array([2]))
         assert {r.code for r in rules if not r.test(frame).all()} == (set() if holds else {"out-of-range"})
+
+
+DIGITS = st.text("0123456789", min_size=1, max_size=9000)
+
+
+@settings(max_examples=150, deadline=None)
+@example(sign="", digits="9" * 5000, zeros=0, bound=10, key="maximum")
+@example(sign="-", digits="9" * 100_000, zeros=0, bound="-" + "9" * 99_999, key="minimum")
+@example(sign="+", digits="5", zeros=5000, bound=5, key="exclusiveMaximum")
+@given(sign=st.sampled_from(["", "+", "-"]), digits=DIGITS, zeros=st.integers(0, 3),
+       bound=st.integers(-(10**30), 10**30) | st.builds(lambda d: int("9" * d), st.integers(19, 4000)) | DIGITS.map(lambda d: "1" + d),
+       key=st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]))
+def test_an_integer_of_any_width_is_compared_exactly_with_any_bound(sign, digits, zeros, bound, key):
+    """int() refuses texts of more than 4300 digits (Python 3.11) and converts quadratically: an
+    integer cell or bound of any width is compared exactly, never an internal error."""
+    import sys
+
+    text = sign + "0" * zeros + digits
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        value, limit = int(text), int(bound)
+    finally:
+        sys.set_int_max_str_digits(old)
+    holds = {"minimum": value >= limit, "maximum": value <= limit, "exclusiveMinimum": value > limit, "exclusiveMaximum": value < limit}[key]
+    fits = -(2**63) <= value < 2**63
+    fld = {"name": "x", "type": "integer", "constraints": {key: bound, "unique": True}}
+    frame = pd.DataFrame({"x": pd.Series([text, text.lstrip("+")], dtype="str")})
+    found = {r.code: list(r.test(frame)) for r in field_rules([fld], [], np.array([2, 3]))}
+    assert found["out-of-range"] == [holds and fits] * 2
+    assert found["duplicate-value"] == [True, False]  # +N and N are one integer, however wide

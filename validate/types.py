@@ -13,7 +13,9 @@ refuses what cannot be read here before any cell is, so the options below are we
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import math
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
@@ -125,6 +127,50 @@ def _lexical(fld: dict, values: list[str], pattern: str, convert) -> list:
     texts = values if plain(fld) else _numeric_text(fld, values)
     ok = _matches(texts, pattern)
     return [convert(t) if good else INVALID for t, good in zip(texts, ok)]
+
+
+@functools.total_ordering
+class WideInt:
+    """An integer written with more digits than Python converts from text (4300: int() refuses
+    more, and converting is quadratic in the digits). It is farther from zero than any bound a
+    descriptor can state (those are ints Python converted), equal only to the same integer, and
+    compared exactly with another wide one; its repr is its canonical digits, as an int's is."""
+
+    __slots__ = ("negative", "digits")
+
+    def __init__(self, text: str):
+        self.negative = text.startswith("-")
+        self.digits = text.lstrip("+-").lstrip("0") or "0"
+
+    def __eq__(self, other):
+        return isinstance(other, WideInt) and (self.negative, self.digits) == (other.negative, other.digits)
+
+    def __hash__(self):
+        return hash((WideInt, self.negative, self.digits))
+
+    def __lt__(self, other):
+        if isinstance(other, WideInt):
+            if self.negative != other.negative:
+                return self.negative
+            mine, theirs = (len(self.digits), self.digits), (len(other.digits), other.digits)
+            return mine > theirs if self.negative else mine < theirs
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            if isinstance(other, float) and math.isinf(other):
+                return other > 0
+            return self.negative
+        return NotImplemented
+
+    def __repr__(self):
+        return ("-" if self.negative else "") + self.digits
+
+
+def integer(text: str) -> int | WideInt:
+    """The integer a text of [+-]?[0-9]+ writes, exactly: a WideInt beyond Python's digit limit."""
+    try:
+        return int(text)
+    except ValueError:  # over sys.get_int_max_str_digits(), refused before any conversion
+        wide = WideInt(text)
+        return wide if len(wide.digits) > 4000 else int(("-" if wide.negative else "") + wide.digits)  # leading zeros
 
 
 def _float(text: str) -> float:
@@ -249,7 +295,7 @@ def parse(fld: dict, values: list[str]) -> list:
     if not values:
         return []
     if type_ == "integer":
-        return _lexical(fld, values, INTEGER, int)
+        return _lexical(fld, values, INTEGER, integer)
     if type_ == "number":
         return _lexical(fld, values, NUMBER, _float)
     if type_ == "year":
