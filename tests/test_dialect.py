@@ -245,6 +245,23 @@ def test_encoding_other_than_utf8_is_refused_located(tmp_path, encoding, ok):
     assert keys(validate_package(tmp_path)) == ({OTHER_KEY} if ok else refused(text, '"encoding"'))
 
 
+@pytest.mark.parametrize("encoding,convention,expected", [
+    ("utf-8-sig", False, set()),  # the BOM is the declared encoding's
+    ("UTF-8-SIG", True, {"encoding"}),  # the declaration conflicts with the convention: located once, at the declaration
+    ("utf-8", True, {"bom"}),  # an undeclared BOM is the file's problem
+    (None, True, {"bom"}),
+])
+def test_a_declared_bom_is_no_problem_of_the_file_and_conflicts_with_canonical_form(tmp_path, encoding, convention, expected):
+    props = {"encoding": encoding} if encoding else {}
+    text = write(tmp_path, b"\xef\xbb\xbfid,n\na,1\n", top={"conventions": {"canonicalForm": True}} if convention else None, **props)
+    want = {OTHER_KEY}
+    if "encoding" in expected:
+        want.add((*at(text, '"name": "t"', '"encoding"'), "descriptor-error"))
+    if "bom" in expected:
+        want.add(("t.csv", 1, "1", "bom"))
+    assert keys(validate_package(tmp_path)) == want
+
+
 # -- gzip ---------------------------------------------------------------------------------------
 
 def test_gzip_table_is_decompressed_and_checked_at_its_lines(tmp_path):

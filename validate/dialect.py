@@ -78,6 +78,10 @@ def check_resource(res: dict, err, conventions: frozenset[str]) -> tuple[list, b
     if known not in ("utf-8", "utf-8-sig"):
         return out + err(f"encoding {encoding!r} is not supported: tables are read as UTF-8 only; save the file as UTF-8 "
                          "and drop 'encoding' (or write \"utf-8\")", '"encoding"'), False
+    if known == "utf-8-sig" and "canonicalForm" in conventions:
+        out += err(f"encoding {encoding!r} (UTF-8 with a byte-order mark) conflicts with conventions.canonicalForm, whose canonical form "
+                   "has no BOM; the table is read as its encoding says and its BOM is not reported again: drop 'encoding' (or write "
+                   "\"utf-8\") and run make fmt, or drop the convention", '"encoding"')
     compression = res.get("compression")
     zipped = compression is None and isinstance(path, str) and path.lower().endswith(".zip")
     if (compression is not None and compression not in GZIP) or zipped:
@@ -140,6 +144,15 @@ def _dialect_problem(key: str, value: object) -> str | None:
     return None
 
 
+def bom_declared(res: dict) -> bool:
+    """Whether the resource declares utf-8-sig, UTF-8 that starts with a byte-order mark."""
+    encoding = res.get("encoding")
+    try:
+        return isinstance(encoding, str) and codecs.lookup(encoding).name == "utf-8-sig"
+    except (LookupError, ValueError):
+        return False
+
+
 def effective(res: dict) -> dict:
     """The csv.reader parameters, header and comment settings of a resource that differ from plain
     CSV; empty for a resource read as plain CSV."""
@@ -177,7 +190,7 @@ def read_table(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES):
             raw = gunzip(raw, max_bytes)
     except (PathRefused, Unreadable) as exc:
         return None, [problem(path, 1, 1, exc.code, exc.detail)]
-    text, out = decode(raw, path)
+    text, out = decode(raw, path, bom_declared(res))
     if text is None:
         return None, out
     fields = [f["name"] for f in res["schema"]["fields"]]
