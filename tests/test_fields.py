@@ -234,3 +234,23 @@ def test_an_integer_of_any_width_is_compared_exactly_with_any_bound(sign, digits
     found = {r.code: list(r.test(frame)) for r in field_rules([fld], [], np.array([2, 3]))}
     assert found["out-of-range"] == [holds and fits] * 2
     assert found["duplicate-value"] == [True, False]  # +N and N are one integer, however wide
+
+
+@settings(max_examples=150, deadline=None)
+@example(when=datetime(1, 1, 1), minutes=300, other=-300)
+@example(when=datetime(9999, 12, 31, 23, 59, 59), minutes=-300, other=60)
+@given(when=st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(1, 1, 2)) | st.datetimes(min_value=datetime(9999, 12, 30)),
+       minutes=st.integers(-1439, 1439), other=st.integers(-1439, 1439))
+def test_a_datetime_at_the_edge_of_the_calendar_with_any_offset_is_compared_by_instant(when, minutes, other):
+    """0001-01-01T00:00:00+05:00 is before year 1 in UTC: unique and enum compared its UTC
+    datetime, which Python cannot hold (an internal error). The same instant written with
+    another offset is still a duplicate."""
+    first = when.replace(tzinfo=timezone(timedelta(minutes=minutes)))
+    try:
+        second = first.astimezone(timezone(timedelta(minutes=other)))
+    except OverflowError:
+        second = first
+    fld = {"name": "x", "type": "datetime", "constraints": {"unique": True}}
+    frame = pd.DataFrame({"x": pd.Series([first.isoformat(), second.isoformat()], dtype="str")})
+    rule = next(r for r in field_rules([fld], [], np.array([2, 3])) if r.code == "duplicate-value")
+    assert list(rule.test(frame)) == [True, False]

@@ -16,7 +16,7 @@ import base64
 import functools
 import json
 import math
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import numpy as np
@@ -398,13 +398,19 @@ def constraint_value(fld: dict, value: object) -> object:
     return INVALID
 
 
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def sortable(value) -> str:
     """A text standing for a typed value, equal exactly where the values are equal (for keys,
     uniqueness and grouping: texts never fail to compare, as mixed Python values would)."""
     if isinstance(value, float) and value == 0:
         value = 0.0  # -0.0 equals 0.0
     if isinstance(value, datetime) and value.utcoffset() is not None:
-        value = value.astimezone(timezone.utc)  # 15:00-03:00 is 18:00Z
+        try:
+            value = value.astimezone(timezone.utc)  # 15:00-03:00 is 18:00Z
+        except OverflowError:  # 0001-01-01T00:00+05:00 is before year 1 in UTC: the instant in microseconds
+            return f"instant:{(value.replace(tzinfo=None) - datetime.min - value.utcoffset()) // _MICROSECOND}"
     elif isinstance(value, time) and value.utcoffset() is not None:
         value = (datetime.combine(date(2000, 1, 1), value) - value.utcoffset()).time().replace(tzinfo=timezone.utc)
     return repr(key(value))
