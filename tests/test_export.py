@@ -291,3 +291,15 @@ def test_a_package_without_licences_or_primary_keys_is_exported(tmp_path):
     con = sqlite3.connect(tmp_path / "dist" / "third-party-1_0_0.sqlite")
     counts = {r["name"]: con.execute(f'SELECT COUNT(*) FROM "{r["name"]}"').fetchone()[0] for r in desc["resources"]}
     assert counts == {r["name"]: len((tmp_path / r["path"]).read_text().splitlines()) - 1 for r in desc["resources"]}
+
+
+def test_numbers_stata_cannot_hold_are_exported_to_stata_as_their_text(tmp_path):
+    """INF, -INF and 1e308 are Table Schema numbers; Stata's doubles hold neither infinity nor
+    more than about 9e307, and pandas refused to write them (an internal error of export)."""
+    (tmp_path / "t.csv").write_text("id,x\na,INF\nb,-INF\nc,1e308\nd,1.5\ne,\nf,NaN\n")
+    desc = {"name": "p", "version": "1.0.0", "title": "T", "resources": [
+        {"name": "t", "path": "t.csv", "schema": {"fields": [{"name": "id"}, {"name": "x", "type": "number"}], "primaryKey": ["id"]}}]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(desc))
+    assert main(["export", str(tmp_path), "--out", str(tmp_path / "dist")]) == 0
+    assert pd.read_stata(tmp_path / "dist" / "stata" / "t.dta")["x"].tolist() == ["INF", "-INF", "1e+308", "1.5", "", "NaN"]
+    assert pq.read_table(tmp_path / "dist" / "parquet" / "t.parquet").column("x").to_pylist()[:4] == [math.inf, -math.inf, 1e308, 1.5]
