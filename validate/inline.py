@@ -49,7 +49,7 @@ def inline_cell(value: object) -> str | None:
 
 
 def inline_lines(text: str, data: list) -> list[int]:
-    """The line in datapackage.json where each element of the inline array starts."""
+    """The line in datapackage.json where each element of the inline array starts (in one pass)."""
     import json
 
     decoder = json.JSONDecoder()
@@ -62,8 +62,10 @@ def inline_lines(text: str, data: list) -> list[int]:
         if value != data:
             continue
         starts, pos = [], ws.match(text, m.end()).end()
+        line, counted = text.count("\n", 0, pos) + 1, pos  # counted on from the last element: linear, not quadratic
         for _ in data:
-            starts.append(text.count("\n", 0, pos) + 1)
+            line, counted = line + text.count("\n", counted, pos), pos
+            starts.append(line)
             _, pos = decoder.raw_decode(text, pos)
             pos = ws.match(text, pos).end() + 1  # past the comma
             pos = ws.match(text, pos).end()
