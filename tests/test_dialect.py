@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import zlib
 from pathlib import Path
 
@@ -426,3 +427,28 @@ def test_any_json_in_a_reading_property_is_answered(tmp_path_factory, prop, valu
         out = capsys.readouterr()
         assert "internal error" not in out.err
         assert all(line.count(":") >= 4 for line in out.out.splitlines() if not line.startswith(("invalid:", "canonical:", "valid:")))
+
+
+@pytest.mark.parametrize("kind", ["inline", "csv"])
+def test_diff_of_a_header_that_repeats_a_column_is_located_not_an_internal_error(tmp_path, kind, capsys):
+    import subprocess
+
+    def package(header: list[str]) -> None:
+        if kind == "inline":
+            inline(tmp_path, [header, ["a", 1]])
+        else:
+            write(tmp_path, ",".join(header) + "\na,1\n")
+        d = json.loads((tmp_path / "datapackage.json").read_text())
+        d["resources"][0]["schema"]["primaryKey"] = ["id"]
+        (tmp_path / "datapackage.json").write_text(json.dumps(d, indent=2))
+
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=T", "-c", "user.email=t@example.org"]
+    package(["id", "n"])
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-qm", "base"], check=True)
+    package(["id", "id"])
+    assert main(["diff", "HEAD", str(tmp_path)]) == 1
+    out = capsys.readouterr()
+    assert "internal error" not in out.err
+    assert re.match(r"[^:]+:\d+:\d+: header-mismatch: ", out.out)
