@@ -75,6 +75,9 @@ CASES = [
     ({"type": "geojson"}, "[1, 2]", {"type-error"}),
     ({"type": "object"}, '{"a": [1]}', set()),
     ({"type": "object"}, "[1]", {"type-error"}),
+    ({"type": "object"}, '{"a": NaN}', {"type-error"}),  # Python's json reads NaN and Infinity; JSON has neither
+    ({"type": "array"}, "[-Infinity]", {"type-error"}),
+    ({"type": "geojson"}, '{"type": "Point", "coordinates": [Infinity, 1]}', {"type-error"}),
     ({"type": "array"}, '[1, "a"]', set()),
     ({"type": "array"}, '{"a": 1}', {"type-error"}),
     ({"type": "list"}, "a,b", set()),
@@ -186,6 +189,8 @@ def test_a_date_bound_compares_dates(day, bound, key):
     ({"type": "datetime"}, ["2024-01-01T18:00:00Z", "2024-01-01T15:00:00-03:00"]),
     ({"type": "time"}, ["18:00:00Z", "15:00:00-03:00"]),
     ({"type": "object"}, ['{"a": 1}', '{ "a":1 }']),
+    ({"type": "geopoint"}, ["1, 2", "1.0, 2.00", "1e0, 0.2e1"]),
+    ({"type": "geopoint", "format": "array"}, ["[0, -0]", "[-0.0, 0.0]"]),
 ])
 def test_unique_compares_values_of_the_type(fld, values):
     rule = next(r for r in field_rules([{"name": "x", "constraints": {"unique": True}, **fld}], [], np.arange(len(values)) + 2)

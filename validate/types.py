@@ -262,13 +262,22 @@ def _geopoint(fmt: str):
     return read
 
 
+def _refuse_constant(token: str):
+    raise ValueError(f"{token} is not JSON")
+
+
+def _loads(text: str):
+    """JSON as RFC 8259 writes it: Python's json would also read NaN, Infinity and -Infinity."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
 def _json(kind):
-    return _when(json.loads, lambda v: isinstance(v, kind))
+    return _when(_loads, lambda v: isinstance(v, kind))
 
 
 def _geojson(fmt: str):
     kinds = TOPOJSON_TYPES if fmt == "topojson" else GEOJSON_TYPES
-    return _when(json.loads, lambda v: isinstance(v, dict) and isinstance(v.get("type"), str) and v["type"] in kinds)
+    return _when(_loads, lambda v: isinstance(v, dict) and isinstance(v.get("type"), str) and v["type"] in kinds)
 
 
 def _yearmonth(v: str) -> tuple[int, int]:
@@ -406,6 +415,8 @@ def sortable(value) -> str:
     uniqueness and grouping: texts never fail to compare, as mixed Python values would)."""
     if isinstance(value, float) and value == 0:
         value = 0.0  # -0.0 equals 0.0
+    if isinstance(value, tuple) and all(isinstance(v, Decimal) for v in value):  # a geopoint: 1.0 is 1, -0 is 0
+        value = tuple(Decimal(0) if v == 0 else v.normalize() for v in value)
     if isinstance(value, datetime) and value.utcoffset() is not None:
         try:
             value = value.astimezone(timezone.utc)  # 15:00-03:00 is 18:00Z
