@@ -133,10 +133,12 @@ def _number_text(value: float | None) -> str:
 
 def write_stata(res: dict, table: pa.Table, target: Path) -> None:
     frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get, date_as_object=False)
-    dates = [f["name"] for f in res["schema"]["fields"] if f.get("type") == "date"]
+    # by the Arrow type, not the field's: a field in another form (a date with a format, a boolean
+    # with trueValues) is exported as its text
+    dates = [name for name in table.column_names if pa.types.is_date32(table.column(name).type)]
     for name in dates:
         frame[name] = frame[name].astype("datetime64[s]")
-    texts = [f["name"] for f in res["schema"]["fields"] if f.get("type", "string") == "string"]
+    texts = [name for name in table.column_names if pa.types.is_string(table.column(name).type)]
     for name in texts:
         frame[name] = frame[name].fillna("").astype(object)  # Stata has no missing string: "" is missing
     for name in table.column_names:  # Stata's doubles end below 9e307 and hold no infinity: such a column is exported as text

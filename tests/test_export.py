@@ -303,3 +303,17 @@ def test_numbers_stata_cannot_hold_are_exported_to_stata_as_their_text(tmp_path)
     assert main(["export", str(tmp_path), "--out", str(tmp_path / "dist")]) == 0
     assert pd.read_stata(tmp_path / "dist" / "stata" / "t.dta")["x"].tolist() == ["INF", "-INF", "1e+308", "1.5", "", "NaN"]
     assert pq.read_table(tmp_path / "dist" / "parquet" / "t.parquet").column("x").to_pylist()[:4] == [math.inf, -math.inf, 1e308, 1.5]
+
+
+def test_fields_in_another_form_are_exported_to_stata_as_their_text(tmp_path):
+    """A date with a format, a boolean with trueValues and a number with a decimal comma are
+    exported as text (Parquet, SQLite, JSON); Stata converted them by the field's type instead
+    (a date parsed from '31/12/2024', a column of None), an internal error of export."""
+    (tmp_path / "t.csv").write_text("id,d,b,n\na,31/12/2024,yes,\"1,5\"\nb,,,\n")
+    fields = [{"name": "id"}, {"name": "d", "type": "date", "format": "%d/%m/%Y"}, {"name": "b", "type": "boolean", "trueValues": ["yes"]},
+              {"name": "n", "type": "number", "decimalChar": ","}]
+    desc = {"name": "p", "version": "1.0.0", "title": "T", "resources": [{"name": "t", "path": "t.csv", "schema": {"fields": fields, "primaryKey": ["id"]}}]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(desc))
+    assert main(["export", str(tmp_path), "--out", str(tmp_path / "dist")]) == 0
+    stata = pd.read_stata(tmp_path / "dist" / "stata" / "t.dta")
+    assert stata.values.tolist() == [["a", "31/12/2024", "yes", "1,5"], ["b", "", "", ""]]
