@@ -278,3 +278,16 @@ def test_a_column_of_values_all_out_of_range_is_reported_in_linear_time(tmp_path
     assert {(p.line, p.code) for p in found} == {(j + 2, "out-of-range") for j in range(20_000)}
     wide = next(p for p in found if p.line == 2)
     assert "outside the 64-bit integer range and maximum -1" in wide.message and "(5000 characters)" in wide.message and len(wide.message) < 500
+
+
+@pytest.mark.parametrize("fmt", ["%Q" + "x" * 1_000_000, ["%Y"] * 100_000, 10**1000])
+def test_a_refused_format_is_named_by_its_start_not_printed_whole(tmp_path, fmt):
+    import json
+
+    from validate.core import validate_package
+
+    (tmp_path / "t.csv").write_text("id,x\na,1\n")
+    fields = [{"name": "id"}, {"name": "x", "type": "date", "format": fmt}]
+    (tmp_path / "datapackage.json").write_text(json.dumps({"resources": [{"name": "t", "path": "t.csv", "schema": {"fields": fields}}]}))
+    found = validate_package(tmp_path)
+    assert [p.code for p in found] == ["descriptor-error"] and len(found[0].message) < 600

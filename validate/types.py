@@ -48,10 +48,12 @@ def format_error(type_: str, fmt: object) -> str | None:
     """Why `fmt` is not a format this validator reads for `type_`, or None."""
     if fmt == "default" or fmt is None:
         return None
+    text = repr(fmt)
+    shown = text if len(text) <= 100 else f"{text[:80]}... ({len(text)} characters)"
     if not isinstance(fmt, str):
-        return f"has format {fmt!r}, which is not a string"
+        return f"has format {shown}, which is not a string"
     if type_ in FORMATS:
-        return None if fmt in FORMATS[type_] else f"has format {fmt!r}; {type_} formats: {', '.join(sorted(FORMATS[type_]))}"
+        return None if fmt in FORMATS[type_] else f"has format {shown}; {type_} formats: {', '.join(sorted(FORMATS[type_]))}"
     if type_ in PATTERN_TYPES:
         if fmt == "any":
             return None
@@ -60,15 +62,15 @@ def format_error(type_: str, fmt: object) -> str | None:
             if fmt[i] == "%":
                 d = fmt[i + 1: i + 2]
                 if d not in DIRECTIVES:
-                    return f"has format {fmt!r}, whose directive %{d} is not one of %{' %'.join(sorted(DIRECTIVES))}"
+                    return f"has format {shown}, whose directive %{d} is not one of %{' %'.join(sorted(DIRECTIVES))}"
                 if d in seen and d != "%":
-                    return f"has format {fmt!r}, which repeats %{d}"
+                    return f"has format {shown}, which repeats %{d}"
                 seen.add(d)
                 i += 2
             else:
                 i += 1
-        return None if seen - {"%"} else f"has format {fmt!r}, which is neither 'default', 'any' nor a strptime pattern"
-    return f"has format {fmt!r}, but type {type_!r} has no formats"
+        return None if seen - {"%"} else f"has format {shown}, which is neither 'default', 'any' nor a strptime pattern"
+    return f"has format {shown}, but type {type_!r} has no formats"
 
 
 NUMBER_OPTIONS = {"integer": {"bareNumber", "groupChar"}, "number": {"bareNumber", "groupChar", "decimalChar"}}
