@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -27,6 +28,7 @@ ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "date": pa.date32(
 # Beside the tables and texts; the zip's README.md is written for researchers (publish/researcher.py), not the developers' one.
 ZIP_EXTRA = ["LICENSE", "CITATION.cff", "CHANGELOG.md", "docs/codebook.md", "docs/coding-decisions.md", "docs/timeline.svg"]
 STATA_LABEL = 80  # Stata's limit for variable and dataset labels
+STATA_MAX_DOUBLE = 8.98846567431158e307  # larger doubles are Stata's missing-value codes
 
 
 def required(res: dict, field: dict) -> bool:
@@ -120,14 +122,29 @@ def write_json(table: pa.Table, target: Path) -> None:
     target.write_text(json.dumps(records, ensure_ascii=False, indent=1, default=lambda d: d.isoformat()) + "\n", encoding="utf-8")
 
 
+def _number_text(value: float | None) -> str:
+    """A number in Table Schema's lexical form: INF, -INF, NaN, or the shortest decimal; '' for a missing one."""
+    if value is None:
+        return ""
+    if math.isnan(value):
+        return "NaN"
+    return {math.inf: "INF", -math.inf: "-INF"}.get(value, repr(value))
+
+
 def write_stata(res: dict, table: pa.Table, target: Path) -> None:
     frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get, date_as_object=False)
-    dates = [f["name"] for f in res["schema"]["fields"] if f.get("type") == "date"]
+    # by the Arrow type, not the field's: a field in another form (a date with a format, a boolean
+    # with trueValues) is exported as its text
+    dates = [name for name in table.column_names if pa.types.is_date32(table.column(name).type)]
     for name in dates:
         frame[name] = frame[name].astype("datetime64[s]")
-    texts = [f["name"] for f in res["schema"]["fields"] if f.get("type", "string") == "string"]
+    texts = [name for name in table.column_names if pa.types.is_string(table.column(name).type)]
     for name in texts:
         frame[name] = frame[name].fillna("").astype(object)  # Stata has no missing string: "" is missing
+    for name in table.column_names:  # Stata's doubles end below 9e307 and hold no infinity: such a column is exported as text
+        values = table.column(name).to_pylist() if pa.types.is_floating(table.column(name).type) else []
+        if any(v is not None and abs(v) > STATA_MAX_DOUBLE for v in values):
+            frame[name] = pd.Series([_number_text(v) for v in values], index=frame.index, dtype=object)
     labels = {f["name"]: f.get("title", f["name"])[:STATA_LABEL] for f in res["schema"]["fields"]}
     frame.to_stata(target, write_index=False, version=118, variable_labels=labels, data_label=res.get("title", "")[:STATA_LABEL],
                    convert_dates={n: "td" for n in dates}, convert_strl=texts)

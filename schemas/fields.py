@@ -168,6 +168,14 @@ def _no_formula(s: pd.Series) -> np.ndarray:
     return ~_FORMULA_BYTE[first]
 
 
+def shown(value: str, limit: int = 200) -> str:
+    """repr of a cell, cut in the middle beyond `limit` characters (a 100,000-digit number is
+    named by its ends and its length, not printed whole)."""
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[: limit // 2]!r}...{value[-limit // 2:]!r} ({len(value)} characters)"
+
+
 def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, tuple]:
     """code -> (cell test, message) for one field."""
     name, type_ = fld["name"], fld.get("type", "string")
@@ -186,7 +194,7 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
     fmt = fld.get("format", "default")
     if type_ not in ("string", "any") or fmt != "default":  # "any": also a field the descriptor check refused, left unchecked
         kind = type_ if fmt == "default" else f"{type_} (format {fmt!r})"
-        add("type-error", lambda s: ~present(s) | valid_type(fld, s), lambda v: f"{name} is {v!r}, not a valid {kind}")
+        add("type-error", lambda s: ~present(s) | valid_type(fld, s), lambda v: f"{name} is {shown(v)}, not a valid {kind}")
     if "pattern" in cons:
         pattern, example = cons["pattern"], fld.get("example", "")
         add("pattern-mismatch", lambda s: ~present(s) | fullmatch(s, pattern), lambda v: f"{name} is {v!r}, which does not match {pattern!r} (example: {example!r})")
@@ -204,8 +212,15 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
             limits.append((lambda s, k=key: ~present(s) | _sized(fld, s, k), f"{key} {cons[key]}"))
     if limits:
         tests = [t for t, _ in limits]
-        add("out-of-range", lambda s: pd.Series(np.logical_and.reduce([t(s) for t in tests]), index=s.index),
-            lambda v: f"{name} is {v!r}, outside {' and '.join(d for t, d in limits if not np.asarray(t(pd.Series([v], dtype='string')))[0])}")
+
+        def outside(values: list[str]) -> list[str]:
+            s = pd.Series(values, dtype="string")
+            broken = [(d, ~np.asarray(t(s), dtype=bool)) for t, d in limits]
+            return [f"{name} is {shown(v)}, outside {' and '.join(d for d, bad in broken if bad[i])}" for i, v in enumerate(values)]
+
+        message = lambda v: outside([v])[0]  # noqa: E731
+        message.batch = outside
+        add("out-of-range", lambda s: pd.Series(np.logical_and.reduce([t(s) for t in tests]), index=s.index), message)
     if not hygiene:  # text hygiene is a project convention, declared by "conventions": {"textHygiene": true}
         return out
     def unless_missing(test):  # a missing value ("-", "N/A") is no text to judge; '' passes every test anyway

@@ -305,3 +305,29 @@ def test_a_table_whose_header_fields_match_allows_fewer_or_more_columns_is_expor
     con = sqlite3.connect(tmp_path / "dist" / "p-1_0_0.sqlite")
     got = con.execute('SELECT * FROM "t"').fetchall()
     assert got == ([(1, "a", None)] if match == "superset" else [(1, "a")])
+
+
+def test_numbers_stata_cannot_hold_are_exported_to_stata_as_their_text(tmp_path):
+    """INF, -INF and 1e308 are Table Schema numbers; Stata's doubles hold neither infinity nor
+    more than about 9e307, and pandas refused to write them (an internal error of export)."""
+    (tmp_path / "t.csv").write_text("id,x\na,INF\nb,-INF\nc,1e308\nd,1.5\ne,\nf,NaN\n")
+    desc = {"name": "p", "version": "1.0.0", "title": "T", "resources": [
+        {"name": "t", "path": "t.csv", "schema": {"fields": [{"name": "id"}, {"name": "x", "type": "number"}], "primaryKey": ["id"]}}]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(desc))
+    assert main(["export", str(tmp_path), "--out", str(tmp_path / "dist")]) == 0
+    assert pd.read_stata(tmp_path / "dist" / "stata" / "t.dta")["x"].tolist() == ["INF", "-INF", "1e+308", "1.5", "", "NaN"]
+    assert pq.read_table(tmp_path / "dist" / "parquet" / "t.parquet").column("x").to_pylist()[:4] == [math.inf, -math.inf, 1e308, 1.5]
+
+
+def test_fields_in_another_form_are_exported_to_stata_as_their_text(tmp_path):
+    """A date with a format, a boolean with trueValues and a number with a decimal comma are
+    exported as text (Parquet, SQLite, JSON); Stata converted them by the field's type instead
+    (a date parsed from '31/12/2024', a column of None), an internal error of export."""
+    (tmp_path / "t.csv").write_text("id,d,b,n\na,31/12/2024,yes,\"1,5\"\nb,,,\n")
+    fields = [{"name": "id"}, {"name": "d", "type": "date", "format": "%d/%m/%Y"}, {"name": "b", "type": "boolean", "trueValues": ["yes"]},
+              {"name": "n", "type": "number", "decimalChar": ","}]
+    desc = {"name": "p", "version": "1.0.0", "title": "T", "resources": [{"name": "t", "path": "t.csv", "schema": {"fields": fields, "primaryKey": ["id"]}}]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(desc))
+    assert main(["export", str(tmp_path), "--out", str(tmp_path / "dist")]) == 0
+    stata = pd.read_stata(tmp_path / "dist" / "stata" / "t.dta")
+    assert stata.values.tolist() == [["a", "31/12/2024", "yes", "1,5"], ["b", "", "", ""]]

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from datetime import datetime, timedelta, timezone
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from schemas.fields import field_rules
@@ -75,6 +75,9 @@ CASES = [
     ({"type": "geojson"}, "[1, 2]", {"type-error"}),
     ({"type": "object"}, '{"a": [1]}', set()),
     ({"type": "object"}, "[1]", {"type-error"}),
+    ({"type": "object"}, '{"a": NaN}', {"type-error"}),  # Python's json reads NaN and Infinity; JSON has neither
+    ({"type": "array"}, "[-Infinity]", {"type-error"}),
+    ({"type": "geojson"}, '{"type": "Point", "coordinates": [Infinity, 1]}', {"type-error"}),
     ({"type": "array"}, '[1, "a"]', set()),
     ({"type": "array"}, '{"a": 1}', {"type-error"}),
     ({"type": "list"}, "a,b", set()),
@@ -186,6 +189,8 @@ def test_a_date_bound_compares_dates(day, bound, key):
     ({"type": "datetime"}, ["2024-01-01T18:00:00Z", "2024-01-01T15:00:00-03:00"]),
     ({"type": "time"}, ["18:00:00Z", "15:00:00-03:00"]),
     ({"type": "object"}, ['{"a": 1}', '{ "a":1 }']),
+    ({"type": "geopoint"}, ["1, 2", "1.0, 2.00", "1e0, 0.2e1"]),
+    ({"type": "geopoint", "format": "array"}, ["[0, -0]", "[-0.0, 0.0]"]),
 ])
 def test_unique_compares_values_of_the_type(fld, values):
     rule = next(r for r in field_rules([{"name": "x", "constraints": {"unique": True}, **fld}], [], np.arange(len(values)) + 2)
@@ -203,3 +208,86 @@ def test_any_number_written_with_a_decimal_comma_and_grouped_thousands_is_read_a
     for key, holds in (("maximum", True), ("exclusiveMaximum", False)):
         rules = field_rules([{**fld, "constraints": {key: float(x)}}], [], np.array([2]))
         assert {r.code for r in rules if not r.test(frame).all()} == (set() if holds else {"out-of-range"})
+
+
+DIGITS = st.text("0123456789", min_size=1, max_size=9000)
+
+
+@settings(max_examples=150, deadline=None)
+@example(sign="", digits="9" * 5000, zeros=0, bound=10, key="maximum")
+@example(sign="-", digits="9" * 100_000, zeros=0, bound="-" + "9" * 99_999, key="minimum")
+@example(sign="+", digits="5", zeros=5000, bound=5, key="exclusiveMaximum")
+@given(sign=st.sampled_from(["", "+", "-"]), digits=DIGITS, zeros=st.integers(0, 3),
+       bound=st.integers(-(10**30), 10**30) | st.builds(lambda d: int("9" * d), st.integers(19, 4000)) | DIGITS.map(lambda d: "1" + d),
+       key=st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]))
+def test_an_integer_of_any_width_is_compared_exactly_with_any_bound(sign, digits, zeros, bound, key):
+    """int() refuses texts of more than 4300 digits (Python 3.11) and converts quadratically: an
+    integer cell or bound of any width is compared exactly, never an internal error."""
+    import sys
+
+    text = sign + "0" * zeros + digits
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        value, limit = int(text), int(bound)
+    finally:
+        sys.set_int_max_str_digits(old)
+    holds = {"minimum": value >= limit, "maximum": value <= limit, "exclusiveMinimum": value > limit, "exclusiveMaximum": value < limit}[key]
+    fits = -(2**63) <= value < 2**63
+    fld = {"name": "x", "type": "integer", "constraints": {key: bound, "unique": True}}
+    frame = pd.DataFrame({"x": pd.Series([text, text.lstrip("+")], dtype="str")})
+    found = {r.code: list(r.test(frame)) for r in field_rules([fld], [], np.array([2, 3]))}
+    assert found["out-of-range"] == [holds and fits] * 2
+    assert found["duplicate-value"] == [True, False]  # +N and N are one integer, however wide
+
+
+@settings(max_examples=150, deadline=None)
+@example(when=datetime(1, 1, 1), minutes=300, other=-300)
+@example(when=datetime(9999, 12, 31, 23, 59, 59), minutes=-300, other=60)
+@given(when=st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(1, 1, 2)) | st.datetimes(min_value=datetime(9999, 12, 30)),
+       minutes=st.integers(-1439, 1439), other=st.integers(-1439, 1439))
+def test_a_datetime_at_the_edge_of_the_calendar_with_any_offset_is_compared_by_instant(when, minutes, other):
+    """0001-01-01T00:00:00+05:00 is before year 1 in UTC: unique and enum compared its UTC
+    datetime, which Python cannot hold (an internal error). The same instant written with
+    another offset is still a duplicate."""
+    first = when.replace(tzinfo=timezone(timedelta(minutes=minutes)))
+    try:
+        second = first.astimezone(timezone(timedelta(minutes=other)))
+    except OverflowError:
+        second = first
+    fld = {"name": "x", "type": "datetime", "constraints": {"unique": True}}
+    frame = pd.DataFrame({"x": pd.Series([first.isoformat(), second.isoformat()], dtype="str")})
+    rule = next(r for r in field_rules([fld], [], np.array([2, 3])) if r.code == "duplicate-value")
+    assert list(rule.test(frame)) == [True, False]
+
+
+def test_a_column_of_values_all_out_of_range_is_reported_in_linear_time(tmp_path):
+    """Each out-of-range message re-ran the bound tests on its one value (a pandas call per cell):
+    20,000 failing cells took minutes. Messages are now made for all failing values at once."""
+    import json
+    import time
+
+    from validate.core import validate_package
+
+    (tmp_path / "t.csv").write_text("id,x\n" + "".join(f"r{j:06d},{j if j % 2 else '9' * 5000}\n" for j in range(20_000)))
+    fields = [{"name": "id"}, {"name": "x", "type": "integer", "constraints": {"maximum": -1}}]
+    (tmp_path / "datapackage.json").write_text(json.dumps({"resources": [{"name": "t", "path": "t.csv", "schema": {"fields": fields, "primaryKey": ["id"]}}]}))
+    started = time.monotonic()
+    found = validate_package(tmp_path)
+    assert time.monotonic() - started < 60
+    assert {(p.line, p.code) for p in found} == {(j + 2, "out-of-range") for j in range(20_000)}
+    wide = next(p for p in found if p.line == 2)
+    assert "outside the 64-bit integer range and maximum -1" in wide.message and "(5000 characters)" in wide.message and len(wide.message) < 500
+
+
+@pytest.mark.parametrize("fmt", ["%Q" + "x" * 1_000_000, ["%Y"] * 100_000, 10**1000])
+def test_a_refused_format_is_named_by_its_start_not_printed_whole(tmp_path, fmt):
+    import json
+
+    from validate.core import validate_package
+
+    (tmp_path / "t.csv").write_text("id,x\na,1\n")
+    fields = [{"name": "id"}, {"name": "x", "type": "date", "format": fmt}]
+    (tmp_path / "datapackage.json").write_text(json.dumps({"resources": [{"name": "t", "path": "t.csv", "schema": {"fields": fields}}]}))
+    found = validate_package(tmp_path)
+    assert [p.code for p in found] == ["descriptor-error"] and len(found[0].message) < 600

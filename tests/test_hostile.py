@@ -773,3 +773,29 @@ def test_header_losing_the_field_a_self_reference_points_to_is_answered(pkg):
     the parent key checking a column the table no longer had (an internal error)."""
     pkg.write_raw("actors", "\u202e".encode() + pkg.raw("actors"))
     assert pkg.validate() == {("data/actors.csv", 1, "1", "header-mismatch")}
+
+
+@pytest.mark.parametrize("where", ["description", "field", "delimiter", "inline"])
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "\\ud83d\\ud83d", "\\\\\\ud800"])
+def test_a_lone_surrogate_escape_in_the_descriptor_is_located_not_an_internal_error(tmp_path, where, escape, capsys):
+    """JSON may escape half a surrogate pair ("\\ud800"); no UTF-8 text can hold it, and writing
+    or encoding it (Arrow, the output) raised UnicodeEncodeError: an internal error."""
+    (tmp_path / "t.csv").write_text("id,n\na,1\n")
+    res = {"name": "t", "path": "t.csv", "schema": {"fields": [{"name": "id"}, {"name": "n"}]}}
+    if where == "description":
+        res["description"] = "X"
+    elif where == "field":
+        res["schema"]["fields"][1]["title"] = "X"
+    elif where == "delimiter":
+        res["dialect"] = {"delimiter": "X"}
+    else:
+        del res["path"]
+        res["data"] = [["id", "n"], ["a", "X"]]
+    text = json.dumps({"name": "p", "resources": [res]}, indent=2).replace('"X"', f'"{escape}"')
+    (tmp_path / "datapackage.json").write_text(text)
+    column = text.index(escape) + len(escape) - (6 if escape.count("\\u") == 1 else 12) - text.rfind("\n", 0, text.index(escape))
+    assert main([str(tmp_path)]) == 1
+    out = capsys.readouterr()
+    assert "internal error" not in out.err
+    line = text.count("\n", 0, text.index(escape)) + 1
+    assert out.out.startswith(f"datapackage.json:{line}:{column}: descriptor-error: ")

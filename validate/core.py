@@ -10,7 +10,7 @@ from schemas import Context, aligned, archive_problems, check_table, coverage_pr
 
 from .declarations import FILE_CODES
 from .descriptor import DESCRIPTOR, load
-from .dialect import integrity_problems
+from .integrity import integrity_problems
 from .paths import DEFAULT_MAX_BYTES
 from .problems import Problem, problem, sort_problems
 from .reader import read_table

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import declarations, dialect
+from . import declarations, dialect, profiles
 from .patterns import pattern_error
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, resolve
 from .problems import Problem, position, problem
@@ -87,7 +87,7 @@ def parse_descriptor(raw: bytes, root: Path, files: bool = True, partial: bool =
     desc = Descriptor(data, text)
     desc.names = {r["name"] for r in data["resources"] if isinstance(r, dict) and isinstance(r.get("name"), str)}
     desc.conventions, problems = declarations.conventions(data, desc.locate, DESCRIPTOR)
-    problems += _check_version(desc) + _check_name(desc) + dialect.package_problems(data, desc.locate)
+    problems += _check_version(desc) + _check_name(desc) + profiles.package_problems(data, desc.locate)
     names: set[str] = set()
     for i, res in enumerate(data["resources"]):
         found, usable = _check_resource(root, desc, res, i, names)
@@ -428,6 +428,10 @@ def strict_json(text: str) -> tuple[object, list[Problem]]:
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the C scanner would not call parse_object
     data = decoder.decode(text)
     problems = []
+    if (where := _lone_surrogate(text)) is not None:
+        problems.append(problem(DESCRIPTOR, *position(text, where), "descriptor-error",
+                                f"the escape {text[where:where + 6]} is half of a UTF-16 surrogate pair, not a character: no UTF-8 text can hold it; "
+                                "write the character itself, or both halves of its pair"))
     for start, key in repeated:
         where = _second_key(text, start, key)
         problems.append(problem(DESCRIPTOR, *position(text, where), "descriptor-error",
@@ -442,6 +446,28 @@ def strict_json(text: str) -> tuple[object, list[Problem]]:
         problems.append(problem(DESCRIPTOR, *position(text, first.start()), "descriptor-error",
                                 f"{first.group(1)} is not a JSON number; write a finite number"))
     return data, problems
+
+
+_SURROGATE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u([dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _lone_surrogate(text: str) -> int | None:
+    """Offset of the first \\uD800-\\uDFFF escape that is not one half of a high-low pair, or None.
+    (The text itself is UTF-8, so a surrogate can only come from an escape.)"""
+    if "\\u" not in text:
+        return None
+    pending = None  # a high half waiting for its low half, right after it
+    for m in _SURROGATE_ESCAPE.finditer(text):
+        start, value = m.end() - 6, int(m.group(1), 16)
+        if pending is not None:
+            if value >= 0xDC00 and start == pending + 6:
+                pending = None
+                continue
+            return pending
+        if value >= 0xDC00:
+            return start
+        pending = start
+    return pending
 
 
 def _second_key(text: str, start: int, key: str) -> int:

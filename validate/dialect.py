@@ -1,11 +1,13 @@
 """How a resource's bytes become rows, beyond plain UTF-8 comma-separated CSV: the Table Dialect
-(CSV Dialect in v1), gzip compression, the declared encoding, and the declared size and hash.
+(CSV Dialect in v1) and the declared encoding, with the reading properties of a resource checked
+here and the rest delegated: gzip, bytes and hash to integrity.py, inline data to inline.py,
+`$schema` and `profile` to profiles.py.
 
 What Python's csv module reads exactly is honoured: delimiter, quoteChar, doubleQuote,
 escapeChar, skipInitialSpace, header false (the schema's field names are the header),
 commentChar, and lineTerminator LF or CRLF (which csv reads alike). Everything else (several
-header rows, comment rows by number, a null sequence, a case-insensitive header, multi-part or
-inline data, zip archives, other encodings, an unknown profile) is refused with a located
+header rows, comment rows by number, a null sequence, a case-insensitive header, multi-part
+data, zip archives, other encodings, an unknown profile) is refused with a located
 descriptor-error for that resource alone, so nothing is read in a way the descriptor does not
 mean, and the other resources are still checked. Every line in a problem is the line of the
 (decompressed) file itself: comment lines and multi-line cells keep their numbers.
@@ -17,15 +19,15 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import io
-import re
-import zlib
 from dataclasses import replace
 from pathlib import Path
 
+from .inline import check_inline, inline_rows, read_inline
+from .integrity import GZIP, Unreadable, compressed, gunzip, hash_problem
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes
 from .problems import Problem, problem
+from .profiles import profile_problem
 
 DESCRIPTOR = "datapackage.json"
 # dialect property -> (the types it takes, the csv.reader parameter it becomes, or None)
@@ -42,41 +44,6 @@ REFUSED = {
     "caseSensitiveHeader": "the header is always compared with the field names exactly (case-sensitively)",
 }
 IGNORED = {"$schema", "csvddfVersion", "title", "description"}  # metadata: nothing to read differently
-GZIP = ("gz", "gzip")
-ALGORITHMS = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
-_HEX = re.compile(r"[0-9a-fA-F]+")
-PROFILE = re.compile(r"https://datapackage\.org/profiles/(?:1\.0|2\.[0-9]+)/(datapackage|dataresource|tableschema|tabledialect)\.json")
-V1_PROFILES = {"package": {"data-package", "tabular-data-package"}, "resource": {"data-resource", "tabular-data-resource"}}
-V1_URL = "https://specs.frictionlessdata.io/schemas/{}.json"
-KINDS = {"package": ("datapackage", "data-package", "tabular-data-package"), "resource": ("dataresource", "data-resource", "tabular-data-resource"),
-         "schema": ("tableschema", "table-schema"), "dialect": ("tabledialect", "csv-dialect")}
-
-
-# -- the descriptor -------------------------------------------------------------------------
-
-def profile_problem(kind: str, value: object) -> str | None:
-    """Why a `$schema` (v2) or `profile` (v1) of a package, resource, schema or dialect is not one
-    this validator checks against, or None. A custom profile's extra rules cannot be checked
-    without fetching it, and nothing is fetched."""
-    names = KINDS[kind]
-    if not isinstance(value, str):
-        return f"the profile {value!r} is not a string"
-    m = PROFILE.fullmatch(value)
-    if m and m.group(1) == names[0]:
-        return None
-    if value in names[1:] or value in {V1_URL.format(n) for n in names[1:]}:
-        return None
-    return (f"the profile {value[:80]!r} is not a Data Package profile this validator knows (for a {kind}: "
-            f"https://datapackage.org/profiles/2.0/{names[0]}.json, its 1.0 form, or {', '.join(repr(n) for n in names[1:])}); "
-            "a custom profile's rules are not fetched, so they are not checked")
-
-
-def package_problems(data: dict, locate) -> list[Problem]:
-    out = []
-    for key in ("$schema", "profile"):
-        if key in data and (why := profile_problem("package", data[key])) is not None:
-            out.append(problem(DESCRIPTOR, *locate(f'"{key}"'), "descriptor-error", why))
-    return out
 
 
 def check_resource(res: dict, err, conventions: frozenset[str]) -> tuple[list, bool]:
@@ -95,7 +62,7 @@ def check_resource(res: dict, err, conventions: frozenset[str]) -> tuple[list, b
             if key in schema and (why := profile_problem("schema", schema[key])) is not None:
                 out += err(why, '"schema"', f'"{key}"')
     if "data" in res:
-        found, readable = _check_inline(res, err, conventions)
+        found, readable = check_inline(res, err, conventions)
         return out + found, readable
     path = res.get("path")
     if isinstance(path, list):
@@ -111,6 +78,10 @@ def check_resource(res: dict, err, conventions: frozenset[str]) -> tuple[list, b
     if known not in ("utf-8", "utf-8-sig"):
         return out + err(f"encoding {encoding!r} is not supported: tables are read as UTF-8 only; save the file as UTF-8 "
                          "and drop 'encoding' (or write \"utf-8\")", '"encoding"'), False
+    if known == "utf-8-sig" and "canonicalForm" in conventions:
+        out += err(f"encoding {encoding!r} (UTF-8 with a byte-order mark) conflicts with conventions.canonicalForm, whose canonical form "
+                   "has no BOM; the table is read as its encoding says and its BOM is not reported again: drop 'encoding' (or write "
+                   "\"utf-8\") and run make fmt, or drop the convention", '"encoding"')
     compression = res.get("compression")
     zipped = compression is None and isinstance(path, str) and path.lower().endswith(".zip")
     if (compression is not None and compression not in GZIP) or zipped:
@@ -120,7 +91,7 @@ def check_resource(res: dict, err, conventions: frozenset[str]) -> tuple[list, b
     if "bytes" in res and (not isinstance(res["bytes"], int) or isinstance(res["bytes"], bool) or res["bytes"] < 0):
         out += err(f"bytes {res['bytes']!r} must be a non-negative integer (the file's size); the size is not checked", '"bytes"')
         res.pop("bytes")
-    if "hash" in res and (why := _hash_problem(res["hash"])) is not None:
+    if "hash" in res and (why := hash_problem(res["hash"])) is not None:
         out += err(f"hash {str(res['hash'])[:80]!r} {why}; the hash is not checked", '"hash"')
         res.pop("hash")
     if "dialect" not in res:
@@ -152,105 +123,6 @@ def check_resource(res: dict, err, conventions: frozenset[str]) -> tuple[list, b
     return out, True
 
 
-def _check_inline(res: dict, err, conventions: frozenset[str]) -> tuple[list, bool]:
-    """Inline `data`: an array of arrays whose first is the header, or an array of objects; its
-    rows are checked like a table's, located at their lines in datapackage.json (the resource's
-    path becomes datapackage.json)."""
-    data = res["data"]
-    if "path" in res:
-        return err("has both 'path' and 'data'; a resource holds its rows in one of the two", '"data"'), False
-    if not isinstance(data, list) or not data or not (all(isinstance(r, list) for r in data) or all(isinstance(r, dict) for r in data)):
-        return err("inline 'data' must be a non-empty array of arrays (the first one the header) or an array of objects", '"data"'), False
-    if isinstance(data[0], list) and not all(isinstance(h, str) for h in data[0]):
-        return err("the first array of inline 'data' is the header: it must hold the field names as strings", '"data"'), False
-    for key in ("dialect", "compression", "encoding", "bytes", "hash"):
-        if key in res:
-            return err(f"'{key}' describes a file, and inline 'data' is none; drop '{key}'", f'"{key}"'), False
-    out = []
-    if "tablePaths" in conventions:
-        out += err("inline 'data' conflicts with conventions.tablePaths, which keeps each table in data/<name>.csv; "
-                   "the rows are still checked", '"data"')
-    res["path"] = DESCRIPTOR  # where its problems are
-    return out, True
-
-
-def _inline_cell(value: object) -> str | None:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (str, int)):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)
-    return None  # an array or object: no cell
-
-
-def _inline_lines(text: str, data: list) -> list[int]:
-    """The line in datapackage.json where each element of the inline array starts."""
-    import json
-
-    decoder = json.JSONDecoder()
-    ws = re.compile(r"[ \t\n\r]*")
-    for m in re.finditer(r'"data"[ \t\n\r]*:[ \t\n\r]*\[', text):
-        try:
-            value, _ = decoder.raw_decode(text, m.end() - 1)
-        except ValueError:
-            continue
-        if value != data:
-            continue
-        starts, pos = [], ws.match(text, m.end()).end()
-        for _ in data:
-            starts.append(text.count("\n", 0, pos) + 1)
-            _, pos = decoder.raw_decode(text, pos)
-            pos = ws.match(text, pos).end() + 1  # past the comma
-            pos = ws.match(text, pos).end()
-        return starts
-    return [1] * len(data)
-
-
-def read_inline(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES):
-    """(Table, problems) of inline data, each row at its line in datapackage.json."""
-    from .reader import check_header, table_of
-
-    try:
-        text = read_bytes(root, DESCRIPTOR, max_bytes).decode("utf-8")
-    except (PathRefused, UnicodeDecodeError):
-        text = ""
-    data, fields = res["data"], [f["name"] for f in res["schema"]["fields"]]
-    lines = _inline_lines(text, data)
-    out: list[Problem] = []
-    if isinstance(data[0], list):
-        header, rows, lines = data[0], data[1:], lines
-        found, usable = check_header(DESCRIPTOR, header, fields, res["schema"].get("fieldsMatch", "exact"))
-        out += [replace(p, line=lines[0]) for p in found]
-        if not usable:
-            return None, out
-        lines = lines[1:]
-    else:
-        header, rows = fields, []
-        for row, line in zip(data, lines):
-            extra = [k for k in row if k not in fields]
-            if extra:
-                out.append(problem(DESCRIPTOR, line, extra[0], "extra-cell", f"keys {extra[:5]!r} are not fields of the resource"))
-            rows.append([row.get(f) for f in fields])
-    n = len(header)
-    kept, kept_lines = [], []
-    for row, line in zip(rows, lines):
-        cells = [_inline_cell(v) for v in row]
-        if None in cells:
-            out.append(problem(DESCRIPTOR, line, header[cells.index(None)] if cells.index(None) < n else cells.index(None) + 1, "type-error",
-                               "an inline cell is an array or object; cells are strings, numbers, booleans or null"))
-            cells = ["" if c is None else c for c in cells]
-        if len(cells) > n:
-            out.append(problem(DESCRIPTOR, line, n + 1, "extra-cell", f"{len(cells)} cells where the header has {n}"))
-        elif len(cells) < n:
-            out.append(problem(DESCRIPTOR, line, header[len(cells)], "missing-cell", f"{len(cells)} cells where the header has {n}"))
-        kept.append((cells + [""] * n)[:n])
-        kept_lines.append(line)
-    return table_of(res["name"], DESCRIPTOR, header, fields, kept, kept_lines), out
-
-
 def _dialect_problem(key: str, value: object) -> str | None:
     if key in REFUSED:
         if key == "headerRows" and value == [1]:
@@ -272,6 +144,15 @@ def _dialect_problem(key: str, value: object) -> str | None:
     return None
 
 
+def bom_declared(res: dict) -> bool:
+    """Whether the resource declares utf-8-sig, UTF-8 that starts with a byte-order mark."""
+    encoding = res.get("encoding")
+    try:
+        return isinstance(encoding, str) and codecs.lookup(encoding).name == "utf-8-sig"
+    except (LookupError, ValueError):
+        return False
+
+
 def effective(res: dict) -> dict:
     """The csv.reader parameters, header and comment settings of a resource that differ from plain
     CSV; empty for a resource read as plain CSV."""
@@ -291,59 +172,9 @@ def _describe(settings: dict) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in settings.items())
 
 
-def _hash_problem(value: object) -> str | None:
-    if not isinstance(value, str):
-        return "must be a string: 'md5:HEX', 'sha256:HEX' (and sha1, sha512) or a bare MD5"
-    algorithm, _, digest = value.rpartition(":")
-    algorithm = algorithm or "md5"
-    if algorithm not in ALGORITHMS:
-        return f"names the algorithm {algorithm[:20]!r}; supported: {', '.join(ALGORITHMS)}"
-    if len(digest) != ALGORITHMS[algorithm] or not _HEX.fullmatch(digest):
-        return f"is not {ALGORITHMS[algorithm]} hexadecimal digits of {algorithm}"
-    return None
-
-
 def plain(res: dict) -> bool:
     """Whether the resource is plain CSV, read by reader.py's fast path."""
     return not (effective(res) or compressed(res) or "data" in res)
-
-
-def compressed(res: dict) -> bool:
-    return res.get("compression") in GZIP or (isinstance(res.get("path"), str) and res["path"].lower().endswith(".gz"))
-
-
-# -- the bytes ------------------------------------------------------------------------------
-
-class Unreadable(Exception):
-    def __init__(self, code: str, detail: str):
-        super().__init__(detail)
-        self.code, self.detail = code, detail
-
-
-def gunzip(raw: bytes, limit: int) -> bytes:
-    """The decompressed bytes of every gzip member, never more than `limit`: a bomb stops at the
-    limit instead of filling memory."""
-    out, total, data = [], 0, raw
-    if not data:
-        raise Unreadable("compression-error", "the file is empty, not gzip")
-    while data:
-        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            while True:
-                chunk = d.decompress(data, limit + 1 - total)
-                total += len(chunk)
-                out.append(chunk)
-                if total > limit:
-                    raise Unreadable("file-too-large", f"the file decompresses to more than {limit} bytes, the limit; it was not expanded")
-                if d.eof or not d.unconsumed_tail:
-                    break
-                data = d.unconsumed_tail
-        except zlib.error as exc:
-            raise Unreadable("compression-error", f"the gzip data is damaged ({exc})") from None
-        if not d.eof:
-            raise Unreadable("compression-error", "the gzip data ends before its end marker (truncated)")
-        data = d.unused_data
-    return b"".join(out)
 
 
 def read_table(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES):
@@ -359,7 +190,7 @@ def read_table(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES):
             raw = gunzip(raw, max_bytes)
     except (PathRefused, Unreadable) as exc:
         return None, [problem(path, 1, 1, exc.code, exc.detail)]
-    text, out = decode(raw, path)
+    text, out = decode(raw, path, bom_declared(res))
     if text is None:
         return None, out
     fields = [f["name"] for f in res["schema"]["fields"]]
@@ -448,11 +279,7 @@ def parse_dialect(text: str, path: str, name: str, fields: list[str], settings: 
 def rows_of(raw: bytes, res: dict, limit: int = DEFAULT_MAX_BYTES) -> list[list[str]] | None:
     """Header and rows of a table that is not plain CSV (for diff), or None when it cannot be read."""
     if "data" in res:
-        fields = [f["name"] for f in res["schema"]["fields"]]
-        data = res["data"]
-        rows = data[1:] if isinstance(data[0], list) else [[r.get(f) for f in fields] for r in data]
-        header = data[0] if isinstance(data[0], list) else fields
-        return [list(header)] + [[_inline_cell(v) or "" for v in (list(r) + [None] * len(header))[: len(header)]] for r in rows]
+        return inline_rows(res)
     try:
         if compressed(res):
             raw = gunzip(raw, limit)
@@ -465,32 +292,6 @@ def rows_of(raw: bytes, res: dict, limit: int = DEFAULT_MAX_BYTES) -> list[list[
     if table is None:
         return None
     return [list(table.frame.columns)] + table.frame.to_numpy().tolist()
-
-
-# -- size and hash --------------------------------------------------------------------------
-
-def integrity_problems(root: Path, desc, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Problem]:
-    """`bytes` and `hash` of each resource against the file as stored (compressed bytes for a .gz),
-    located at the property in datapackage.json."""
-    out = []
-    for res in desc.resources:
-        if "bytes" not in res and "hash" not in res:
-            continue
-        try:
-            raw = read_bytes(root, res["path"], max_bytes)
-        except PathRefused:
-            continue  # reported by the table reader
-        where = ('"resources"', f'"name": "{res["name"]}"')
-        if "bytes" in res and len(raw) != res["bytes"]:
-            out.append(problem(DESCRIPTOR, *desc.locate(*where, '"bytes"'), "bytes-mismatch",
-                               f"resource {res['name']!r}: {res['path']} is {len(raw)} bytes, not {res['bytes']}"))
-        if "hash" in res:
-            algorithm, _, digest = res["hash"].rpartition(":")
-            got = hashlib.new(algorithm or "md5", raw).hexdigest()
-            if got != digest.lower():
-                out.append(problem(DESCRIPTOR, *desc.locate(*where, '"hash"'), "hash-mismatch",
-                                   f"resource {res['name']!r}: {res['path']} has {algorithm or 'md5'} {got}, not {digest}"))
-    return out
 
 
 def not_plain_problems(desc, command: str, inline_only: bool = False) -> list[Problem]:

@@ -6,6 +6,8 @@ old -> new. The base is read with `git show`, so the working tree is never touch
 
 from __future__ import annotations
 
+from collections import Counter
+
 import csv
 import io
 import json
@@ -112,7 +114,7 @@ def frame(raw: bytes | None, path: str = "", where: str = "", res: dict | None =
         if rows is None:
             raise UnreadableTable(path, [problem(path, 1, 1, "csv-syntax", f"{where or 'the working tree'}: the table cannot be read "
                                                  "with its dialect or compression; run python -m validate")])
-        return pd.DataFrame(rows[1:], columns=rows[0], dtype=TEXT)
+        return _frame_of(rows, path, where)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -126,7 +128,17 @@ def frame(raw: bytes | None, path: str = "", where: str = "", res: dict | None =
     if not rows:
         return None
     width = len(rows[0])
-    return pd.DataFrame([(r + [""] * width)[:width] for r in rows[1:]], columns=rows[0], dtype=TEXT)
+    return _frame_of([rows[0]] + [(r + [""] * width)[:width] for r in rows[1:]], path, where)
+
+
+def _frame_of(rows: list[list[str]], path: str, where: str) -> pd.DataFrame:
+    """The rows under their header; a header that names a column twice aligns nothing (pandas
+    cannot select by it), so it is a located header-mismatch, as the validator reports it."""
+    header = rows[0]
+    if len(set(header)) != len(header):
+        repeated = sorted(h for h, n in Counter(header).items() if n > 1)
+        raise UnreadableTable(path, [problem(path, 1, 1, "header-mismatch", f"{where or 'the working tree'}: the header repeats {repeated[:5]!r}")])
+    return pd.DataFrame(rows[1:], columns=header, dtype=TEXT)
 
 
 def _key_text(values: tuple) -> str:

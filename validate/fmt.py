@@ -3,7 +3,7 @@
 What a spreadsheet did on save is undone on the way where exactly one repair fits (see
 spreadsheet.py): lost leading zeros, locale dates, a file re-encoded as Windows-1252. Each
 repaired cell is listed; a cell with more than one possible repair stops fmt, naming the choice.
-A table read through a Table Dialect or gzip (validate/dialect.py) is not plain CSV, so it has
+A table read through a Table Dialect or gzip (validate/dialect.py, validate/integrity.py) is not plain CSV, so it has
 no canonical form: fmt leaves it as it is.
 
 The formatted package is validated in a scratch copy before any file of the real package is

@@ -45,13 +45,16 @@ class Table:
         return self.lines[np.asarray(index, dtype=np.int64)]
 
 
-def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
-    """UTF-8 text with LF line endings, and the problems met on the way; None when it cannot be read."""
+def decode(raw: bytes, path: str, bom: bool = False) -> tuple[str | None, list[Problem]]:
+    """UTF-8 text with LF line endings, and the problems met on the way; None when it cannot be read.
+    With `bom` (the resource declares encoding utf-8-sig) a leading byte-order mark is the
+    declared encoding's, not a problem of the file."""
     out: list[Problem] = []
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, [problem(path, 1, 1, "encoding-error", "the file starts with a UTF-16 byte-order mark")]
     if raw.startswith(b"\xef\xbb\xbf"):
-        out.append(problem(path, 1, 1, "bom", "the file starts with the UTF-8 byte-order mark EF BB BF"))
+        if not bom:
+            out.append(problem(path, 1, 1, "bom", "the file starts with the UTF-8 byte-order mark EF BB BF"))
         raw = raw[3:]
     nul = raw.find(b"\x00")
     if nul >= 0:
@@ -351,7 +354,7 @@ def read_table(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES) -> tup
         fast = read_canonical_fast(raw, path, res["name"], fields, res["schema"]["primaryKey"])
         if fast is not None:
             return fast
-    text, out = decode(raw, path)
+    text, out = decode(raw, path, dialect.bom_declared(res))
     if text is None:
         return None, out
     table, more = parse(text, path, res["name"], [f["name"] for f in res["schema"]["fields"]], res["schema"]["primaryKey"],

@@ -13,8 +13,10 @@ refuses what cannot be read here before any cell is, so the options below are we
 from __future__ import annotations
 
 import base64
+import functools
 import json
-from datetime import date, datetime, time, timezone
+import math
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import numpy as np
@@ -48,10 +50,12 @@ def format_error(type_: str, fmt: object) -> str | None:
     """Why `fmt` is not a format this validator reads for `type_`, or None."""
     if fmt == "default" or fmt is None:
         return None
+    text = repr(fmt)
+    shown = text if len(text) <= 100 else f"{text[:80]}... ({len(text)} characters)"
     if not isinstance(fmt, str):
-        return f"has format {fmt!r}, which is not a string"
+        return f"has format {shown}, which is not a string"
     if type_ in FORMATS:
-        return None if fmt in FORMATS[type_] else f"has format {fmt!r}; {type_} formats: {', '.join(sorted(FORMATS[type_]))}"
+        return None if fmt in FORMATS[type_] else f"has format {shown}; {type_} formats: {', '.join(sorted(FORMATS[type_]))}"
     if type_ in PATTERN_TYPES:
         if fmt == "any":
             return None
@@ -60,15 +64,15 @@ def format_error(type_: str, fmt: object) -> str | None:
             if fmt[i] == "%":
                 d = fmt[i + 1: i + 2]
                 if d not in DIRECTIVES:
-                    return f"has format {fmt!r}, whose directive %{d} is not one of %{' %'.join(sorted(DIRECTIVES))}"
+                    return f"has format {shown}, whose directive %{d} is not one of %{' %'.join(sorted(DIRECTIVES))}"
                 if d in seen and d != "%":
-                    return f"has format {fmt!r}, which repeats %{d}"
+                    return f"has format {shown}, which repeats %{d}"
                 seen.add(d)
                 i += 2
             else:
                 i += 1
-        return None if seen - {"%"} else f"has format {fmt!r}, which is neither 'default', 'any' nor a strptime pattern"
-    return f"has format {fmt!r}, but type {type_!r} has no formats"
+        return None if seen - {"%"} else f"has format {shown}, which is neither 'default', 'any' nor a strptime pattern"
+    return f"has format {shown}, but type {type_!r} has no formats"
 
 
 NUMBER_OPTIONS = {"integer": {"bareNumber", "groupChar"}, "number": {"bareNumber", "groupChar", "decimalChar"}}
@@ -127,6 +131,50 @@ def _lexical(fld: dict, values: list[str], pattern: str, convert) -> list:
     texts = values if plain(fld) else _numeric_text(fld, values)
     ok = _matches(texts, pattern)
     return [convert(t) if good else INVALID for t, good in zip(texts, ok)]
+
+
+@functools.total_ordering
+class WideInt:
+    """An integer written with more digits than Python converts from text (4300: int() refuses
+    more, and converting is quadratic in the digits). It is farther from zero than any bound a
+    descriptor can state (those are ints Python converted), equal only to the same integer, and
+    compared exactly with another wide one; its repr is its canonical digits, as an int's is."""
+
+    __slots__ = ("negative", "digits")
+
+    def __init__(self, text: str):
+        self.negative = text.startswith("-")
+        self.digits = text.lstrip("+-").lstrip("0") or "0"
+
+    def __eq__(self, other):
+        return isinstance(other, WideInt) and (self.negative, self.digits) == (other.negative, other.digits)
+
+    def __hash__(self):
+        return hash((WideInt, self.negative, self.digits))
+
+    def __lt__(self, other):
+        if isinstance(other, WideInt):
+            if self.negative != other.negative:
+                return self.negative
+            mine, theirs = (len(self.digits), self.digits), (len(other.digits), other.digits)
+            return mine > theirs if self.negative else mine < theirs
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            if isinstance(other, float) and math.isinf(other):
+                return other > 0
+            return self.negative
+        return NotImplemented
+
+    def __repr__(self):
+        return ("-" if self.negative else "") + self.digits
+
+
+def integer(text: str) -> int | WideInt:
+    """The integer a text of [+-]?[0-9]+ writes, exactly: a WideInt beyond Python's digit limit."""
+    try:
+        return int(text)
+    except ValueError:  # over sys.get_int_max_str_digits(), refused before any conversion
+        wide = WideInt(text)
+        return wide if len(wide.digits) > 4000 else int(("-" if wide.negative else "") + wide.digits)  # leading zeros
 
 
 def _float(text: str) -> float:
@@ -218,13 +266,22 @@ def _geopoint(fmt: str):
     return read
 
 
+def _refuse_constant(token: str):
+    raise ValueError(f"{token} is not JSON")
+
+
+def _loads(text: str):
+    """JSON as RFC 8259 writes it: Python's json would also read NaN, Infinity and -Infinity."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
 def _json(kind):
-    return _when(json.loads, lambda v: isinstance(v, kind))
+    return _when(_loads, lambda v: isinstance(v, kind))
 
 
 def _geojson(fmt: str):
     kinds = TOPOJSON_TYPES if fmt == "topojson" else GEOJSON_TYPES
-    return _when(json.loads, lambda v: isinstance(v, dict) and isinstance(v.get("type"), str) and v["type"] in kinds)
+    return _when(_loads, lambda v: isinstance(v, dict) and isinstance(v.get("type"), str) and v["type"] in kinds)
 
 
 def _yearmonth(v: str) -> tuple[int, int]:
@@ -251,7 +308,7 @@ def parse(fld: dict, values: list[str]) -> list:
     if not values:
         return []
     if type_ == "integer":
-        return _lexical(fld, values, INTEGER, int)
+        return _lexical(fld, values, INTEGER, integer)
     if type_ == "number":
         return _lexical(fld, values, NUMBER, _float)
     if type_ == "year":
@@ -366,13 +423,21 @@ def constraint_value(fld: dict, value: object) -> object:
     return INVALID
 
 
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def sortable(value) -> str:
     """A text standing for a typed value, equal exactly where the values are equal (for keys,
     uniqueness and grouping: texts never fail to compare, as mixed Python values would)."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # -0.0 equals 0, and a whole number the integer it is (1.0 = 1, as a key of a number field referencing an integer one)
+    if isinstance(value, tuple) and all(isinstance(v, Decimal) for v in value):  # a geopoint: 1.0 is 1, -0 is 0
+        value = tuple(Decimal(0) if v == 0 else v.normalize() for v in value)
     if isinstance(value, datetime) and value.utcoffset() is not None:
-        value = value.astimezone(timezone.utc)  # 15:00-03:00 is 18:00Z
+        try:
+            value = value.astimezone(timezone.utc)  # 15:00-03:00 is 18:00Z
+        except OverflowError:  # 0001-01-01T00:00+05:00 is before year 1 in UTC: the instant in microseconds
+            return f"instant:{(value.replace(tzinfo=None) - datetime.min - value.utcoffset()) // _MICROSECOND}"
     elif isinstance(value, time) and value.utcoffset() is not None:
         value = (datetime.combine(date(2000, 1, 1), value) - value.utcoffset()).time().replace(tzinfo=timezone.utc)
     return repr(key(value))
