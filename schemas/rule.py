@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from validate import types
 from validate.patterns import as_arrow
-from validate.reader import ARROW_FROM_ROWS
+from validate.reader import ARROW_FROM_ROWS, value_offsets
 from validate.types import integer
 
 Test = Callable[[pd.DataFrame], pd.Series]
@@ -143,8 +143,7 @@ def edge_bytes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     col = arrow(s)
     if isinstance(col, pa.ChunkedArray):
         col = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
-    width = np.int64 if pa.types.is_large_string(col.type) else np.int32
-    offsets = np.frombuffer(col.buffers()[1], dtype=width)[col.offset: col.offset + len(col) + 1]
+    offsets = value_offsets(col)
     data = np.frombuffer(col.buffers()[2], dtype=np.uint8) if col.buffers()[2] is not None else np.zeros(0, dtype=np.uint8)
     data = data if len(data) else np.zeros(1, dtype=np.uint8)
     starts, ends = offsets[:-1], offsets[1:]
