@@ -131,3 +131,12 @@ def test_canonical_form_is_lossless_and_idempotent(table, rnd, quoting, terminat
     assert once.endswith("\n") and ("\r" not in once or any("\r" in c for r in body for c in r))
     # and formatting the canonical form again changes nothing
     assert render(canonical_rows(reread[0], reread[1:], fields, fields[:1])) == once
+
+
+def test_a_row_the_canonical_form_moves_to_the_end_is_located_within_the_file(pkg):
+    """Its block in the canonical form starts after the last line: reported at the last line, not past it."""
+    rows = pkg.rows("event_roles")
+    pkg.write_rows("event_roles", [rows[0], rows[-1], *rows[1:-1]])  # the last row first: canonical puts it back at the end
+    lines = pkg.raw("event_roles").count(b"\n")
+    got = [p.line for p in fmt.check(pkg.root)]
+    assert got and max(got) <= lines and 2 in got

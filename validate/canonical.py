@@ -52,6 +52,7 @@ def differing_lines(current: str, canonical: str) -> list[tuple[int, int]]:
     between kept anchors (less their equal ends) are the differing blocks. difflib's matcher,
     used before, is quadratic: 100,000 rows with each adjacent pair swapped took minutes."""
     a, b = current.split("\n"), canonical.split("\n")
+    last = max(len(a) - (current.endswith("\n")), 1)  # a block the canonical form adds at the end is located at the last line
     count_a, count_b = Counter(a), Counter(b)
     in_b = {line: j for j, line in enumerate(b) if count_b[line] == 1}
     pairs = [(i, in_b[line]) for i, line in enumerate(a) if count_a[line] == 1 and line in in_b]
@@ -64,7 +65,7 @@ def differing_lines(current: str, canonical: str) -> list[tuple[int, int]]:
         while e1 > i0 and f1 > j0 and a[e1 - 1] == b[f1 - 1]:
             e1, f1 = e1 - 1, f1 - 1
         if i0 < e1 or j0 < f1:
-            blocks.append((i0 + 1, max(e1 - i0, 1)))
+            blocks.append((min(i0 + 1, last), max(e1 - i0, 1)))
         i0, j0 = i1 + 1, j1 + 1
     return blocks
 
