@@ -459,7 +459,7 @@ def evidence_rules(ctx: Context, res: dict) -> list[Rule]:
     def matches(df):
         texts, starts_all, ends_all, _, inside = spans(df)
         ok = np.ones(len(df), dtype=bool)
-        where = np.flatnonzero(inside)
+        where = np.flatnonzero(inside & present(df[quote], missing.get(quote)))  # an empty quote is a missing-value alone
         codes, uniques = pd.factorize(df[src].to_numpy()[where])
         order = np.argsort(codes, kind="stable")
         groups = np.split(where[order], np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1])

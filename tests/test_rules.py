@@ -349,6 +349,12 @@ def empty_required_cell(pkg):
 
 
 @case("missing-value")
+def empty_quote_is_missing_not_also_a_mismatch(pkg):
+    where = pkg.set("events", "ev-003", "quote", "")
+    return {(*where, "missing-value")}
+
+
+@case("missing-value")
 def empty_primary_key_part(pkg):
     where = pkg.set("event_actors", ("ev-003", "canada"), "role", "")
     return {(*where, "missing-value")}
