@@ -233,7 +233,7 @@ class _Lines:
 def parse_dialect(text: str, path: str, name: str, fields: list[str], settings: dict, match: str = "exact"):
     """Rows of a decoded table read with its dialect (the header checked as `fieldsMatch` says);
     each row keeps the line it starts on."""
-    from .reader import check_header, table_of
+    from .reader import check_header, table_of, width_problem
 
     params = {k: v for k, v in settings.items() if k not in ("header", "commentChar")}
     lines = _Lines(text, settings.get("commentChar"))
@@ -267,10 +267,8 @@ def parse_dialect(text: str, path: str, name: str, fields: list[str], settings: 
         if len(row) == 0:
             out.append(problem(path, line, 1, "blank-row", "empty line inside the table"))
             continue
-        if len(row) > n:
-            out.append(problem(path, line, n + 1, "extra-cell", f"{len(row)} cells where the header has {n}"))
-        elif len(row) < n:
-            out.append(problem(path, line, header[len(row)], "missing-cell", f"{len(row)} cells where the header has {n}"))
+        if len(row) != n:
+            out.append(width_problem(path, line, len(row), header))
         kept.append((row + [""] * n)[:n])
         kept_lines.append(line)
     return table_of(name, path, header, fields, kept, kept_lines), out

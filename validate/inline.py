@@ -75,7 +75,7 @@ def inline_lines(text: str, data: list) -> list[int]:
 
 def read_inline(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES):
     """(Table, problems) of inline data, each row at its line in datapackage.json."""
-    from .reader import check_header, table_of
+    from .reader import check_header, table_of, width_problem
 
     try:
         text = read_bytes(root, DESCRIPTOR, max_bytes).decode("utf-8")
@@ -106,10 +106,8 @@ def read_inline(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES):
             out.append(problem(DESCRIPTOR, line, header[cells.index(None)] if cells.index(None) < n else cells.index(None) + 1, "type-error",
                                "an inline cell is an array or object; cells are strings, numbers, booleans or null"))
             cells = ["" if c is None else c for c in cells]
-        if len(cells) > n:
-            out.append(problem(DESCRIPTOR, line, n + 1, "extra-cell", f"{len(cells)} cells where the header has {n}"))
-        elif len(cells) < n:
-            out.append(problem(DESCRIPTOR, line, header[len(cells)], "missing-cell", f"{len(cells)} cells where the header has {n}"))
+        if len(cells) != n:
+            out.append(width_problem(DESCRIPTOR, line, len(cells), header))
         kept.append((cells + [""] * n)[:n])
         kept_lines.append(line)
     return table_of(res["name"], DESCRIPTOR, header, fields, kept, kept_lines), out

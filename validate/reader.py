@@ -121,10 +121,8 @@ def parse(text: str, path: str, name: str, fields: list[str], primary_key: list[
     for i in np.flatnonzero(widths != n):
         if widths[i] == 0:
             out.append(problem(path, starts[i], 1, "blank-row", "empty line inside the table"))
-        elif widths[i] > n:
-            out.append(problem(path, starts[i], n + 1, "extra-cell", f"{widths[i]} cells where the header has {n}"))
         else:
-            out.append(problem(path, starts[i], header[widths[i]], "missing-cell", f"{widths[i]} cells where the header has {n}"))
+            out.append(width_problem(path, int(starts[i]), int(widths[i]), header))
     if primary_key and not out and text.endswith("\n") and "\r" not in text and sorted(header) == sorted(fields):
         out += _canonical_problem(text, path, rows, fields, primary_key)
     # Ragged rows are kept, cut or padded to the header, so their keys still count as references.
@@ -132,6 +130,16 @@ def parse(text: str, path: str, name: str, fields: list[str], primary_key: list[
     good = good[good > 0]
     kept = [(rows[i] + [""] * n)[:n] for i in good] if out else rows[1:]
     return table_of(name, path, header, fields, kept, starts[good]), out
+
+
+def width_problem(path: str, line: int, width: int, header: list[str]) -> Problem | None:
+    """extra-cell or missing-cell for a row of `width` cells under `header`, or None when it fits."""
+    n = len(header)
+    if width > n:
+        return problem(path, line, n + 1, "extra-cell", f"{width} cells where the header has {n}")
+    if width < n:
+        return problem(path, line, header[width], "missing-cell", f"{width} cells where the header has {n}")
+    return None
 
 
 def table_of(name: str, path: str, header: list[str], fields: list[str], rows: list[list[str]], lines) -> Table:
