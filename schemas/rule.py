@@ -9,6 +9,7 @@ validation about as fast as importing the libraries.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -133,8 +134,21 @@ def python_engine(s: pd.Series) -> bool:
     return getattr(s.dtype, "storage", "python") == "python"
 
 
-def arrow(s: pd.Series) -> pa.Array:
-    return as_arrow(s)
+arrow = as_arrow  # the name the rules use
+
+
+def once_per_frame(compute: Callable[[pd.DataFrame], object]) -> Callable[[pd.DataFrame], object]:
+    """compute(df), computed again only for another frame: two rules of one table share it. The
+    frame is held weakly: a strong reference would keep every checked frame alive (pandera's schema
+    registry points back at the rules)."""
+    memo: dict = {}
+
+    def cached(df: pd.DataFrame):
+        if memo.get("df", lambda: None)() is not df:
+            memo.update(df=weakref.ref(df), value=compute(df))
+        return memo["value"]
+
+    return cached
 
 
 def edge_bytes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:

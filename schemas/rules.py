@@ -15,7 +15,6 @@ import io
 import json
 import re
 import threading
-import weakref
 from contextlib import redirect_stdout
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +31,7 @@ from validate import types
 from validate.types import INTEGER
 
 from .context import Context, SourceFile
-from .rule import Rule, arrow, as_int, cells, isin, keys_in, present, python_engine
+from .rule import Rule, arrow, as_int, cells, isin, keys_in, once_per_frame, present, python_engine
 
 EVIDENCE = ("source_id", "quote", "char_start", "char_end")  # this package's evidence field names (publish/ reads them)
 EVIDENCE_ROLES = ("source", "quote", "start", "end")  # the keys of a resource's "evidence" declaration
@@ -196,16 +195,15 @@ def edtf_rules(fields: list[dict]) -> list[Rule]:
         decl = fld.get("edtfBounds") if isinstance(fld.get("edtfBounds"), dict) else {}
         name, start, end = fld["name"], decl.get("start"), decl.get("end")
 
-        def distinct_bounds(df, name=name, memo={}) -> tuple[np.ndarray, np.ndarray, list, list]:
+        @once_per_frame
+        def distinct_bounds(df, name=name) -> tuple[np.ndarray, np.ndarray, list, list]:
             """(codes, valid, first days, last days): row i's value is the codes[i]-th distinct
             one; the parser runs once per distinct value, and once per table for both rules."""
-            if memo.get("df", lambda: None)() is not df:  # weak: a strong reference would keep the frame alive
-                codes, uniques = types.factorize(df[name])
-                absent = set(missing.get(name, [""]))
-                parsed = [edtf_bounds(v) if v not in absent else ("", "") for v in uniques]
-                memo.update(df=weakref.ref(df), bounds=(codes, np.array([p is not None for p in parsed], dtype=bool),
-                                                        [p[0] if p else "" for p in parsed], [p[1] if p else "" for p in parsed]))
-            return memo["bounds"]
+            codes, uniques = types.factorize(df[name])
+            absent = set(missing.get(name, [""]))
+            parsed = [edtf_bounds(v) if v not in absent else ("", "") for v in uniques]
+            return (codes, np.array([p is not None for p in parsed], dtype=bool),
+                    [p[0] if p else "" for p in parsed], [p[1] if p else "" for p in parsed])
 
         def bounds(df, name=name, distinct=distinct_bounds) -> tuple[pd.Series, pd.Series, pd.Series]:
             """(valid, first day, last day) per row."""
@@ -421,15 +419,12 @@ def evidence_rules(ctx: Context, res: dict) -> list[Rule]:
     src, quote, cs, ce = decl
     missing = missing_of(res["schema"]["fields"])
 
-    memo: dict = {}
-
+    @once_per_frame
     def spans(df):
         """(texts, start, end, known, inside) with numpy arrays by position: start and end are 0
         where unknown; known where both are integers, neither is missing and the source's text is
         known. Both evidence rules ask for the same table's spans: computed once per table."""
-        if memo.get("df", lambda: None)() is not df:  # a weak reference: a strong one would keep every checked frame alive
-            memo.update(df=weakref.ref(df), spans=_given_spans(df))
-        return memo["spans"]
+        return _given_spans(df)
 
     def _given_spans(df):
         texts, start, end, known, inside = _spans(df)

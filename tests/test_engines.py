@@ -242,3 +242,21 @@ def test_typed_keys_of_a_large_table_take_the_arrow_kernels_and_agree_with_the_l
     refs, unique = got[0]
     assert refs == [i % 2 == 0 for i in range(n)] + [False, True]  # 'nope' is a type error, not a dangling reference
     assert unique == [True] * n + [False, True]  # '1' repeats '1.0'
+
+
+def test_a_result_kept_for_two_rules_does_not_keep_its_frame_alive():
+    """once_per_frame computes once per frame and holds the frame weakly."""
+    import gc
+    import weakref
+
+    from schemas.rule import once_per_frame
+
+    calls = []
+    shared = once_per_frame(lambda df: calls.append(1) or len(df))
+    frame = pd.DataFrame({"a": ["x", "y"]})
+    assert shared(frame) == shared(frame) == 2 and len(calls) == 1
+    gone = weakref.ref(frame)
+    del frame
+    gc.collect()
+    assert gone() is None
+    assert shared(pd.DataFrame({"a": ["x"]})) == 1 and len(calls) == 2
