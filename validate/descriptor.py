@@ -156,10 +156,9 @@ def _check_resource(root: Path, desc: Descriptor, res: object, i: int, names: se
         return [problem(DESCRIPTOR, *desc.locate('"resources"'), "descriptor-error", f"resource {i + 1} has no string 'name'")], False
     name = res["name"]
     snake = "names" in desc.conventions
-    line, col = desc.locate('"resources"', f'"name": "{name}"')
 
     def err(code: str, detail: str, *needles: str) -> list[Problem]:
-        where = desc.locate('"resources"', f'"name": "{name}"', *needles) if needles else (line, col)
+        where = desc.locate('"resources"', f'"name": "{name}"', *needles)
         return [problem(DESCRIPTOR, where[0], where[1], code, f"resource {name!r}: {detail}")]
 
     if name in names:

@@ -5,12 +5,15 @@ lookaround, repetitions over 1000) is a descriptor error."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 
+@functools.lru_cache(maxsize=1024)  # a descriptor is loaded several times a command, each pattern checked each time
 def pattern_error(pattern: str) -> str | None:
     """Why RE2 cannot use `pattern` as a Table Schema pattern, or None when it can."""
     probe = pa.array([""], type=pa.string())
