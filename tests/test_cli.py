@@ -125,3 +125,18 @@ def test_publishing_a_package_without_name_or_version_is_a_located_refusal(comma
     assert run(str(tmp_path)).returncode == 0  # valid under the specs alone
     out = run(command, str(tmp_path))
     assert out.returncode == 1 and out.stdout.startswith("datapackage.json:1:1: descriptor-error:") and "internal error" not in out.stderr
+
+
+@pytest.mark.parametrize("command", ["docs", "export", "workbook"])
+def test_a_command_that_writes_refuses_a_broken_descriptor_before_reading_any_table(command, pkg, run):
+    """The descriptor's own problems are enough to refuse: the tables are not read (a table that
+    cannot be decoded goes unreported here, `validate` reports it), and nothing is written."""
+    d = pkg.descriptor()
+    d["version"] = "one"
+    pkg.write_descriptor(d)
+    pkg.write_raw("actors", b"\xff\xfe not utf-8")
+    before = sorted(p.relative_to(pkg.root) for p in pkg.root.rglob("*"))
+    out = run(command, str(pkg.root))
+    assert out.returncode == 1 and "nothing was written" in out.stderr
+    assert [line.split(":")[0] for line in out.stdout.splitlines()[:-1]] == ["datapackage.json"]
+    assert sorted(p.relative_to(pkg.root) for p in pkg.root.rglob("*")) == before

@@ -27,7 +27,7 @@ def check(path: Path, format: str = "text", max_bytes: int = DEFAULT_MAX_BYTES) 
 
 
 def docs(path: Path, check: bool = False) -> int:
-    """Regenerate docs/codebook.md, docs/timeline.svg and .png, docs/agreement.md (when
+    """Regenerate docs/codebook.md, docs/timeline.svg, docs/agreement.md (when
     docs/agreement/ holds a second coding), CITATION.cff, the README's generated tables, list of
     views and load snippets, and every table derived from an archived text (such as
     data/cameo_plover.csv) from datapackage.json, the data, docs/agreement/, CHANGELOG.md and the
@@ -317,12 +317,13 @@ def _valid_descriptor(path: Path, command: str):
     from .core import validate_package
     from .descriptor import load
 
-    problems = validate_package(path)
+    desc, problems = load(path)  # a descriptor with problems refuses the command without reading a table
+    if desc is not None:
+        problems = validate_package(path)
     if problems:
         sys.stdout.write(RENDERERS["text"](problems))
         print(f"python -m validate {command}: the package is invalid; nothing was written", file=sys.stderr)
         return None
-    desc = load(path)[0]
     if command in PUBLISHING:  # the spec makes name and version optional; what this project publishes is named by them
         missing = [k for k in ("name", "version", "title") if not isinstance(desc.data.get(k), str) or not desc.data.get(k)]
         if missing:
