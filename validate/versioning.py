@@ -7,10 +7,12 @@ resources added, constraints loosened. PATCH: corrected values, descriptive meta
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
 from .descriptor import SEMVER
+from .profiles import profile_problem
 
 PATCH, MINOR, MAJOR = 1, 2, 3
 LEVELS = {0: "none", PATCH: "PATCH", MINOR: "MINOR", MAJOR: "MAJOR"}
@@ -85,7 +87,53 @@ def resource_changes(old: dict, new: dict) -> list[tuple[int, str]]:
     return out
 
 
+def _standard(kind: str, value: object) -> bool:
+    return profile_problem(kind, value) is None
+
+
+def _fields(value: object) -> object:
+    return [value] if isinstance(value, str) else value  # v1 allows one field name as a string
+
+
+def meaning(desc: dict) -> dict:
+    """The descriptor as Data Package v2 expresses it, so that re-expressing v1 in v2 (`profile`
+    -> `$schema`, a tabular profile -> `"type": "table"`, a self-reference's `"resource": ""` ->
+    no resource, `role` -> `roles`, a key's field as a string -> a list) is no change to release.
+    A profile that is not a standard one is kept, so changing it is still a change."""
+    desc = copy.deepcopy(desc)
+    for key in ("$schema", "profile"):
+        if _standard("package", desc.get(key)):
+            desc.pop(key)
+    for person in desc.get("contributors", []) if isinstance(desc.get("contributors"), list) else []:
+        if isinstance(person, dict) and isinstance(person.get("role"), str) and "roles" not in person:
+            person["roles"] = [person.pop("role")]
+    for res in desc.get("resources", []):
+        tabular = res.get("profile") == "tabular-data-resource" or res.get("profile") == "https://specs.frictionlessdata.io/schemas/tabular-data-resource.json"
+        for key in ("$schema", "profile"):
+            if _standard("resource", res.get(key)):
+                res.pop(key)
+        if tabular:
+            res.setdefault("type", "table")
+        schema = res.get("schema")
+        if not isinstance(schema, dict):
+            continue
+        for key in ("$schema", "profile"):
+            if _standard("schema", schema.get(key)):
+                schema.pop(key)
+        if "primaryKey" in schema:
+            schema["primaryKey"] = _fields(schema["primaryKey"])
+        for fk in schema.get("foreignKeys", []):
+            fk["fields"] = _fields(fk.get("fields"))
+            ref = fk.get("reference", {})
+            ref["fields"] = _fields(ref.get("fields"))
+            if ref.get("resource") in ("", res.get("name")):  # v2: a self-reference names no resource
+                ref.pop("resource")
+    return desc
+
+
 def descriptor_changes(old: dict, new: dict) -> list[tuple[int, str]]:
+    written = {k: v for k, v in old.items() if k != "version"} != {k: v for k, v in new.items() if k != "version"}
+    old, new = meaning(old), meaning(new)
     out = []
     olds = {r["name"]: r for r in old.get("resources", [])}
     news = {r["name"]: r for r in new.get("resources", [])}
@@ -97,6 +145,8 @@ def descriptor_changes(old: dict, new: dict) -> list[tuple[int, str]]:
     for key in sorted((set(old) | set(new)) - {"resources", "version"}):
         if old.get(key) != new.get(key):
             out.append((PATCH, f"package {key} changed"))
+    if written and not out:  # a tool that reads only v1 may still see the new expression
+        out.append((PATCH, "descriptor re-expressed, with the same meaning in Data Package v2"))
     return out
 
 
