@@ -293,6 +293,20 @@ def test_a_package_without_licences_or_primary_keys_is_exported(tmp_path):
     assert counts == {r["name"]: len((tmp_path / r["path"]).read_text().splitlines()) - 1 for r in desc["resources"]}
 
 
+@pytest.mark.parametrize("reference", [{"fields": ["id"]}, {"resource": "", "fields": ["id"]}, {"resource": "t", "fields": "id"}],
+                         ids=["v2-omitted", "v1-empty", "by-name"])
+def test_a_self_reference_in_any_spelling_is_exported_as_a_foreign_key_to_its_own_table(tmp_path, reference):
+    (tmp_path / "t.csv").write_text("id,parent\n1,\n2,1\n")
+    schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "parent", "type": "integer"}], "primaryKey": ["id"],
+              "foreignKeys": [{"fields": ["parent"], "reference": reference}]}
+    desc = {"name": "p", "version": "1.0.0", "title": "P", "resources": [{"name": "t", "path": "t.csv", "schema": schema}]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(desc))
+    for command in (["export", str(tmp_path), "--out", str(tmp_path / "dist")], ["workbook", str(tmp_path), "--out", str(tmp_path / "w.xlsx")]):
+        assert main(command) == 0
+    con = sqlite3.connect(tmp_path / "dist" / "p-1_0_0.sqlite")
+    assert [(r[2], r[3], r[4]) for r in con.execute("PRAGMA foreign_key_list(t)")] == [("t", "parent", "id")]
+
+
 @pytest.mark.parametrize("match,header", [("superset", "id,name"), ("subset", "name,other,id,note")])
 def test_a_table_whose_header_fields_match_allows_fewer_or_more_columns_is_exported_by_field(tmp_path, match, header):
     """fieldsMatch (Table Schema v2): a field the header lacks is all missing (null), a column no field names is not exported."""

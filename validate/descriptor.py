@@ -327,6 +327,7 @@ def _check_keys(desc: Descriptor, res: dict) -> list[Problem]:
             if not isinstance(target_name, str) or not all(isinstance(f, str) for f in own + theirs):
                 raise TypeError
             fk["fields"], ref["fields"] = own, theirs  # Table Schema allows a string for one field
+            ref["resource"] = target_name  # v1 writes a self-reference as "", v2 omits it: every reader sees the name
         except (KeyError, TypeError, AttributeError):
             err(f"foreign key {fk!r} needs 'fields' and 'reference' with 'fields'", '"foreignKeys"')
             continue
