@@ -33,7 +33,7 @@ def spreadsheet_save(repo: Pkg, name: str, rows: list[list[str]]) -> None:
 def remove_event(repo: Pkg, event_id: str) -> None:
     """Remove an event and every row that refers to it, as a contributor removing a fact must."""
     for res in repo.descriptor()["resources"]:
-        refs = [fk["fields"][0] for fk in res["schema"].get("foreignKeys", []) if fk["reference"]["resource"] == "events"]
+        refs = [fk["fields"][0] for fk in res["schema"].get("foreignKeys", []) if fk["reference"].get("resource") == "events"]
         if refs and res["name"] != "events":
             rows = repo.rows(res["name"])
             cols = [rows[0].index(f) for f in refs]

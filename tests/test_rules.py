@@ -539,7 +539,7 @@ def clause_whose_only_citations_are_removed(pkg):
     from schemas.coverage import clauses, sentences
 
     resources = pkg.descriptor()["resources"]
-    referenced = {fk["reference"]["resource"] for r in resources for fk in r["schema"].get("foreignKeys", [])}
+    referenced = {fk["reference"].get("resource") or r["name"] for r in resources for fk in r["schema"].get("foreignKeys", [])}
     spans = []  # (table, row, start, end)
     for res in resources:
         names = [f["name"] for f in res["schema"]["fields"]]

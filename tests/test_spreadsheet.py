@@ -32,7 +32,7 @@ def codes(name: str, field: str) -> set[str]:
 
 
 def test_a_vocabulary_inherits_the_pattern_of_the_fields_that_reference_it():
-    fk = next(fk for r in RESOURCES for fk in r["schema"].get("foreignKeys", []) if fk["reference"]["resource"] == "cameo_codes")
+    fk = next(fk for r in RESOURCES for fk in r["schema"].get("foreignKeys", []) if fk["reference"].get("resource") == "cameo_codes")
     assert linked("cameo_codes", fk["reference"]["fields"][0]) == linked("events", fk["fields"][0])
 
 
