@@ -44,7 +44,7 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
     pk = schema.get("primaryKey", [])
     rules: list[Rule | CellRule] = field_rules(fields, pk, lines, hygiene="textHygiene" in ctx.conventions)
     # keys compare values of their fields' types; text fields (all of this package's keys) as they are
-    typed = {r["name"]: typed_fields(r["schema"]["fields"]) for r in ctx.resources + [res]}
+    typed = ctx.typed() | {res["name"]: typed_fields(fields)}
     missing = {f["name"]: f["missingValues"] for f in fields if "missingValues" in f}
     if pk:
         rules.append(primary_key_rule(pk, lines, typed[res["name"]]))

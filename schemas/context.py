@@ -30,9 +30,19 @@ class Context:
     complete: bool = True  # False when the descriptor check refused a resource: what it holds is unknown
     _files: dict[str, SourceFile | PathRefused] = field(default_factory=dict)
     _texts: dict[str, str] | None = None
+    _typed: dict[str, dict[str, dict]] | None = None
 
     def frame(self, name: str) -> pd.DataFrame | None:
         return self.frames.get(name)
+
+    def typed(self) -> dict[str, dict[str, dict]]:
+        """resource name -> its typed fields (name -> field), which keys compare by value; once
+        per package, not once per table (30 tables made it 900 computations)."""
+        if self._typed is None:
+            from .rule import typed_fields
+
+            self._typed = {r["name"]: typed_fields(r["schema"]["fields"]) for r in self.resources}
+        return self._typed
 
     def source_file(self, text_path: str) -> SourceFile | PathRefused:
         """The archived text's hash and decoded text, or why it cannot be read; each file is read once."""
