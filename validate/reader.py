@@ -336,13 +336,15 @@ def _some(names: list[str], limit: int = 20) -> str:
 
 def read_table_whole(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Table | None, list[Problem]]:
     """read_table with a column for every field: one the header does not name (fieldsMatch
-    "superset" or "partial" allow that) is all missing (''), as a reader of the package sees it.
-    For what is made from a valid package (publish/); the checks see only the columns read."""
+    "superset" or "partial" allow that) is all missing (the field's first missing value, '' by
+    default), as a reader of the package sees it. For what is made from a valid package
+    (publish/); the checks see only the columns read."""
     table, problems = read_table(root, res, max_bytes)
     if table is not None:
-        absent = [f["name"] for f in res["schema"]["fields"] if f["name"] not in table.frame.columns]
+        absent = {f["name"]: (f.get("missingValues") or [""])[0] for f in res["schema"]["fields"] if f["name"] not in table.frame.columns}
         if absent:
-            frame = table.frame.assign(**{name: pd.Series([""] * len(table.frame), dtype=text_dtype(len(table.frame))) for name in absent})
+            n = len(table.frame)
+            frame = table.frame.assign(**{name: pd.Series([missing] * n, dtype=text_dtype(n)) for name, missing in absent.items()})
             table = Table(table.name, table.path, frame[[f["name"] for f in res["schema"]["fields"]]], table.lines)
     return table, problems
 
