@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .canonical import canonical_rows, differing_lines, render
+from .canonical import canonical_rows, column_order, differing_lines, render
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes
 from .problems import Problem, position, problem
 from .spreadsheet import FILE_ENCODING, cp1252_text
@@ -123,8 +123,8 @@ def parse(text: str, path: str, name: str, fields: list[str], primary_key: list[
             out.append(problem(path, starts[i], 1, "blank-row", "empty line inside the table"))
         else:
             out.append(width_problem(path, int(starts[i]), int(widths[i]), header))
-    if primary_key and not out and text.endswith("\n") and "\r" not in text and sorted(header) == sorted(fields):
-        out += _canonical_problem(text, path, rows, fields, primary_key)
+    if primary_key and not out and text.endswith("\n") and "\r" not in text:  # the header fits the fields (fieldsMatch)
+        out += _canonical_problem(text, path, rows, column_order(header, fields), primary_key)
     # Ragged rows are kept, cut or padded to the header, so their keys still count as references.
     good = np.flatnonzero(widths > 0)
     good = good[good > 0]
@@ -305,6 +305,19 @@ def check_header(path: str, header: list[str], fields: list[str], match: str = "
     if usable and fits(set(header), set(fields)):
         return [], True
     return [header_problem(path, header, fields, (match, wanted))], usable
+
+
+def header_columns(path: str, header: list[str], fields: list[str], match: str = "exact") -> tuple[list[str] | None, Problem | None]:
+    """(columns, None) for a header that fmt, workbook and import-workbook can rewrite, its columns
+    in canonical order (canonical.column_order), or (None, the header-mismatch that stops them).
+    Under "exact" a header of the fields in any order, which they put in schema order; under the
+    other fieldsMatch modes every header the validator accepts, whose columns they all keep."""
+    if match in FIELDS_MATCH:
+        found, _ = check_header(path, header, fields, match)
+        return (None, found[0]) if found else (column_order(header, fields), None)
+    if sorted(header) != sorted(fields) or len(set(header)) != len(header):
+        return None, header_problem(path, header, fields)
+    return list(fields), None
 
 
 def header_problem(path: str, header: list[str], fields: list[str], match: tuple[str, str] | None = None) -> Problem:

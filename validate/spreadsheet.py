@@ -236,15 +236,18 @@ class Cell:
 
 @dataclass
 class Sheet:
-    """One table being repaired: rows in schema order (header excluded) and the line of each row."""
+    """One table being repaired: rows in schema order (header excluded) and the line of each row;
+    `columns` names the rows' columns where they are not the schema's fields (a header that
+    fieldsMatch lets lack fields or name others, in canonical.column_order)."""
 
     res: dict
     rows: list[list[str]]
     lines: list[int]
+    columns: list[str] | None = None
 
     @property
     def fields(self) -> list[str]:
-        return [f["name"] for f in self.res["schema"]["fields"]]
+        return self.columns if self.columns is not None else [f["name"] for f in self.res["schema"]["fields"]]
 
     def column(self, name: str) -> list[str]:
         i = self.fields.index(name)
