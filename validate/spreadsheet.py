@@ -60,12 +60,17 @@ def links(resources: list[dict]) -> dict[tuple[str, str], Link]:
             if pattern:
                 own[(res["name"], fld["name"])] = pattern
                 out.setdefault((res["name"], fld["name"]), Link()).patterns.append(pattern)
+    from schemas.keys import apart
+
+    fields = {(r["name"], f["name"]): f for r in resources for f in r["schema"]["fields"]}
     for res in resources:
         for fk in res["schema"].get("foreignKeys", []):
             if len(fk["fields"]) != 1:
                 continue
             mine = (res["name"], fk["fields"][0])
             theirs = (fk["reference"].get("resource") or res["name"], fk["reference"]["fields"][0])
+            if apart(fields.get(mine), fields.get(theirs)):
+                continue  # no value can match across the two types: restoring zeros would not make it a code
             out.setdefault(mine, Link()).target = theirs
             for a, b in ((mine, theirs), (theirs, mine)):
                 if b in own and own[b] not in out.setdefault(a, Link()).patterns:
