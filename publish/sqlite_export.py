@@ -5,7 +5,9 @@ exported as its text (a date with a format, a number with a decimal comma) is TE
 numeric affinity would otherwise turn '1.000' and '1' into one number. A REAL column holding NaN
 is TEXT of each number's lexical form: SQLite stores NaN as NULL. Field `unique` constraints and
 v2 `uniqueKeys` are UNIQUE constraints; SQLite's UNIQUE, on which Table Schema models uniqueKeys,
-leaves out a row with a NULL part, as the validator leaves out a row with a missing part."""
+leaves out a row with a NULL part, as the validator leaves out a row with a missing part. A foreign
+key SQLite cannot hold as the validator checks it (to columns that are no key of their table, or
+between columns SQLite would compare as other terms) is left out, with a comment in CREATE TABLE."""
 
 from __future__ import annotations
 
@@ -44,9 +46,24 @@ def unique_keys(schema: dict) -> list[list[str]]:
     return out
 
 
-def create_table(res: dict, table: pa.Table) -> str:
-    schema = res["schema"]
-    cols = []
+def _same_terms(desc: Descriptor, tables: dict[str, pa.Table], mine: tuple[str, str], theirs: tuple[str, str]) -> bool:
+    """Whether SQLite compares the two columns as the validator compares their fields: both text of
+    text fields (string, any), or both values (integers, numbers, dates, booleans). A typed field
+    exported as its text (a date with a format, a datetime) is compared by the validator as a value
+    and by SQLite as text: '01.02.2024' would not be the date 2024-02-01 there."""
+    def kind(res_name: str, name: str) -> str:
+        if not pa.types.is_string(tables[res_name].column(name).type):
+            return "value"
+        fld = next(f for f in desc.resource(res_name)["schema"]["fields"] if f["name"] == name)
+        return "text" if fld.get("type", "string") in ("string", "any") else "formatted"
+    return kind(*mine) == kind(*theirs) != "formatted"
+
+
+def create_table(res: dict, desc: Descriptor, tables: dict[str, pa.Table]) -> str:
+    """CREATE TABLE with the resource's keys; a foreign key whose columns SQLite would compare
+    otherwise than the validator (see _same_terms) is left out, and a comment says so."""
+    schema, table = res["schema"], tables[res["name"]]
+    cols, notes = [], []
     for f in schema["fields"]:
         cols.append(f"{_q(f['name'])} {_sql_type(table.column(f['name']).type)}{' NOT NULL' if required(res, f) else ''}")
     if schema.get("primaryKey"):  # a table without a key (legal in Table Schema) gets none
@@ -54,8 +71,16 @@ def create_table(res: dict, table: pa.Table) -> str:
     cols += [f"UNIQUE ({', '.join(map(_q, key))})" for key in unique_keys(schema)]
     for fk in schema.get("foreignKeys", []):
         target = fk["reference"].get("resource") or res["name"]  # omitted or "": the table itself
-        cols.append(f"FOREIGN KEY ({', '.join(map(_q, fk['fields']))}) REFERENCES {_q(target)} ({', '.join(map(_q, fk['reference']['fields']))})")
-    return f"CREATE TABLE {_q(res['name'])} (\n  " + ",\n  ".join(cols) + "\n)"
+        clause = f"FOREIGN KEY ({', '.join(map(_q, fk['fields']))}) REFERENCES {_q(target)} ({', '.join(map(_q, fk['reference']['fields']))})"
+        theirs = desc.resource(target)["schema"]
+        if frozenset(fk["reference"]["fields"]) not in {frozenset(theirs["primaryKey"])} | {frozenset(k) for k in unique_keys(theirs)}:
+            # Table Schema lets a reference name any fields; SQLite refuses one to columns that are not a key of their table
+            notes.append(f"-- not declared here: {clause}; the validator checked it, SQLite needs the referenced columns to be a key")
+        elif not all(_same_terms(desc, tables, (res["name"], a), (target, b)) for a, b in zip(fk["fields"], fk["reference"]["fields"])):
+            notes.append(f"-- not declared here: {clause}; the validator checked it by value, SQLite would compare other terms")
+        else:
+            cols.append(clause)
+    return f"CREATE TABLE {_q(res['name'])} (\n  " + ",\n  ".join(cols) + "".join(f"\n  {n}" for n in notes) + "\n)"
 
 
 def _nan_as_text(table: pa.Table) -> pa.Table:
@@ -75,9 +100,10 @@ def write_sqlite(desc: Descriptor, tables: dict[str, pa.Table], target: Path) ->
     views = []
     try:
         con.execute("PRAGMA foreign_keys = OFF")  # rows load in package order; checked below
+        tables = {name: _nan_as_text(table) for name, table in tables.items()}
         for res in desc.resources:
-            table = _nan_as_text(tables[res["name"]])
-            con.execute(create_table(res, table))
+            table = tables[res["name"]]
+            con.execute(create_table(res, desc, tables))
             rows = table.to_pylist()
             names = [f["name"] for f in res["schema"]["fields"]]
             values = [[r[n].isoformat() if hasattr(r[n], "isoformat") else r[n] for n in names] for r in rows]

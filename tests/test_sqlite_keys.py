@@ -98,3 +98,26 @@ def test_a_field_the_header_lacks_is_null_whatever_its_missing_values(tmp_path):
     assert con.execute("SELECT n FROM t").fetchall() == [(None,), (None,)]
     values = pq.read_table(tmp_path / "dist" / "parquet" / "t.parquet").column("n").to_pylist()
     assert values == [None, None] and not any(isinstance(v, float) and math.isnan(v) for v in values)
+
+
+def test_foreign_keys_sqlite_would_refuse_are_left_out_not_an_export_failure(tmp_path):
+    """A date with a format is exported as its text ('01.02.2024'), a default date as a date
+    (2024-02-01): the validator finds the reference, SQLite's foreign_key_check did not. Table
+    Schema lets a reference name columns that are no key; SQLite refuses it ('foreign key
+    mismatch'). Each stopped the export with an internal error; now such a key is left out of the
+    database, and a comment in its CREATE TABLE says so."""
+    (tmp_path / "days.csv").write_text("day,iso,plain\n01.02.2024,2024-02-01,2024-02-01\n")
+    (tmp_path / "t.csv").write_text("id,day,iso,plain\n1,2024-02-01,2024-02-01,2024-02-01\n")
+    days = {"name": "days", "path": "days.csv", "schema": {"fields": [
+        {"name": "day", "type": "date", "format": "%d.%m.%Y"}, {"name": "iso", "type": "date", "constraints": {"unique": True}},
+        {"name": "plain", "type": "date"}], "primaryKey": ["day"]}}
+    fks = [{"fields": [n], "reference": {"resource": "days", "fields": [n]}} for n in ("day", "iso", "plain")]
+    t = {"name": "t", "path": "t.csv", "schema": {"fields": [{"name": "id", "type": "integer"}] + [{"name": n, "type": "date"} for n in ("day", "iso", "plain")],
+                                                 "primaryKey": ["id"], "foreignKeys": fks}}
+    (tmp_path / "datapackage.json").write_text(json.dumps({"name": "p", "version": "1.0.0", "title": "P", "resources": [days, t]}))
+    assert validate_package(tmp_path) == []
+    assert main(["export", str(tmp_path), "--out", str(tmp_path / "dist")]) == 0
+    con = sqlite3.connect(tmp_path / "dist" / "p-1_0_0.sqlite")
+    assert [r[3:5] for r in con.execute("PRAGMA foreign_key_list(t)")] == [("iso", "iso")], "the key between two dates is kept"
+    sql = con.execute("SELECT sql FROM sqlite_master WHERE name = 't'").fetchone()[0]
+    assert '-- not declared here: FOREIGN KEY ("day")' in sql and '-- not declared here: FOREIGN KEY ("plain")' in sql
