@@ -148,8 +148,13 @@ def actor_names(root: Path, desc: Descriptor) -> dict[str, str]:
 
 
 def body(root: Path, desc: Descriptor) -> str:
-    """The article page's main content: a legend, then per source its annotated text and rows."""
-    archive = next(r for r in desc.resources if isinstance(r.get("archivedTexts"), dict))
+    """The article page's main content: a legend, then per source its annotated text and rows;
+    for a package that archives no source text (no `archivedTexts`), a sentence saying so."""
+    from .roles import archive as archived
+
+    archive = archived(desc)
+    if archive is None:
+        return "<p>This package declares no archived source texts (<code>archivedTexts</code>), so there is no text to annotate.</p>"
     sources, _ = read_table_whole(root, archive)
     ids, paths, hashes = (archive["archivedTexts"][k] for k in ("id", "path", "sha256"))
     by_source = spans(root, desc)

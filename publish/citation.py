@@ -14,6 +14,9 @@ from validate.descriptor import Descriptor
 from validate.paths import read_bytes
 from validate.reader import read_table_whole
 
+from .datasette import entries
+from .roles import archive, date_bounds, source_rows
+
 FORMATS = {".zip": "application/zip", ".sqlite": "application/vnd.sqlite3", ".parquet": "application/vnd.apache.parquet",
            ".json": "application/json", ".dta": "application/x-stata-dta", ".csv": "text/csv"}
 
@@ -48,16 +51,17 @@ def bibtex(data: dict, key: str) -> str:
     return f"@misc{{{key},\n{body}\n}}\n"
 
 
-def _coverage(root: Path, desc: Descriptor) -> tuple[str, list[dict]]:
-    """temporalCoverage from the date bounds of the events (an open bound stays open, '..'),
-    spatialCoverage from every field the descriptor declares an ISO 3166 code."""
-    events, _ = read_table_whole(root, desc.resource("events"))
-    dates = [f["name"] for f in desc.resource("events")["schema"]["fields"] if f.get("type") == "date"]
-    frame = events.frame
-    starts = sorted(frame[dates[0]]) if dates else []
-    ends = sorted(frame[dates[-1]]) if dates else []
-    lower = ".." if not starts or "" in starts else starts[0]
-    upper = ".." if not ends or "" in ends else ends[-1]
+def _coverage(root: Path, desc: Descriptor) -> tuple[str | None, list[dict]]:
+    """temporalCoverage from the date bounds the descriptor declares (every field's `edtfBounds`;
+    an open bound stays open, '..'; None without any), spatialCoverage from every field the
+    descriptor declares an ISO 3166 code."""
+    starts, ends = [], []
+    for res, start, end in date_bounds(desc):
+        frame = read_table_whole(root, res)[0].frame
+        starts += list(frame[start])
+        ends += list(frame[end])
+    lower = ".." if "" in starts else min(starts, default="..")
+    upper = ".." if "" in ends else max(ends, default="..")
     places: dict[str, dict] = {}
     for res in desc.resources:
         for f in res["schema"]["fields"]:
@@ -69,15 +73,16 @@ def _coverage(root: Path, desc: Descriptor) -> tuple[str, list[dict]]:
                     found = pycountry.countries.get(alpha_3=code) if len(code) == 3 else pycountry.subdivisions.get(code=code)
                     if found is not None:
                         places[code] = {"@type": "Place", "name": found.name, "identifier": code}
-    return f"{lower}/{upper}", [places[c] for c in sorted(places)]
+    return (f"{lower}/{upper}" if starts else None), [places[c] for c in sorted(places)]
 
 
 def json_ld(root: Path, desc: Descriptor, dist: Path, data: dict) -> str:
     """schema.org Dataset, as the text of a <script type="application/ld+json"> element: '<',
     '>' and '&' are written as JSON escapes so that no value can close the element."""
-    sources, _ = read_table_whole(root, desc.resource("sources"))
+    documents = archive(desc)
+    sources = source_rows(desc, read_table_whole(root, documents)[0].frame) if documents else []
     temporal, spatial = _coverage(root, desc)
-    licence = desc.data.get("licenses", [{}])[0]
+    licence = (entries(desc.data.get("licenses")) or [{}])[0]
     files = sorted(p for p in dist.rglob("*") if p.is_file() and p.suffix in FORMATS)
     doc = {
         "@context": "https://schema.org", "@type": "Dataset", "name": desc.data.get("title", ""),
@@ -87,9 +92,8 @@ def json_ld(root: Path, desc: Descriptor, dist: Path, data: dict) -> str:
         "creator": [{"@type": "Organization", "name": a} for a in authors(data)],
         "datePublished": str(data.get("date-released", "")),
         "citation": plain(data),
-        "isBasedOn": [{"@type": "NewsArticle", "headline": s["title"], **({"url": s["url"]} if s["url"] else {})}
-                      for s in sources.frame.to_dict("records")],
-        "temporalCoverage": temporal, "spatialCoverage": spatial,
+        "isBasedOn": [{"@type": "NewsArticle", "headline": s["title"], **({"url": s["url"]} if s["url"] else {})} for s in sources],
+        **({"temporalCoverage": temporal} if temporal else {}), "spatialCoverage": spatial,
         "distribution": [{"@type": "DataDownload", "contentUrl": f"dist/{p.relative_to(dist).as_posix()}",
                           "encodingFormat": FORMATS[p.suffix], "contentSize": f"{p.stat().st_size} B"} for p in files],
     }

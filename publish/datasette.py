@@ -12,9 +12,6 @@ from validate.descriptor import Descriptor
 
 from .views import VIEWS
 
-SOURCES = "sources"  # the resource listing the archived source documents (fields title and url)
-
-
 def text(value: object) -> str:
     """A descriptive property as text: the descriptor's checks do not type every optional one."""
     return value if isinstance(value, str) else ""
@@ -48,11 +45,17 @@ def _source(sources: object) -> dict:
 
 
 def package_sources(desc: Descriptor, tables: dict[str, pa.Table]) -> list[dict]:
-    """The package's `sources`; where it has none, the rows of its sources table (title, url)."""
+    """The package's `sources`; where it has none, the rows of the resource of archived source
+    documents (publish/roles.py: its title and url, or its id for a title); else none."""
+    from .roles import archive
+
     if entries(desc.data.get("sources")):
         return entries(desc.data["sources"])
-    rows = tables[SOURCES].to_pylist() if SOURCES in tables else []
-    return [{"title": r.get("title") or "", "path": r.get("url") or ""} for r in rows]
+    documents = archive(desc)
+    if documents is None or documents["name"] not in tables:
+        return []
+    ids = documents["archivedTexts"]["id"]
+    return [{"title": r.get("title") or r.get(ids) or "", "path": r.get("url") or ""} for r in tables[documents["name"]].to_pylist()]
 
 
 def vocabulary_fields(desc: Descriptor, res: dict) -> list[str]:

@@ -132,11 +132,16 @@ def readme(root: Path, text: str) -> str:
 
 
 def figures(root: Path) -> dict[Path, bytes]:
+    """docs/timeline.svg and .png; none for a package without the events the timeline draws (publish/roles.py)."""
     from .figures import render
+    from .roles import timeline
 
     desc, _ = load(root)
-    events, _ = read_table_whole(root, desc.resource("events"))
-    types, _ = read_table_whole(root, desc.resource("event_types"))
+    parts = timeline(desc)
+    if parts is None:
+        return {}
+    events, _ = read_table_whole(root, parts[0])
+    types, _ = read_table_whole(root, parts[1])
     return {root / "docs" / f"timeline.{fmt}": data for fmt, data in render(events.frame, types.frame).items()}
 
 

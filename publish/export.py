@@ -38,21 +38,23 @@ def required(res: dict, field: dict) -> bool:
 
 
 def _default_form(field: dict) -> bool:
-    """Whether a field's cells are in the lexical form Arrow's casts read: no format pattern, no
-    missingValues, true/false values or number options (such a field is exported as its text)."""
-    options = {"missingValues", "trueValues", "falseValues", "bareNumber", "groupChar", "decimalChar"}
+    """Whether a field's cells are in the lexical form Arrow's casts read: no format pattern,
+    true/false values or number options (such a field is exported as its text)."""
+    options = {"trueValues", "falseValues", "bareNumber", "groupChar", "decimalChar"}
     return field.get("format", "default") == "default" and not options & set(field)
 
 
 def arrow_table(res: dict, frame) -> pa.Table:
-    """The resource's rows with the descriptor's types; '' becomes null; a required field is not nullable."""
+    """The resource's rows with the descriptor's types; a missing value (by the field's effective
+    missingValues, which the descriptor resolves onto the field; '' by default) becomes null, as
+    Table Schema says, before any cast; a required field is not nullable."""
     columns = {}
     for f in res["schema"]["fields"]:
         values = frame[f["name"]]
         typ = ARROW_TYPES.get(f.get("type", "string"), pa.string()) if _default_form(f) else pa.string()
-        text = pa.array(values.where(values != "", None).astype(object), type=pa.string())
-        if typ == pa.bool_():
-            columns[f["name"]] = pc.is_in(text, value_set=pa.array(["true", "True", "TRUE", "1"]))
+        text = pa.array(values.where(~values.isin(f.get("missingValues", [""])), None).astype(object), type=pa.string())
+        if typ == pa.bool_():  # a missing boolean stays null: is_in alone made it false
+            columns[f["name"]] = pc.if_else(pc.is_null(text), pa.scalar(None, pa.bool_()), pc.is_in(text, value_set=pa.array(["true", "True", "TRUE", "1"])))
         elif typ == pa.date32():
             columns[f["name"]] = text.cast(pa.timestamp("s")).cast(pa.date32())
         elif typ == pa.int64():  # Table Schema allows a leading '+', Arrow's parser does not
@@ -122,7 +124,7 @@ def write_json(table: pa.Table, target: Path) -> None:
     target.write_text(json.dumps(records, ensure_ascii=False, indent=1, default=lambda d: d.isoformat()) + "\n", encoding="utf-8")
 
 
-def _number_text(value: float | None) -> str:
+def number_text(value: float | None) -> str:
     """A number in Table Schema's lexical form: INF, -INF, NaN, or the shortest decimal; '' for a missing one."""
     if value is None:
         return ""
@@ -132,7 +134,7 @@ def _number_text(value: float | None) -> str:
 
 
 def write_stata(res: dict, table: pa.Table, target: Path) -> None:
-    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get, date_as_object=False)
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get, date_as_object=False)
     # by the Arrow type, not the field's: a field in another form (a date with a format, a boolean
     # with trueValues) is exported as its text
     dates = [name for name in table.column_names if pa.types.is_date32(table.column(name).type)]
@@ -144,7 +146,7 @@ def write_stata(res: dict, table: pa.Table, target: Path) -> None:
     for name in table.column_names:  # Stata's doubles end below 9e307 and hold no infinity: such a column is exported as text
         values = table.column(name).to_pylist() if pa.types.is_floating(table.column(name).type) else []
         if any(v is not None and abs(v) > STATA_MAX_DOUBLE for v in values):
-            frame[name] = pd.Series([_number_text(v) for v in values], index=frame.index, dtype=object)
+            frame[name] = pd.Series([number_text(v) for v in values], index=frame.index, dtype=object)
     labels = {f["name"]: f.get("title", f["name"])[:STATA_LABEL] for f in res["schema"]["fields"]}
     frame.to_stata(target, write_index=False, version=118, variable_labels=labels, data_label=res.get("title", "")[:STATA_LABEL],
                    convert_dates={n: "td" for n in dates}, convert_strl=texts)

@@ -19,7 +19,8 @@ from validate.descriptor import Descriptor
 from validate.paths import new_directory, read_bytes
 from validate.reader import read_table_whole
 
-from . import article, citation
+from . import article, citation, roles
+from .datasette import entries
 from .markdown import slug, to_html
 
 ASSETS = Path(__file__).parent / "assets"
@@ -148,16 +149,20 @@ def browser(root: Path, desc: Descriptor) -> str:
             f'<script type="application/json" id="table-data">{_script_json(data)}</script>')
 
 
-def timeline(root: Path, desc: Descriptor) -> str:
+def timeline(root: Path, desc: Descriptor) -> str | None:
     """The figure for wide screens, and the same events as a list ordered by their earliest
-    possible date for narrow ones (where the figure's labels would be unreadably small)."""
+    possible date for narrow ones (where the figure's labels would be unreadably small); None for
+    a package without the events a timeline draws (publish/roles.py)."""
     from .docs import figures
 
+    parts = roles.timeline(desc)
+    if parts is None:
+        return None
     # drawn anew from the data, not copied from docs/timeline.svg: a hand-edited or stale file
     # there could carry markup (onload=, <script>) into the page
     svg = figures(root)[root / "docs" / "timeline.svg"].decode("utf-8")
     svg = svg[svg.index("<svg"):].replace("<svg", '<svg role="img" aria-label="Timeline of the events: each bar covers every day its date can denote"', 1)
-    events, _ = read_table_whole(root, desc.resource("events"))
+    events, _ = read_table_whole(root, parts[0])
     ordered = sorted(events.frame.to_dict("records"), key=lambda r: (r["date_start"] or "0000", r["date_end"] or "9999", r["event_id"]))
     items = "".join(f'<li><b>{_e(r["date"] or "date unknown")}</b> <span class="muted">({_e(r["date_start"] or "…")} to '
                     f'{_e(r["date_end"] or "…")})</span> {_e(r["event_type"])}{"/" + _e(r["event_mode"]) if r["event_mode"] else ""}, '
@@ -169,31 +174,37 @@ def timeline(root: Path, desc: Descriptor) -> str:
 
 def index(root: Path, desc: Descriptor, dist: Path, pages: dict[str, str]) -> str:
     cff = citation.cff(root)
-    sources, _ = read_table_whole(root, desc.resource("sources"))
-    source_items = "".join(f"<li>“{_e(r['title'])}” ({_e(r['publisher'] or 'publisher not given')}; dateline {_e(r['dateline'] or 'not given')}; "
-                           f"published {_e(r['published'] or 'not given')}, basis: {_e(r['published_basis'])}). "
-                           f"Archived text SHA-256 <code>{_e(r['text_sha256'])}</code>.</li>" for r in sources.frame.to_dict("records"))
+    documents = roles.archive(desc)
+    sources = roles.source_rows(desc, read_table_whole(root, documents)[0].frame) if documents else []
+    source_items = "".join(f"<li>“{_e(r['title'])}” ({_e(r.get('publisher') or 'publisher not given')}; dateline {_e(r.get('dateline') or 'not given')}; "
+                           f"published {_e(r.get('published') or 'not given')}, basis: {_e(r.get('published_basis') or 'not given')}). "
+                           f"Archived text SHA-256 <code>{_e(r['sha256'])}</code>.</li>" for r in sources)
     codebook = "".join(f'<li><a href="codebook.html#{_e(slug(res["name"] + " — " + res.get("title", "")))}"><code>{_e(res["name"])}</code></a>'
                        f' — {_e(res.get("description", ""))}</li>' for res in desc.resources if not res.get("vocabulary"))
-    licence = desc.data.get("licenses", [{}])[0]
-    sections = [("source", "Source"), ("downloads", "Downloads"), ("timeline", "Timeline"), ("browse", "Browse the tables"),
-                ("codebook", "Codebook"), ("cite", "How to cite"), ("licence", "Licences")]
+    licence = (entries(desc.data.get("licenses")) or [{}])[0]
+    events = timeline(root, desc)
+    sections = [("source", "Source")] * bool(sources) + [("downloads", "Downloads")] + [("timeline", "Timeline")] * (events is not None) + [
+        ("browse", "Browse the tables"), ("codebook", "Codebook"), ("cite", "How to cite"), ("licence", "Licences")]
     toc = "".join(f'<li><a href="#{s}">{_e(t)}</a></li>' for s, t in sections)
+    quoted = """ Every fact row quotes its source verbatim with exact character offsets;
+<a href="article.html">the annotated article</a> shows each quote in the text and the rows that cite it.""" if sources else ""
+    archived = """ The archived article text is
+third-party material, included so that every quote can be checked, and is not covered by either licence; the CAMEO–PLOVER
+crosswalk table carries its own licence (see its resource in datapackage.json).""" if sources else ""
     main = f"""<h1>{_e(desc.data.get('title', ''))}</h1>
 <p class="lead">{_e(desc.data.get('description', ''))}</p>
-<p>Version {_e(desc.data.get('version', ''))}. Every fact row quotes its source verbatim with exact character offsets;
-<a href="article.html">the annotated article</a> shows each quote in the text and the rows that cite it.</p>
+<p>Version {_e(desc.data.get('version', ''))}.{quoted}</p>
 <nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>{toc}</ol></nav>
-<h2 id="source">Source</h2><ul>{source_items}</ul>
+{f'<h2 id="source">Source</h2><ul>{source_items}</ul>' if sources else ''}
 <h2 id="downloads">Downloads</h2>{downloads(dist)}
-<h2 id="timeline">Timeline</h2>{timeline(root, desc)}
+{f'<h2 id="timeline">Timeline</h2>{events}' if events is not None else ''}
 <h2 id="browse">Browse the tables</h2>
 <p>Every row of every table (of a very large table its first rows, and of a very long value its beginning: the downloads hold them whole).
 Pick a table, search all columns or one, and sort by a column's header.</p>
 <noscript><p>The browser needs JavaScript; without it the first table is shown below, and every table is in the downloads.</p></noscript>
 {browser(root, desc)}
 <h2 id="codebook">Codebook</h2><p>The <a href="codebook.html">codebook</a> describes every table, field and code;
-<a href="coding-decisions.html">coding decisions</a> explain why each fact is coded as it is{'; the <a href="agreement.html">agreement report</a> compares an independent second coding' if 'agreement.html' in pages else ''}.</p>
+{'<a href="coding-decisions.html">coding decisions</a> explain' if 'coding-decisions.html' in pages else 'the descriptor explains'} why each fact is coded as it is{'; the <a href="agreement.html">agreement report</a> compares an independent second coding' if 'agreement.html' in pages else ''}.</p>
 <ul>{codebook}</ul>
 <h2 id="cite">How to cite</h2><p id="cite-plain">{_e(citation.plain(cff))}</p>
 <h3 id="bibtex-heading">BibTeX</h3><button type="button" data-copy="bibtex" hidden>Copy BibTeX</button> <span id="bibtex-status" aria-live="polite"></span>
@@ -201,9 +212,7 @@ Pick a table, search all columns or one, and sort by a column's header.</p>
 <h3 id="cff-heading">CITATION.cff</h3><button type="button" data-copy="cff" hidden>Copy CITATION.cff</button> <span id="cff-status" aria-live="polite"></span>
 <pre id="cff">{_e(package_text(root, "CITATION.cff"))}</pre>
 <p>Cite the source article separately.</p>
-<h2 id="licence">Licences</h2><p>Data: {_e(licence.get('title', licence.get('name', '')))}. Code: MIT. The archived article text is
-third-party material, included so that every quote can be checked, and is not covered by either licence; the CAMEO–PLOVER
-crosswalk table carries its own licence (see its resource in datapackage.json).</p>"""
+<h2 id="licence">Licences</h2><p>Data: {_e(licence.get('title', licence.get('name', '')) or 'not given')}. Code: MIT.{archived}</p>"""
     head = f'\n<script type="application/ld+json">{citation.json_ld(root, desc, dist, cff)}</script>'
     return shell(desc, desc.data.get("title", ""), desc.data.get("description", ""), main, pages, head, (ASSETS / "site.js").read_text(encoding="utf-8"))
 

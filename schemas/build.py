@@ -51,10 +51,11 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
     rules += unique_key_rules(schema, lines, typed[res["name"]], missing)
     if res.get("vocabulary") is True and pk:
         rules.append(confusable_rule(pk, lines))
-    rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames, typed, missing)
+    declared = {r["name"]: {f["name"]: f for f in r["schema"]["fields"]} for r in ctx.resources + [res]}
+    rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames, typed, missing, declared)
     if ctx.retired is not None and ctx.retired != res["name"]:
         rules += retired_rule(pk, res["name"], ctx.frame(ctx.retired))
-    rules += cycle_rules(schema.get("foreignKeys", []), res["name"], typed[res["name"]], missing)
+    rules += cycle_rules(schema.get("foreignKeys", []), res["name"], typed[res["name"]], missing, declared[res["name"]])
     rules += edtf_rules(fields) + basis_rules(fields) + mode_rules(ctx, fields) + crosswalk_rule(ctx, res) + code_rules(fields)
     rules += attribution_rules(fields) + place_code_rules(fields)
     rules += source_rules(ctx, res) + evidence_rules(ctx, res) + verbatim_rules(ctx, res) + exclusion_rules(ctx, res)

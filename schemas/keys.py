@@ -79,9 +79,29 @@ def unique_key_rules(schema: dict, lines: np.ndarray, typed: dict[str, dict] | N
     return rules
 
 
+NUMBERS = frozenset({"integer", "number", "year"})  # one value space: 1 = 1.0, and the year 2024 is the integer 2024
+
+
+def apart(mine: dict | None, theirs: dict | None) -> str | None:
+    """Why no value of the field `mine` can equal one of `theirs`, or None when some may: both
+    declare a type, neither `any` (values of no one type, compared by their text), and the types
+    share no value (integer, number and year are all numbers). Table Schema compares logical
+    values: the string '823' is not the integer 823, nor the date 2024-01-01 a datetime."""
+    a, b = (mine or {}).get("type"), (theirs or {}).get("type")
+    if a is None or b is None or "any" in (a, b) or a == b or {a, b} <= NUMBERS:
+        return None
+    return f"{mine['name']} is {_a(a)} field and {theirs['name']} {_a(b)} one, whose values are never equal; give both fields one type"
+
+
+def _a(word: str) -> str:
+    return ("an " if word[0] in "aeiou" else "a ") + word
+
+
 def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None, typed: dict | None = None, theirs_typed: dict | None = None,
-                     missing: dict | None = None) -> Rule | None:
-    """Rows whose reference is filled but absent from the target; skipped when the target could not be read."""
+                     missing: dict | None = None, declared: tuple[dict, dict] = ({}, {})) -> Rule | None:
+    """Rows whose reference is filled but absent from the target; skipped when the target could not
+    be read. `declared` (own fields, the target's fields, by name) finds parts whose types are apart:
+    a row with such a part filled matches nothing."""
     if target is None or not set(fk["reference"]["fields"]) <= set(target.columns):
         return None
     own, theirs = fk["fields"], fk["reference"]["fields"]
@@ -89,27 +109,34 @@ def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None, typed
     theirs = [theirs] if isinstance(theirs, str) else theirs
     typed, theirs_typed, missing = typed or {}, theirs_typed or {}, missing or {}
     resource = fk["reference"].get("resource") or own_name
+    why = {f: w for f, t in zip(own, theirs) if (w := apart(declared[0].get(f), declared[1].get(t)))}
+
     def filled(df):  # frictionless skips a reference only when every part is empty; so do we
         return np.logical_or.reduce([present(df[f], missing.get(f)) for f in own])
 
     def test(df):
-        return (~filled(df) | unreadable(df, own, typed, missing)
-                | keys_in(by_value(df, own, typed), own, by_value(target, theirs, theirs_typed), theirs))
+        found = keys_in(by_value(df, own, typed), own, by_value(target, theirs, theirs_typed), theirs)
+        if why:
+            found &= ~np.logical_or.reduce([present(df[f], missing.get(f)) for f in why])
+        return ~filled(df) | unreadable(df, own, typed, missing) | found
 
     def detail(df, idx):
         keys = _tuples(df, own)
-        return [f"{'+'.join(own)} {keys[i]!r} matches no {'+'.join(theirs)} of {resource}" for i in idx]
+        return [f"{'+'.join(own)} {keys[i]!r} matches no {'+'.join(theirs)} of {resource}" + "".join(f"; {w}" for w in why.values())
+                for i in idx]
 
     return Rule("dangling-foreign-key", "+".join(own), test, detail)
 
 
 def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, typed: dict | None = None,
-                      missing: dict | None = None) -> list[Rule | CellRule]:
+                      missing: dict | None = None, declared: dict | None = None) -> list[Rule | CellRule]:
     """Single-field references as one CellRule over all their columns; composite ones as Rules.
     `typed` maps a resource name to its typed fields (name -> field), which match by value ('01' is
     1 between integers, '1.0' is 1 between numbers); a cell not of its type is the type rule's alone;
-    `missing` a field to its missingValues where they are not [""] (a missing reference is skipped)."""
-    missing = missing or {}
+    `missing` a field to its missingValues where they are not [""] (a missing reference is skipped);
+    `declared` a resource name to all its fields (name -> field): a reference between fields whose
+    types are apart (see apart) matches nothing, as in frictionless-py."""
+    missing, declared = missing or {}, declared or {}
     columns, rules = {}, []
     typed = typed or {}
     mine_typed = typed.get(own_name, {})
@@ -118,18 +145,20 @@ def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, typed: dict 
         target = frames.get(resource)
         if target is None or not set(fk["reference"]["fields"]) <= set(target.columns):
             continue  # the target could not be read (or its header is wrong); its own problems are reported
+        pair = (declared.get(own_name, {}), declared.get(resource, {}))
         if len(fk["fields"]) > 1:
-            rules.append(foreign_key_rule(fk, own_name, target, mine_typed, typed.get(resource, {}), missing))
+            rules.append(foreign_key_rule(fk, own_name, target, mine_typed, typed.get(resource, {}), missing, pair))
             continue
         field, theirs = fk["fields"][0], fk["reference"]["fields"][0]
         known = typed_value(typed.get(resource, {}).get(theirs), target[theirs])
         fld = mine_typed.get(field)
+        why = apart(pair[0].get(field), pair[1].get(theirs))
 
-        def test(s, known=known, fld=fld, m=missing.get(field)):
-            ok = ~present(s, m) | isin(typed_value(fld, s), known)
+        def test(s, known=known, fld=fld, m=missing.get(field), why=why):
+            ok = ~present(s, m) if why else ~present(s, m) | isin(typed_value(fld, s), known)
             return ok if fld is None else ok | (present(s, m) & ~types.valid(fld, s).to_numpy(dtype=bool))
 
-        columns[field] = (test, lambda v, f=field, t=theirs, r=resource: f"{f} {v!r} is not a {t} in {r}")
+        columns[field] = (test, lambda v, f=field, t=theirs, r=resource, why=why: f"{f} {v!r} is not a {t} in {r}" + (f": {why}" if why else ""))
     return ([CellRule("dangling-foreign-key", columns)] if columns else []) + rules
 
 
@@ -178,10 +207,15 @@ def confusable_rule(pk: list[str], lines: np.ndarray) -> Rule:
     return Rule("confusable-code", pk[0] if len(pk) == 1 else "+".join(pk), test, detail)
 
 
-def cycle_rules(fks: list[dict], own_name: str, typed: dict[str, dict] | None = None, missing: dict | None = None) -> list[Rule]:
-    """A single-field self-reference declaring "acyclic": true: every chain of parents ends."""
+def cycle_rules(fks: list[dict], own_name: str, typed: dict[str, dict] | None = None, missing: dict | None = None,
+                declared: dict | None = None) -> list[Rule]:
+    """A single-field self-reference declaring "acyclic": true: every chain of parents ends; none
+    between fields whose types are apart (`declared`: the fields by name), where no reference
+    matches (the foreign key rule reports each)."""
+    declared = declared or {}
     return [cycle_rule(fk, typed or {}, missing or {}) for fk in fks
-            if fk.get("acyclic") is True and len(fk["fields"]) == 1 and (fk["reference"].get("resource") or own_name) == own_name]
+            if fk.get("acyclic") is True and len(fk["fields"]) == 1 and (fk["reference"].get("resource") or own_name) == own_name
+            and not apart(declared.get(fk["fields"][0]), declared.get(fk["reference"]["fields"][0]))]
 
 
 def cycle_rule(fk: dict, typed: dict[str, dict] | None = None, missing: dict | None = None) -> Rule:

@@ -102,6 +102,70 @@ def test_parents_are_found_by_value_in_an_acyclic_self_reference(tmp_path):
     assert keys(validate_package(tmp_path)) == {(T, 2, "parent", "parent-cycle"), (T, 3, "parent", "parent-cycle")}
 
 
+# -- references between fields of different types ---------------------------------------------
+
+# (referencing type, its cell, referenced type, its cell): whether they match is frictionless-py's verdict too
+ACROSS = [("integer", "823", "string", "823"), ("string", "823", "integer", "823"), ("number", "1.5", "string", "1.5"),
+          ("string", "true", "boolean", "true"), ("yearmonth", "2024-01", "string", "2024-01"),
+          ("date", "2024-01-01", "datetime", "2024-01-01T00:00:00"),  # never equal
+          ("integer", "1", "number", "1.0"), ("number", "1.0", "integer", "1"), ("integer", "2024", "year", "2024"),
+          ("any", "a", "string", "a"), ("string", "a", "any", "a")]  # equal
+# frictionless reads booleans as Python's True and False, which equal 1 and 0; in Table Schema a boolean is no number
+APART_HERE_ONLY = [("boolean", "true", "integer", "1"), ("integer", "1", "boolean", "true")]
+
+
+def _across(root: Path, mine: str, value: str, theirs: str, known: str) -> set:
+    fk = {"fields": ["ref"], "reference": {"resource": "t", "fields": ["k"]}}
+    package(root, [{"name": "k", "type": theirs}], [[known]], {}, ({"name": "ref", "type": mine}, [value], fk))
+    return keys(validate_package(root))
+
+
+@pytest.mark.parametrize("mine,value,theirs,known", ACROSS, ids=lambda v: str(v))
+def test_a_reference_across_types_matches_as_frictionless_says(tmp_path, mine, value, theirs, known):
+    from frictionless import Package
+
+    ours = _across(tmp_path, mine, value, theirs, known)
+    report = Package(str(tmp_path / "datapackage.json")).validate()
+    assert bool(ours) == (not report.valid), report.flatten(["rowNumber", "fieldName", "type"])
+    assert ours <= {(R, 2, "ref", "dangling-foreign-key")}
+
+
+@pytest.mark.parametrize("mine,value,theirs,known", APART_HERE_ONLY, ids=lambda v: str(v))
+def test_a_boolean_never_references_a_number(tmp_path, mine, value, theirs, known):
+    """The one documented difference from frictionless-py (docs/table-schema.md)."""
+    assert _across(tmp_path, mine, value, theirs, known) == {(R, 2, "ref", "dangling-foreign-key")}
+
+
+def test_a_reference_across_types_says_why_it_matches_nothing(tmp_path):
+    fk = {"fields": ["ref"], "reference": {"resource": "t", "fields": ["k"]}}
+    package(tmp_path, [{"name": "k", "type": "string"}], [["0823"], ["823"]], {}, (INT, ["823", "0823", "824", ""], fk))
+    problems = validate_package(tmp_path)
+    assert keys(problems) == {(R, line, "ref", "dangling-foreign-key") for line in (2, 3, 4)}, "a missing reference is still skipped"
+    assert "ref is an integer field and k a string one, whose values are never equal" in problems[0].message
+    assert "lost-leading-zeros" not in {p.code for p in problems}, "restoring a zero would not make an integer a string code"
+
+
+def test_a_composite_reference_with_a_part_of_another_type_matches_nothing(tmp_path):
+    fields = [{"name": "a"}, {"name": "n", "type": "string"}, {"name": "ra"}, {"name": "rn", "type": "integer"}]
+    fk = {"fields": ["ra", "rn"], "reference": {"fields": ["a", "n"]}}
+    package(tmp_path, fields, [["x", "1", "x", "1"], ["y", "2", "y", ""], ["z", "3", "", ""]], {"foreignKeys": [fk]})
+    assert keys(validate_package(tmp_path)) == {(T, 2, "ra+rn", "dangling-foreign-key"), (T, 3, "ra+rn", "dangling-foreign-key")}
+
+
+def test_an_acyclic_self_reference_across_types_is_dangling_not_a_cycle(tmp_path):
+    fields = [{"name": "id", "type": "string"}, {"name": "parent", "type": "integer"}]
+    fk = {"fields": ["parent"], "reference": {"fields": ["id"]}, "acyclic": True}
+    package(tmp_path, fields, [["1", "2"], ["2", "1"]], {"primaryKey": ["id"], "foreignKeys": [fk]})
+    assert keys(validate_package(tmp_path)) == {(T, 2, "parent", "dangling-foreign-key"), (T, 3, "parent", "dangling-foreign-key")}
+
+
+def test_a_field_the_descriptor_refuses_is_not_also_reported_as_dangling(tmp_path):
+    """A refused field is left as `any` (unchecked): its references compare by text, as before."""
+    fk = {"fields": ["ref"], "reference": {"resource": "t", "fields": ["k"]}}
+    package(tmp_path, [{"name": "k", "type": "integer"}], [["1"]], {}, ({**INT, "constraints": {"minimum": "x"}}, ["1"], fk))
+    assert {p.code for p in validate_package(tmp_path)} == {"descriptor-error"}
+
+
 # -- uniqueKeys (Table Schema v2) ---------------------------------------------------------------
 
 UNIQUE = [{"name": "id"}, {"name": "a"}, {"name": "n", "type": "number"}]

@@ -141,17 +141,41 @@ class Agreement:
         return rows
 
 
+# What the comparison reads besides the archived texts (the resource declaring archivedTexts): the
+# events with their evidence spans, who took part in each, and the actors' names, found by name.
+COMPARED = {"events": ("event_id", "source_id", "char_start", "char_end", *(f for f in FIELDS if f not in ROLES)),
+            "event_actors": ("event_id", "actor_id", "role"), "actors": ("actor_id", "name")}
+
+
+def _compared(desc) -> dict[str, dict]:
+    """name -> resource of each table the comparison reads ("sources": the archived texts); an
+    AgreementError, located at the second coding, for a package that lacks any of them."""
+    found = {"sources": next((r for r in desc.resources if isinstance(r.get("archivedTexts"), dict)), None)}
+    lacking = [] if found["sources"] else ["resource declaring archivedTexts"]
+    for name, fields in COMPARED.items():
+        found[name] = res = desc.resource(name)
+        if res is None or not set(fields) <= {f["name"] for f in res["schema"]["fields"]}:
+            lacking.append(f"resource {name!r} with the fields {', '.join(fields)}")
+    if lacking:
+        raise AgreementError(f"{SECOND.as_posix()}:1:1: the second coding is compared with the package's events, but the package "
+                             f"has no {'; no '.join(lacking)}; remove {DIR.as_posix()}/ or describe those tables")
+    return found
+
+
 def compare(root: Path) -> Agreement:
     """Match the second coding to the package's events and compare every field."""
     desc, _ = load(root)
     if desc is None:
         raise ValueError("datapackage.json is invalid; run python -m validate first")
     frames = {}
-    for name in ("events", "event_actors", "actors", "sources"):
-        table, problems = read_table(root, desc.resource(name))
+    compared = _compared(desc)
+    for name, res in compared.items():
+        table, problems = read_table(root, res)
         if table is None:
             raise ValueError(f"{name} cannot be read: {problems[0].format() if problems else ''}")
         frames[name] = table.frame
+    decl = compared["sources"]["archivedTexts"]  # the archived texts' id and path fields, as the descriptor declares them
+    frames["sources"] = frames["sources"][[decl["id"], decl["path"]]].set_axis(["source_id", "text_path"], axis=1)
     units = _csv(root, SECOND)
     if not units:
         raise AgreementError(f"{SECOND.as_posix()} is missing or empty")

@@ -3,7 +3,9 @@
 UTF-8 without BOM, LF line endings, the header in schema order, rows sorted by primary key
 (code-point order of the key's text), a cell quoted only when it holds a comma, a double
 quote, LF or CR, and a final newline. Formatting only reorders and re-quotes: every value
-survives byte for byte.
+survives byte for byte. Where the schema's `fieldsMatch` (Table Schema v2) lets a header lack
+fields or name other columns, the header keeps exactly its columns: the fields it names in schema
+order, then the others in the file's order (column_order).
 """
 
 from __future__ import annotations
@@ -32,11 +34,23 @@ def render(rows: list[list[str]]) -> str:
     return buf.getvalue()
 
 
+def column_order(header: list[str], fields: list[str]) -> list[str]:
+    """The canonical order of a header's (distinct) columns: the schema's fields it names, in schema
+    order, then the columns no field names, in the file's order. For a header of exactly the
+    fields, the fields; applied to its own result, the same order (fmt is idempotent)."""
+    named, known = set(header), set(fields)
+    return [f for f in fields if f in named] + [h for h in header if h not in known]
+
+
 def canonical_rows(header: list[str], rows: list[list[str]], fields: list[str], primary_key: list[str]) -> list[list[str]]:
-    """Header and rows with columns in schema order and rows sorted by primary key.
-    `header` must hold the schema's fields in some order; every row must be as wide as it."""
+    """Header and rows with columns in the order `fields` (the schema's, or a column_order) and
+    rows sorted by the primary key's parts among them (a part the header lacks is missing in
+    every row, so it orders nothing). `header` must hold the same columns in some order; every
+    row must be as wide as it."""
+    primary_key = [k for k in primary_key if k in set(fields)]
     if header != fields:
-        order = itemgetter(*[header.index(f) for f in fields])
+        at = {h: i for i, h in enumerate(header)}
+        order = itemgetter(*[at[f] for f in fields])
         rows = [list(order(r)) if len(fields) > 1 else [order(r)] for r in rows]
     if not primary_key:  # a table without a key keeps its row order
         return [list(fields)] + [list(r) for r in rows]

@@ -198,7 +198,14 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
             raise UsageError(f"{needed} is missing or not a regular file; run python -m validate docs, and keep CITATION.cff")
     from publish.docs import stale
 
-    old = sorted(p.relative_to(path).as_posix() for p in stale(path))
+    from .agreement import AgreementError
+    from .crosswalk import CrosswalkError
+
+    try:
+        old = sorted(p.relative_to(path).as_posix() for p in stale(path))
+    except (AgreementError, CrosswalkError) as exc:  # a generated page cannot be made: docs says the same
+        print(f"python -m validate site: {exc}; nothing was written", file=sys.stderr)
+        return 1
     if old:  # the pages show the generated docs: stale ones would contradict the data beside them
         for name in old:
             print(f"{name}: stale; run python -m validate docs (make docs)")

@@ -20,13 +20,15 @@ import shutil
 import stat
 from pathlib import Path
 
+from schemas import aligned
+
 from . import dialect
 from .canonical import canonical_rows, differing_lines, render
 from .core import validate_package
 from .descriptor import DESCRIPTOR, load
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes, scratch_directory, write_all_atomic
 from .problems import Problem, problem, sort_problems
-from .reader import header_problem, syntax_problem, decode
+from .reader import decode, header_columns, syntax_problem
 from .spreadsheet import FILE_ENCODING, Sheet, plan_cells
 
 FIXED_BY_FMT = {"bom", "line-ending", "missing-final-newline", "not-canonical", "header-mismatch", "spreadsheet-encoding"}
@@ -53,17 +55,19 @@ def _read(root: Path, res: dict, max_bytes: int) -> tuple[bytes | None, Sheet | 
     except csv.Error as exc:
         return None, None, [], [syntax_problem(text, path, exc)]
     header = rows[0]
-    if sorted(header) != sorted(fields) or len(set(header)) != len(header):
-        return None, None, [], [header_problem(path, header, fields)]  # only a reordered header is fixable
+    columns, mismatch = header_columns(path, header, fields, res["schema"].get("fieldsMatch", "exact"))
+    if mismatch is not None:
+        return None, None, [], [mismatch]  # under "exact" only a reordered header is fixable
     lines, line = [], 2 + sum(c.count("\n") for c in header)
     for i, row in enumerate(rows[1:], start=2):
-        if len(row) != len(fields):
-            return None, None, [], [problem(path, line, 1, "extra-cell" if len(row) > len(fields) else ("blank-row" if not row else "missing-cell"),
-                                            f"row {i} has {len(row)} cells where the header has {len(fields)}; fmt only reorders and re-quotes")]
+        if len(row) != len(header):
+            return None, None, [], [problem(path, line, 1, "extra-cell" if len(row) > len(header) else ("blank-row" if not row else "missing-cell"),
+                                            f"row {i} has {len(row)} cells where the header has {len(header)}; fmt only reorders and re-quotes")]
         lines.append(line)
         line += 1 + sum(c.count("\n") for c in row)
-    order = [header.index(f) for f in fields]  # columns in schema order; rows keep their place (and line) for now
-    return raw, Sheet(res, [[r[i] for i in order] for r in rows[1:]], lines), notes, []
+    at = {h: i for i, h in enumerate(header)}
+    order = [at[c] for c in columns]  # columns in canonical order; rows keep their place (and line) for now
+    return raw, Sheet(res, [[r[i] for i in order] for r in rows[1:]], lines, columns), notes, []
 
 
 def plan(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[dict[str, tuple[str, str]], list[str], list[Problem]]:
@@ -83,7 +87,9 @@ def plan(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[dict[str, tupl
         if sheet is not None:
             read[res["name"]] = (raw, sheet)
     order = [DESCRIPTOR] + [r["path"] for r in desc.resources]
-    cells = plan_cells(desc.resources, {name: sheet for name, (_, sheet) in read.items()})
+    # the repairs see each table's fields as far as its header names them, as the validator does
+    resources = [aligned(r, read[r["name"]][1].fields) if r["name"] in read else r for r in desc.resources]
+    cells = plan_cells(resources, {name: sheet for name, (_, sheet) in read.items()})
     for c in cells:
         if c.new is None:
             problems.append(Problem(c.path, c.line, c.field, c.code, f"{c.detail}; fmt repairs a cell only where one value fits, so a person must"))

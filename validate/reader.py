@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .canonical import canonical_rows, differing_lines, render
+from .canonical import canonical_rows, column_order, differing_lines, render
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes
 from .problems import Problem, position, problem
 from .spreadsheet import FILE_ENCODING, cp1252_text
@@ -123,8 +123,8 @@ def parse(text: str, path: str, name: str, fields: list[str], primary_key: list[
             out.append(problem(path, starts[i], 1, "blank-row", "empty line inside the table"))
         else:
             out.append(width_problem(path, int(starts[i]), int(widths[i]), header))
-    if primary_key and not out and text.endswith("\n") and "\r" not in text and sorted(header) == sorted(fields):
-        out += _canonical_problem(text, path, rows, fields, primary_key)
+    if primary_key and not out and text.endswith("\n") and "\r" not in text:  # the header fits the fields (fieldsMatch)
+        out += _canonical_problem(text, path, rows, column_order(header, fields), primary_key)
     # Ragged rows are kept, cut or padded to the header, so their keys still count as references.
     good = np.flatnonzero(widths > 0)
     good = good[good > 0]
@@ -307,6 +307,19 @@ def check_header(path: str, header: list[str], fields: list[str], match: str = "
     return [header_problem(path, header, fields, (match, wanted))], usable
 
 
+def header_columns(path: str, header: list[str], fields: list[str], match: str = "exact") -> tuple[list[str] | None, Problem | None]:
+    """(columns, None) for a header that fmt, workbook and import-workbook can rewrite, its columns
+    in canonical order (canonical.column_order), or (None, the header-mismatch that stops them).
+    Under "exact" a header of the fields in any order, which they put in schema order; under the
+    other fieldsMatch modes every header the validator accepts, whose columns they all keep."""
+    if match in FIELDS_MATCH:
+        found, _ = check_header(path, header, fields, match)
+        return (None, found[0]) if found else (column_order(header, fields), None)
+    if sorted(header) != sorted(fields) or len(set(header)) != len(header):
+        return None, header_problem(path, header, fields)
+    return list(fields), None
+
+
 def header_problem(path: str, header: list[str], fields: list[str], match: tuple[str, str] | None = None) -> Problem:
     """Linear in the header's width (a hostile file may hold 100,000 columns): counts and sets,
     never list.count or `in` over the header per column."""
@@ -336,13 +349,15 @@ def _some(names: list[str], limit: int = 20) -> str:
 
 def read_table_whole(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Table | None, list[Problem]]:
     """read_table with a column for every field: one the header does not name (fieldsMatch
-    "superset" or "partial" allow that) is all missing (''), as a reader of the package sees it.
-    For what is made from a valid package (publish/); the checks see only the columns read."""
+    "superset" or "partial" allow that) is all missing (the field's first missing value, '' by
+    default), as a reader of the package sees it. For what is made from a valid package
+    (publish/); the checks see only the columns read."""
     table, problems = read_table(root, res, max_bytes)
     if table is not None:
-        absent = [f["name"] for f in res["schema"]["fields"] if f["name"] not in table.frame.columns]
+        absent = {f["name"]: (f.get("missingValues") or [""])[0] for f in res["schema"]["fields"] if f["name"] not in table.frame.columns}
         if absent:
-            frame = table.frame.assign(**{name: pd.Series([""] * len(table.frame), dtype=text_dtype(len(table.frame))) for name in absent})
+            n = len(table.frame)
+            frame = table.frame.assign(**{name: pd.Series([missing] * n, dtype=text_dtype(n)) for name, missing in absent.items()})
             table = Table(table.name, table.path, frame[[f["name"] for f in res["schema"]["fields"]]], table.lines)
     return table, problems
 

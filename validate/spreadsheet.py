@@ -60,12 +60,17 @@ def links(resources: list[dict]) -> dict[tuple[str, str], Link]:
             if pattern:
                 own[(res["name"], fld["name"])] = pattern
                 out.setdefault((res["name"], fld["name"]), Link()).patterns.append(pattern)
+    from schemas.keys import apart
+
+    fields = {(r["name"], f["name"]): f for r in resources for f in r["schema"]["fields"]}
     for res in resources:
         for fk in res["schema"].get("foreignKeys", []):
             if len(fk["fields"]) != 1:
                 continue
             mine = (res["name"], fk["fields"][0])
             theirs = (fk["reference"].get("resource") or res["name"], fk["reference"]["fields"][0])
+            if apart(fields.get(mine), fields.get(theirs)):
+                continue  # no value can match across the two types: restoring zeros would not make it a code
             out.setdefault(mine, Link()).target = theirs
             for a, b in ((mine, theirs), (theirs, mine)):
                 if b in own and own[b] not in out.setdefault(a, Link()).patterns:
@@ -236,15 +241,18 @@ class Cell:
 
 @dataclass
 class Sheet:
-    """One table being repaired: rows in schema order (header excluded) and the line of each row."""
+    """One table being repaired: rows in schema order (header excluded) and the line of each row;
+    `columns` names the rows' columns where they are not the schema's fields (a header that
+    fieldsMatch lets lack fields or name others, in canonical.column_order)."""
 
     res: dict
     rows: list[list[str]]
     lines: list[int]
+    columns: list[str] | None = None
 
     @property
     def fields(self) -> list[str]:
-        return [f["name"] for f in self.res["schema"]["fields"]]
+        return self.columns if self.columns is not None else [f["name"] for f in self.res["schema"]["fields"]]
 
     def column(self, name: str) -> list[str]:
         i = self.fields.index(name)

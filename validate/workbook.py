@@ -23,6 +23,7 @@ from pathlib import Path
 from .canonical import canonical_rows, render
 from .descriptor import DESCRIPTOR, Descriptor
 from .paths import write_all_atomic
+from .reader import header_columns
 from .spreadsheet import Sheet, is_date_field, plan_cells
 
 SPARE_ROWS = 200  # rows below the data that keep the text format and the drop-down lists, for new rows
@@ -42,11 +43,12 @@ def export(root: Path, desc: Descriptor, out: Path) -> Path:
 
     wb = Workbook()
     wb.remove(wb.active)
-    sizes = {res["name"]: len(_rows(root, res)) - 1 for res in desc.resources}
+    tables = {res["name"]: _rows(root, res) for res in desc.resources}
+    headers = {name: rows[0] for name, rows in tables.items()}  # the files' columns: fieldsMatch may allow fewer fields, or others
     for res in desc.resources:
         ws = wb.create_sheet(res["name"])
-        fields = res["schema"]["fields"]
-        rows = _rows(root, res)
+        rows, header = tables[res["name"]], headers[res["name"]]
+        fields = {f["name"]: f for f in res["schema"]["fields"]}
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row, start=1):
                 cell = ws.cell(r, c)
@@ -54,31 +56,30 @@ def export(root: Path, desc: Descriptor, out: Path) -> Path:
                 cell.data_type = "s"  # never a formula, a number or a date, whatever the text looks like
                 cell.number_format = TEXT
         last = len(rows) + SPARE_ROWS
-        for c, fld in enumerate(fields, start=1):
+        for c, name in enumerate(header, start=1):
             letter = get_column_letter(c)
+            fld = fields.get(name, {})
             note = "\n\n".join(filter(None, [fld.get("title"), fld.get("description"), f"example: {fld['example']}" if fld.get("example") else ""]))
             if note:
                 ws.cell(1, c).comment = Comment(note, "datapackage.json", width=320, height=160)
             for r in range(len(rows) + 1, last + 1):
                 ws.cell(r, c).number_format = TEXT  # typed-in new rows stay text too
-            ws.column_dimensions[letter].width = max(10, min(60, len(fld["name"]) + 4))
+            ws.column_dimensions[letter].width = max(10, min(60, len(name) + 4))
         for fk in res["schema"].get("foreignKeys", []):
-            if len(fk["fields"]) != 1:
-                continue
             target = fk["reference"].get("resource") or res["name"]
-            tres = desc.resource(target)
-            col = [f["name"] for f in tres["schema"]["fields"]].index(fk["reference"]["fields"][0]) + 1
-            own = get_column_letter([f["name"] for f in fields].index(fk["fields"][0]) + 1)
-            tl = get_column_letter(col)
-            source = f"{quote_sheetname(target)}!${tl}$2:${tl}${max(2, sizes[target] + 1)}"
+            if len(fk["fields"]) != 1 or fk["fields"][0] not in header or fk["reference"]["fields"][0] not in headers[target]:
+                continue  # a drop-down list needs both columns in the files
+            own = get_column_letter(header.index(fk["fields"][0]) + 1)
+            tl = get_column_letter(headers[target].index(fk["reference"]["fields"][0]) + 1)
+            source = f"{quote_sheetname(target)}!${tl}$2:${tl}${max(2, len(tables[target]))}"
             dv = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=True,
                                 errorTitle="Not a code", error=f"Use a {fk['reference']['fields'][0]} from the sheet {target}")
             dv.add(f"{own}2:{own}{last}")
             ws.add_data_validation(dv)
-        for c, fld in enumerate(fields, start=1):
+        for fld in res["schema"]["fields"]:
             enum = fld.get("constraints", {}).get("enum")
-            if enum and sum(len(v) + 1 for v in enum) < 250 and not any("," in v for v in enum):
-                letter = get_column_letter(c)
+            if fld["name"] in header and enum and sum(len(v) + 1 for v in enum) < 250 and not any("," in v for v in enum):
+                letter = get_column_letter(header.index(fld["name"]) + 1)
                 dv = DataValidation(type="list", formula1='"' + ",".join(enum) + '"', allow_blank=True)
                 dv.add(f"{letter}2:{letter}{last}")
                 ws.add_data_validation(dv)
@@ -147,8 +148,8 @@ def read(file: Path, desc: Descriptor, label: str) -> tuple[dict[str, Sheet], li
     problems: list[Located] = []
     letters: dict[str, list[str]] = {}
     for res in desc.resources:
-        name, fields = res["name"], res["schema"]["fields"]
-        names = [f["name"] for f in fields]
+        name = res["name"]
+        fields = {f["name"]: f for f in res["schema"]["fields"]}
         if name not in wb.sheetnames:
             problems.append(Located(f"{label}:{name}!A1", "", "missing-file", f"the workbook has no sheet {name!r}; export it again with make workbook"))
             continue
@@ -157,11 +158,12 @@ def read(file: Path, desc: Descriptor, label: str) -> tuple[dict[str, Sheet], li
         header = [("" if v is None else str(v)) for v in (rows[0] if rows else ())]
         while header and header[-1] == "":
             header.pop()
-        if sorted(header) != sorted(names):
-            problems.append(Located(f"{label}:{name}!A1", "", "header-mismatch",
-                                    f"header {','.join(header)!r}; expected the fields {','.join(names)!r} (datapackage.json)"))
+        columns, mismatch = header_columns(f"{label}:{name}", header, list(fields), res["schema"].get("fieldsMatch", "exact"))
+        if mismatch is not None:
+            problems.append(Located(f"{label}:{name}!A1", "", "header-mismatch", f"{mismatch.message} (datapackage.json)"))
             continue
-        cols = [header.index(n) for n in names]
+        at = {h: i for i, h in enumerate(header)}
+        cols = [at[c] for c in columns]  # in canonical order: the fields the sheet names, then its other columns
         letters[name] = [get_column_letter(i + 1) for i in cols]
         body, lines = [], []
         for r, row in enumerate(rows[1:], start=2):
@@ -172,16 +174,16 @@ def read(file: Path, desc: Descriptor, label: str) -> tuple[dict[str, Sheet], li
             if extra:
                 problems.append(Located(f"{label}:{name}!{get_column_letter(extra[0] + 1)}{r}", "", "extra-cell", "a value right of the last field"))
             out = []
-            for fld, i in zip(fields, cols):
-                text, why = _text(row[i], fld)
+            for column, i in zip(columns, cols):
+                text, why = _text(row[i], fields.get(column, {"name": column}))
                 if why is not None:
                     code = "locale-date" if isinstance(row[i], (dt.date, dt.datetime)) else "type-error"
-                    problems.append(Located(f"{label}:{name}!{get_column_letter(i + 1)}{r}", fld["name"], code, f"{fld['name']} {why}"))
+                    problems.append(Located(f"{label}:{name}!{get_column_letter(i + 1)}{r}", column, code, f"{column} {why}"))
                     text = ""
                 out.append(text)
             body.append(out)
             lines.append(r)
-        sheets[name] = Sheet(res, body, lines)
+        sheets[name] = Sheet(res, body, lines, columns)
     return sheets, problems, letters
 
 
@@ -189,12 +191,14 @@ def import_workbook(root: Path, desc: Descriptor, file: Path, label: str) -> tup
     """(CSV paths written, repair notes, problems). All or nothing: the workbook's tables are
     repaired, put in canonical form and validated with the rest of the package in a scratch copy;
     only if that copy is valid are the CSVs replaced, each by an atomic rename."""
+    from schemas import aligned
+
     from .core import validate_package
 
     sheets, problems, letters = read(file, desc, label)
     if problems:
         return [], [], problems
-    cells = plan_cells(desc.resources, sheets)
+    cells = plan_cells([aligned(r, sheets[r["name"]].fields) for r in desc.resources], sheets)
     by_path = {res["path"]: res["name"] for res in desc.resources}
 
     def where(path: str, line: int, field: str) -> str:
@@ -214,7 +218,7 @@ def import_workbook(root: Path, desc: Descriptor, file: Path, label: str) -> tup
         for row, line in zip(sheet.rows, sheet.lines):
             for i, f in enumerate(fields):
                 row[i] = fixes.get((res["path"], line, f), row[i])
-        pk = [fields.index(k) for k in res["schema"]["primaryKey"]]
+        pk = [fields.index(k) for k in res["schema"]["primaryKey"] if k in fields]  # as canonical_rows: a part the sheet lacks orders nothing
         order = sorted(range(len(sheet.rows)), key=lambda i: tuple(sheet.rows[i][k] for k in pk))  # stable, as canonical_rows
         texts[res["path"]] = render(canonical_rows(fields, sheet.rows, fields, res["schema"]["primaryKey"]))
         lines, line = {}, 2
@@ -225,8 +229,10 @@ def import_workbook(root: Path, desc: Descriptor, file: Path, label: str) -> tup
     with tempfile.TemporaryDirectory(prefix="import-workbook-") as scratch:
         scratch = Path(scratch)
         shutil.copy2(root / DESCRIPTOR, scratch / DESCRIPTOR)
-        shutil.copytree(root / "data", scratch / "data", symlinks=True)
-        for path, text in texts.items():
+        if (root / "data").is_dir():
+            shutil.copytree(root / "data", scratch / "data", symlinks=True)
+        for path, text in texts.items():  # every table, wherever the package keeps it
+            (scratch / path).parent.mkdir(parents=True, exist_ok=True)
             (scratch / path).write_text(text, encoding="utf-8", newline="")
         found = validate_package(scratch)
     if found:
