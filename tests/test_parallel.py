@@ -1,5 +1,6 @@
-"""Large packages have their tables checked two at a time (validate.core.check_tables): the
-problems are the same, in the same order, as when every table is checked in turn."""
+"""Large packages have their tables read and checked two at a time (validate.core.read_tables,
+check_tables): the problems are the same, in the same order, as when every table is read and
+checked in turn."""
 
 from __future__ import annotations
 
@@ -39,3 +40,23 @@ def test_tables_checked_side_by_side_give_the_problems_of_one_at_a_time(corrupte
     side_by_side = [p.format() for p in validate_package(corrupted)]
     assert len(one_at_a_time) >= 6 and side_by_side == one_at_a_time
     assert capsys.readouterr().out == ""  # the EDTF library's prints stay swallowed whatever the threads do
+
+
+def test_tables_read_side_by_side_give_the_problems_of_one_at_a_time(corrupted, monkeypatch):
+    pkg = Pkg(corrupted)
+    originals = {name: pkg.raw(name) for name in ("actors", "events")}
+    try:  # problems found while reading: a blank line and a ragged row, rows out of key order
+        width = len(pkg.rows("actors")[0])
+        pkg.write_raw("actors", originals["actors"].replace(b"\n", b"\n\n", 1) + b",".join([b"x"] * (width + 1)) + b"\n")
+        events = pkg.rows("events")
+        pkg.write_rows("events", [events[0]] + events[:0:-1])
+        monkeypatch.setattr(core, "PARALLEL_FROM_BYTES", 1 << 62)
+        one_at_a_time = [p.format() for p in validate_package(corrupted)]
+        monkeypatch.setattr(core, "PARALLEL_FROM_BYTES", 0)
+        monkeypatch.setattr(core.os, "cpu_count", lambda: 2)
+        side_by_side = [p.format() for p in validate_package(corrupted)]
+    finally:
+        for name, raw in originals.items():
+            pkg.write_raw(name, raw)
+    codes = {line.split(": ")[1] for line in one_at_a_time}
+    assert {"blank-row", "extra-cell", "not-canonical"} <= codes and side_by_side == one_at_a_time
