@@ -85,8 +85,8 @@ CODES: dict[str, tuple[str, str]] = {
         "delete the empty line",
     ),
     "header-mismatch": (
-        "the header differs from the fields in datapackage.json",
-        "make the header list exactly the schema's fields, in order",
+        "the header does not fit the fields in datapackage.json as the schema's fieldsMatch says (exact by default)",
+        "name the columns the message asks for: by default exactly the schema's fields, in order",
     ),
     "extra-cell": (
         "a row has more cells than the header",
