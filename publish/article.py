@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.rules import EVIDENCE_ROLES
+from validate.declarations import reference_target
 from validate.descriptor import Descriptor
 from validate.paths import read_bytes
 from validate.reader import read_table_whole
@@ -138,7 +139,7 @@ def actor_names(root: Path, desc: Descriptor) -> dict[str, str]:
             continue
         for fk in res["schema"].get("foreignKeys", []):
             if fk.get("fields") in (spec[2], [spec[2]]):
-                target = desc.resource(fk["reference"]["resource"] or res["name"])
+                target = desc.resource(reference_target(fk, res["name"]))
                 table, _ = read_table_whole(root, target)
                 ref = fk["reference"]["fields"]
                 ref = ref[0] if isinstance(ref, list) else ref

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from validate.declarations import reference_target
 from validate.descriptor import Descriptor
 
 from .views import VIEWS
@@ -62,7 +63,7 @@ def vocabulary_fields(desc: Descriptor, res: dict) -> list[str]:
     """The fields of `res` that are foreign keys into a vocabulary table, in field order."""
     vocab = {r["name"] for r in desc.resources if r.get("vocabulary")}
     keyed = {f for fk in res["schema"].get("foreignKeys", [])
-             if (fk["reference"]["resource"] or res["name"]) in vocab for f in fk["fields"]}
+             if reference_target(fk, res["name"]) in vocab for f in fk["fields"]}
     return [f["name"] for f in res["schema"]["fields"] if f["name"] in keyed]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from validate.codes import CODES
+from validate.declarations import reference_target
 from validate.descriptor import load
 from validate.problems import md_cell, md_code
 from validate.reader import read_table_whole
@@ -78,7 +79,7 @@ def _table(res: dict) -> list[str]:
     out = [f"### `{res['name']}` — {md_cell(res.get('title', ''))}", "", md_cell(res.get("description", "")), "",
            f"File `{res['path']}`; primary key ({', '.join(f'`{k}`' for k in schema['primaryKey'])}).", ""]
     for fk in schema.get("foreignKeys", []):
-        target = fk["reference"]["resource"] or res["name"]
+        target = reference_target(fk, res["name"])
         out.append(f"- `{', '.join(fk['fields'])}` → `{target}.{', '.join(fk['reference']['fields'])}`")
     if schema.get("foreignKeys"):
         out.append("")

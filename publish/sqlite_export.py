@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from validate.declarations import reference_target
 from validate.descriptor import Descriptor
 
 from .export import number_text, required
@@ -70,7 +71,7 @@ def create_table(res: dict, desc: Descriptor, tables: dict[str, pa.Table]) -> st
         cols.append(f"PRIMARY KEY ({', '.join(map(_q, schema['primaryKey']))})")
     cols += [f"UNIQUE ({', '.join(map(_q, key))})" for key in unique_keys(schema)]
     for fk in schema.get("foreignKeys", []):
-        target = fk["reference"].get("resource") or res["name"]  # omitted or "": the table itself
+        target = reference_target(fk, res["name"])
         clause = f"FOREIGN KEY ({', '.join(map(_q, fk['fields']))}) REFERENCES {_q(target)} ({', '.join(map(_q, fk['reference']['fields']))})"
         theirs = desc.resource(target)["schema"]
         if frozenset(fk["reference"]["fields"]) not in {frozenset(theirs["primaryKey"])} | {frozenset(k) for k in unique_keys(theirs)}:

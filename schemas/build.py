@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from validate.declarations import reference_target
 from validate.problems import Problem, problem
 
 
@@ -51,7 +52,7 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
     rules += unique_key_rules(schema, lines, typed[res["name"]], missing)
     if res.get("vocabulary") is True and pk:
         rules.append(confusable_rule(pk, lines))
-    declared = {r["name"]: {f["name"]: f for f in r["schema"]["fields"]} for r in ctx.resources + [res]}
+    declared = ctx.fields() | {res["name"]: {f["name"]: f for f in fields}}
     rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames, typed, missing, declared)
     if ctx.retired is not None and ctx.retired != res["name"]:
         rules += retired_rule(pk, res["name"], ctx.frame(ctx.retired))
@@ -74,7 +75,7 @@ def aligned(res: dict, columns: list[str]) -> dict:
     schema["uniqueKeys"] = [key for key in schema.get("uniqueKeys", []) if set(key) <= have]
     # a key to the resource itself also needs the fields it references (a damaged header may lack them)
     schema["foreignKeys"] = [fk for fk in schema.get("foreignKeys", []) if set(fk["fields"]) <= have
-                             and ((fk["reference"].get("resource") or res["name"]) != res["name"] or set(fk["reference"]["fields"]) <= have)]
+                             and (reference_target(fk, res["name"]) != res["name"] or set(fk["reference"]["fields"]) <= have)]
     return {**res, "schema": schema}
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from validate import types
+from validate.declarations import reference_target
 
 from .rule import CellRule, Rule, by_value, cells, isin, keys_in, present, python_engine, repeats, sorted_repeats, typed_value, unreadable
 
@@ -108,7 +109,7 @@ def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None, typed
     own = [own] if isinstance(own, str) else own
     theirs = [theirs] if isinstance(theirs, str) else theirs
     typed, theirs_typed, missing = typed or {}, theirs_typed or {}, missing or {}
-    resource = fk["reference"].get("resource") or own_name
+    resource = reference_target(fk, own_name)
     why = {f: w for f, t in zip(own, theirs) if (w := apart(declared[0].get(f), declared[1].get(t)))}
 
     def filled(df):  # frictionless skips a reference only when every part is empty; so do we
@@ -141,7 +142,7 @@ def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, typed: dict 
     typed = typed or {}
     mine_typed = typed.get(own_name, {})
     for fk in fks:
-        resource = fk["reference"].get("resource") or own_name
+        resource = reference_target(fk, own_name)
         target = frames.get(resource)
         if target is None or not set(fk["reference"]["fields"]) <= set(target.columns):
             continue  # the target could not be read (or its header is wrong); its own problems are reported
@@ -214,7 +215,7 @@ def cycle_rules(fks: list[dict], own_name: str, typed: dict[str, dict] | None = 
     matches (the foreign key rule reports each)."""
     declared = declared or {}
     return [cycle_rule(fk, typed or {}, missing or {}) for fk in fks
-            if fk.get("acyclic") is True and len(fk["fields"]) == 1 and (fk["reference"].get("resource") or own_name) == own_name
+            if fk.get("acyclic") is True and len(fk["fields"]) == 1 and reference_target(fk, own_name) == own_name
             and not apart(declared.get(fk["fields"][0]), declared.get(fk["reference"]["fields"][0]))]
 
 

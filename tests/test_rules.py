@@ -537,9 +537,10 @@ def clause_whose_only_citations_are_removed(pkg):
     is chosen from the data: one whose citing rows all sit in tables nothing references (so that
     removing them breaks no key) while other spans keep its sentence cited."""
     from schemas.coverage import clauses, sentences
+    from validate.declarations import reference_target
 
     resources = pkg.descriptor()["resources"]
-    referenced = {fk["reference"].get("resource") or r["name"] for r in resources for fk in r["schema"].get("foreignKeys", [])}
+    referenced = {reference_target(fk, r["name"]) for r in resources for fk in r["schema"].get("foreignKeys", [])}
     spans = []  # (table, row, start, end)
     for res in resources:
         names = [f["name"] for f in res["schema"]["fields"]]

@@ -30,6 +30,11 @@ EVIDENCE_ROLES = ("source", "quote", "start", "end")
 Locate = Callable[..., tuple[int, int]]
 
 
+def reference_target(fk: dict, own: str) -> str:
+    """The resource a foreign key references: v1 writes a self-reference as "", v2 omits it."""
+    return fk["reference"].get("resource") or own
+
+
 def conventions(data: dict, locate: Locate, path: str) -> tuple[frozenset[str], list[Problem]]:
     """The conventions the package switches on, and a problem for each entry that is not one."""
     decl = data.get("conventions", {})
@@ -103,7 +108,7 @@ def check(res: dict, resources: dict[str, dict], err: Callable[[str, str], list[
             fld.pop(found[0])
     for fk in res["schema"].get("foreignKeys", []):
         if "acyclic" in fk and (fk["acyclic"] is not True or len(fk["fields"]) != 1
-                                or (fk["reference"].get("resource") or res["name"]) != res["name"]):
+                                or reference_target(fk, res["name"]) != res["name"]):
             out += err("acyclic: true belongs on a single-field foreign key to the resource itself", '"acyclic"')
             fk.pop("acyclic")
     return out

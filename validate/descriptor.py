@@ -322,7 +322,7 @@ def _check_keys(desc: Descriptor, res: dict) -> list[Problem]:
         try:
             own = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
             ref = fk["reference"]
-            target_name = ref.get("resource", "") or name
+            target_name = declarations.reference_target(fk, name)
             theirs = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
             if not isinstance(target_name, str) or not all(isinstance(f, str) for f in own + theirs):
                 raise TypeError

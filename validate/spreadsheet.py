@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from .declarations import reference_target
 from .patterns import as_arrow, fullmatches
 
 DIGITS = re.compile(r"[1-9][0-9]*")  # a spreadsheet strips every leading zero, so what is left starts 1-9
@@ -68,7 +69,7 @@ def links(resources: list[dict]) -> dict[tuple[str, str], Link]:
             if len(fk["fields"]) != 1:
                 continue
             mine = (res["name"], fk["fields"][0])
-            theirs = (fk["reference"].get("resource") or res["name"], fk["reference"]["fields"][0])
+            theirs = (reference_target(fk, res["name"]), fk["reference"]["fields"][0])
             if apart(fields.get(mine), fields.get(theirs)):
                 continue  # no value can match across the two types: restoring zeros would not make it a code
             out.setdefault(mine, Link()).target = theirs

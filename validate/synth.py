@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from .canonical import render
+from .declarations import reference_target
 from .descriptor import DESCRIPTOR, load
 from .reader import read_table
 from schemas.rules import edtf_bounds
@@ -132,7 +133,7 @@ def synth(root: Path, out: Path, rows: int, seed: int = 0) -> dict[str, int]:
     tables = {"sources": sources, "actors": actors, "events": events, "event_actors": event_actors,
               "commitments": commitments, "commitment_parties": parties}
     for res in desc.resources:  # a copied table that refers to the real facts (links, counts, exclusions) starts empty
-        targets = {fk["reference"]["resource"] or res["name"] for fk in res["schema"].get("foreignKeys", [])}
+        targets = {reference_target(fk, res["name"]) for fk in res["schema"].get("foreignKeys", [])}
         if res["name"] not in tables and targets & set(tables):
             tables[res["name"]] = [[f["name"] for f in res["schema"]["fields"]]]
     for name, table in tables.items():

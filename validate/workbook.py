@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .canonical import canonical_rows, render
+from .declarations import reference_target
 from .descriptor import DESCRIPTOR, Descriptor
 from .paths import write_all_atomic
 from .reader import header_columns
@@ -66,7 +67,7 @@ def export(root: Path, desc: Descriptor, out: Path) -> Path:
                 ws.cell(r, c).number_format = TEXT  # typed-in new rows stay text too
             ws.column_dimensions[letter].width = max(10, min(60, len(name) + 4))
         for fk in res["schema"].get("foreignKeys", []):
-            target = fk["reference"].get("resource") or res["name"]
+            target = reference_target(fk, res["name"])
             if len(fk["fields"]) != 1 or fk["fields"][0] not in header or fk["reference"]["fields"][0] not in headers[target]:
                 continue  # a drop-down list needs both columns in the files
             own = get_column_letter(header.index(fk["fields"][0]) + 1)
