@@ -30,10 +30,17 @@ class Context:
     complete: bool = True  # False when the descriptor check refused a resource: what it holds is unknown
     _files: dict[str, SourceFile | PathRefused] = field(default_factory=dict)
     _texts: dict[str, str] | None = None
+    _fields: dict[str, dict[str, dict]] | None = None
     _typed: dict[str, dict[str, dict]] | None = None
 
     def frame(self, name: str) -> pd.DataFrame | None:
         return self.frames.get(name)
+
+    def fields(self) -> dict[str, dict[str, dict]]:
+        """resource name -> its fields by name; once per package, not once per table."""
+        if self._fields is None:
+            self._fields = {r["name"]: {f["name"]: f for f in r["schema"]["fields"]} for r in self.resources}
+        return self._fields
 
     def typed(self) -> dict[str, dict[str, dict]]:
         """resource name -> its typed fields (name -> field), which keys compare by value; once
@@ -41,7 +48,7 @@ class Context:
         if self._typed is None:
             from .rule import typed_fields
 
-            self._typed = {r["name"]: typed_fields(r["schema"]["fields"]) for r in self.resources}
+            self._typed = {name: typed_fields(list(fields.values())) for name, fields in self.fields().items()}
         return self._typed
 
     def source_file(self, text_path: str) -> SourceFile | PathRefused:

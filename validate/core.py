@@ -42,9 +42,13 @@ def validate_package(root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES)
     return sort_problems(problems, [DESCRIPTOR] + [r["path"] for r in desc.resources])
 
 
-# From this many bytes of tables, two are read at a time: Arrow's parse and the canonical-form
-# comparison release the GIL (1M events: 5.0 s -> 3.7 s of wall time); below it, threads cost more.
+# From this many bytes of tables, all but the largest are read two at a time: Arrow's parse and the
+# canonical-form comparison release the GIL; below it, threads cost more than they save.
 PARALLEL_FROM_BYTES = 32 << 20
+
+
+def _workers() -> int:
+    return min(2, os.cpu_count() or 1)
 
 
 def read_tables(root: Path, resources: list[dict], max_bytes: int) -> list[tuple]:
@@ -55,16 +59,15 @@ def read_tables(root: Path, resources: list[dict], max_bytes: int) -> list[tuple
         except (PathRefused, OSError):  # refused or missing: read_table says why
             return 0
 
-    workers = min(2, os.cpu_count() or 1)
     sizes = [size(res) for res in resources]
-    if workers < 2 or sum(sizes) < PARALLEL_FROM_BYTES:
+    if _workers() < 2 or sum(sizes) < PARALLEL_FROM_BYTES:
         return [read_table(root, res, max_bytes) for res in resources]
     # the largest table alone and first, while little else is held: its parse beside another
     # table's raised the peak memory at 1M events by 200 MB
     largest = max(range(len(resources)), key=sizes.__getitem__)
     out = {largest: read_table(root, resources[largest], max_bytes)}
     rest = [i for i in range(len(resources)) if i != largest]
-    with ThreadPoolExecutor(workers) as pool:
+    with ThreadPoolExecutor(_workers()) as pool:
         out |= dict(zip(rest, pool.map(lambda i: read_table(root, resources[i], max_bytes), rest)))
     return [out[i] for i in range(len(resources))]
 
@@ -77,11 +80,10 @@ PARALLEL_FROM_ROWS = 200_000
 def check_tables(resources: list[dict], tables: dict, ctx: Context) -> list[Problem]:
     """The problems of every read table, in resource order."""
     todo = [(res, tables[res["name"]]) for res in resources if tables[res["name"]] is not None]
-    workers = min(2, os.cpu_count() or 1)
-    if workers < 2 or sum(len(t.frame) for _, t in todo) < PARALLEL_FROM_ROWS:
+    if _workers() < 2 or sum(len(t.frame) for _, t in todo) < PARALLEL_FROM_ROWS:
         return [p for res, t in todo for p in check_table(res, t.frame, t.lines, ctx)]
     ctx.texts()  # read once here, not raced for by two tables' rules
-    with ThreadPoolExecutor(workers) as pool:
+    with ThreadPoolExecutor(_workers()) as pool:
         found = pool.map(lambda rt: check_table(rt[0], rt[1].frame, rt[1].lines, ctx), todo)
         return [p for problems in found for p in problems]
 

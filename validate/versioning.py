@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from .descriptor import SEMVER
-from .profiles import profile_problem
+from .profiles import V1_URL, profile_problem
 
 PATCH, MINOR, MAJOR = 1, 2, 3
 LEVELS = {0: "none", PATCH: "PATCH", MINOR: "MINOR", MAJOR: "MAJOR"}
@@ -108,7 +108,7 @@ def meaning(desc: dict) -> dict:
         if isinstance(person, dict) and isinstance(person.get("role"), str) and "roles" not in person:
             person["roles"] = [person.pop("role")]
     for res in desc.get("resources", []):
-        tabular = res.get("profile") == "tabular-data-resource" or res.get("profile") == "https://specs.frictionlessdata.io/schemas/tabular-data-resource.json"
+        tabular = res.get("profile") in ("tabular-data-resource", V1_URL.format("tabular-data-resource"))
         for key in ("$schema", "profile"):
             if _standard("resource", res.get(key)):
                 res.pop(key)
