@@ -12,7 +12,7 @@ import pandas as pd
 from validate.problems import Problem, position, problem
 
 from .context import Context
-from .rule import Rule, as_int, present
+from .rule import Rule, as_int, column, present
 from .rules import evidence_decl, missing_of
 
 # A sentence ends at . ! or ? (optionally followed by a closing quote) before whitespace and
@@ -151,16 +151,16 @@ def exclusion_rules(ctx: Context, res: dict) -> list[Rule]:
     src, quote, cs, ce = decl
 
     def spans(df):
-        start, end = as_int(df[cs]), as_int(df[ce])
-        known = (start.notna() & end.notna() & df[src].isin(list(ctx.texts()))).to_numpy(dtype=bool)
+        start, end = as_int(column(df, cs)), as_int(column(df, ce))
+        known = (start.notna() & end.notna() & column(df, src).isin(list(ctx.texts()))).to_numpy(dtype=bool)
         return start.fillna(0).to_numpy(np.int64), end.fillna(0).to_numpy(np.int64), known
 
     def one_sentence(df):
         start, end, known = spans(df)
         ok = np.ones(len(df), dtype=bool)
         texts = ctx.texts()
-        for sid in pd.unique(df[src].to_numpy()[known]):
-            rows = np.flatnonzero(known & (df[src].to_numpy() == sid))
+        for sid in pd.unique(column(df, src).to_numpy()[known]):
+            rows = np.flatnonzero(known & (column(df, src).to_numpy() == sid))
             sents = np.array(sentences(texts[sid]), dtype=np.int64).reshape(-1, 2)
             at = np.searchsorted(sents[:, 0], start[rows], side="right") - 1
             ok[rows] = (at >= 0) & (end[rows] <= sents[np.clip(at, 0, None), 1])
@@ -178,7 +178,7 @@ def exclusion_rules(ctx: Context, res: dict) -> list[Rule]:
         groups = others.groupby("source_id", sort=False).indices
         o_start, o_end = others["start"].to_numpy(np.int64), others["end"].to_numpy(np.int64)
         for sid, idx in groups.items():
-            rows = np.flatnonzero(known & (df[src].to_numpy() == sid))
+            rows = np.flatnonzero(known & (column(df, src).to_numpy() == sid))
             if not len(rows):
                 continue
             order = np.argsort(o_start[idx], kind="stable")

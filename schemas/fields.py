@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from validate import types
 from validate.patterns import fullmatch
 
-from .rule import INT64, CellRule, Rule, arrow, as_int, cells, edge_bytes, isin, python_engine, typed_value, wide_ints
+from .rule import INT64, CellRule, Rule, arrow, as_int, cells, column, edge_bytes, isin, python_engine, typed_value, wide_ints
 from .rule import present as filled
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
@@ -249,11 +249,11 @@ def field_rules(fields: list[dict], primary_key: list[str], lines: np.ndarray, h
             value = (lambda s, fld=fld: typed_value(fld, s))
 
             def first_line(df, idx, name=name, value=value):
-                s = df[name]
+                s = column(df, name)
                 first = pd.Series(lines[: len(s)], index=s.index).groupby(value(s)).transform("min")
                 return [f"{name} {v!r} is also on line {first[i]}" for i, v in zip(idx, s.loc[idx])]
 
             rules.append(Rule("duplicate-value", name, lambda df, name=name, value=value, fld=fld:
-                              ~(filled(df[name], fld.get("missingValues")) & value(df[name]).duplicated(keep="first")),
+                              ~(filled(column(df, name), fld.get("missingValues")) & value(column(df, name)).duplicated(keep="first")),
                               first_line))
     return rules

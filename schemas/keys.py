@@ -11,14 +11,14 @@ import pandas as pd
 from validate import types
 from validate.declarations import reference_target
 
-from .rule import CellRule, Rule, by_value, cells, isin, keys_in, present, python_engine, repeats, sorted_repeats, typed_value, unreadable
+from .rule import CellRule, Rule, by_value, cells, column, isin, keys_in, present, python_engine, repeats, sorted_repeats, typed_value, unreadable
 
 
 def _tuples(df: pd.DataFrame, fields: list[str]) -> pd.Series:
     """One hashable key per row; a single field stays a plain string."""
     if len(fields) == 1:
-        return df[fields[0]]
-    return pd.Series(list(zip(*(df[f] for f in fields))), index=df.index, dtype=object)
+        return column(df, fields[0])
+    return pd.Series(list(zip(*(column(df, f) for f in fields))), index=df.index, dtype=object)
 
 
 def _repeated(df: pd.DataFrame, key: list[str], typed: dict[str, dict], counted: np.ndarray | None = None) -> np.ndarray:
@@ -29,8 +29,8 @@ def _repeated(df: pd.DataFrame, key: list[str], typed: dict[str, dict], counted:
         rows = np.flatnonzero(counted)
         out[rows] = _repeated(df.iloc[rows], key, typed)
         return out
-    if python_engine(df[key[0]]):
-        return repeats(zip(*(cells(typed_value(typed.get(f), df[f])) for f in key)))
+    if python_engine(column(df, key[0])):
+        return repeats(zip(*(cells(typed_value(typed.get(f), column(df, f))) for f in key)))
     view = by_value(df, key, typed)
     adjacent = sorted_repeats(view, key)  # a table in key order: repeats are neighbours, no hashing
     return adjacent if adjacent is not None else view.duplicated(keep="first").to_numpy(dtype=bool)
@@ -74,7 +74,7 @@ def unique_key_rules(schema: dict, lines: np.ndarray, typed: dict[str, dict] | N
         seen.add(tuple(key))
 
         def counted(df, key=key):
-            return np.logical_and.reduce([present(df[f], missing.get(f)) for f in key])
+            return np.logical_and.reduce([present(column(df, f), missing.get(f)) for f in key])
 
         rules.append(_key_rule("duplicate-unique-key", list(key), lines, typed, counted))
     return rules
@@ -113,12 +113,12 @@ def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None, typed
     why = {f: w for f, t in zip(own, theirs) if (w := apart(declared[0].get(f), declared[1].get(t)))}
 
     def filled(df):  # frictionless skips a reference only when every part is empty; so do we
-        return np.logical_or.reduce([present(df[f], missing.get(f)) for f in own])
+        return np.logical_or.reduce([present(column(df, f), missing.get(f)) for f in own])
 
     def test(df):
         found = keys_in(by_value(df, own, typed), own, by_value(target, theirs, theirs_typed), theirs)
         if why:
-            found &= ~np.logical_or.reduce([present(df[f], missing.get(f)) for f in why])
+            found &= ~np.logical_or.reduce([present(column(df, f), missing.get(f)) for f in why])
         return ~filled(df) | unreadable(df, own, typed, missing) | found
 
     def detail(df, idx):
@@ -191,7 +191,7 @@ def confusable_rule(pk: list[str], lines: np.ndarray) -> Rule:
     """In a vocabulary (a resource marked "vocabulary": true), a code whose skeleton equals an
     earlier, different code's: readers and reviewers cannot tell the two apart."""
     def skeletons(df):
-        return pd.Series(["\x00".join(skeleton(v) for v in key) for key in zip(*(df[f] for f in pk))], index=df.index)
+        return pd.Series(["\x00".join(skeleton(v) for v in key) for key in zip(*(column(df, f) for f in pk))], index=df.index)
 
     def test(df):
         looks = skeletons(df)
@@ -226,8 +226,8 @@ def cycle_rule(fk: dict, typed: dict[str, dict] | None = None, missing: dict | N
     typed, missing = typed or {}, missing or {}
 
     def ancestors_far(df):
-        kids = typed_value(typed.get(child), df[child]).where(present(df[child], missing.get(child)))
-        ids = typed_value(typed.get(parent_key), df[parent_key])
+        kids = typed_value(typed.get(child), column(df, child)).where(present(column(df, child), missing.get(child)))
+        ids = typed_value(typed.get(parent_key), column(df, parent_key))
         parent = pd.Series(kids.to_numpy(), index=ids.to_numpy())
         parent = parent[~parent.index.duplicated() & parent.notna().to_numpy()]
         far = kids
@@ -256,7 +256,7 @@ def retired_rule(pk: list[str], own_name: str, retired: pd.DataFrame | None) -> 
     when = dict(zip(mine["id"], mine["version"] if "version" in mine.columns else [""] * len(mine)))
 
     def test(df):
-        return ~isin(df[pk[0]], mine["id"])
+        return ~isin(column(df, pk[0]), mine["id"])
 
     def detail(df, idx):
         return [f"{pk[0]} {df.at[i, pk[0]]!r} was retired in version {when[df.at[i, pk[0]]]}; ids are never reused" for i in idx]

@@ -86,7 +86,7 @@ class CellRule:
 
     def verdicts(self, df: pd.DataFrame) -> dict[str, np.ndarray]:
         """field -> True where its cell is fine."""
-        return {f: _bools(test(df[f])) for f, (test, _) in self.columns.items()}
+        return {f: _bools(test(column(df, f))) for f, (test, _) in self.columns.items()}
 
     def test(self, df: pd.DataFrame) -> pd.Series:
         return pd.Series(np.logical_and.reduce(list(self.verdicts(df).values())), index=df.index)
@@ -135,6 +135,24 @@ def python_engine(s: pd.Series) -> bool:
 
 
 arrow = as_arrow  # the name the rules use
+
+
+_COLUMNS: dict[int, tuple[weakref.ref, dict[str, pd.Series]]] = {}
+
+
+def column(df: pd.DataFrame, name: str) -> pd.Series:
+    """df[name], built once per frame: pandas builds a new Series on every access (40 us), and a
+    small package's rules read the same few hundred columns some 2,000 times. The frame is held
+    weakly and its entry dropped with it."""
+    key = id(df)
+    entry = _COLUMNS.get(key)
+    if entry is None or entry[0]() is not df:
+        entry = (weakref.ref(df, lambda ref, key=key: _COLUMNS.get(key, (None,))[0] is ref and _COLUMNS.pop(key, None)), {})
+        _COLUMNS[key] = entry
+    found = entry[1].get(name)
+    if found is None:
+        found = entry[1][name] = df[name]
+    return found
 
 
 def once_per_frame(compute: Callable[[pd.DataFrame], object]) -> Callable[[pd.DataFrame], object]:
@@ -187,10 +205,10 @@ def isin(s: pd.Series, values) -> np.ndarray:
 def keys_in(df: pd.DataFrame, fields: list[str], other: pd.DataFrame, other_fields: list[str]) -> np.ndarray:
     """Whether each row's (composite) key occurs among `other`'s keys."""
     if len(fields) == 1:
-        return isin(df[fields[0]], other[other_fields[0]])
+        return isin(column(df, fields[0]), other[other_fields[0]])
     if len(df) * len(fields) < SMALL and len(other) * len(fields) < SMALL:
         known = set(zip(*(cells(other[f]) for f in other_fields)))
-        return np.fromiter(map(known.__contains__, zip(*(cells(df[f]) for f in fields))), dtype=bool, count=len(df))
+        return np.fromiter(map(known.__contains__, zip(*(cells(column(df, f)) for f in fields))), dtype=bool, count=len(df))
     mine = pd.MultiIndex.from_frame(df[fields])
     theirs = pd.MultiIndex.from_frame(other[other_fields].set_axis(fields, axis=1))
     return mine.isin(theirs)
@@ -215,7 +233,7 @@ def sorted_repeats(df: pd.DataFrame, fields: list[str]) -> np.ndarray | None:
         return np.zeros(n, dtype=bool)
     equal = np.ones(n - 1, dtype=bool)
     for f in fields:
-        col = arrow(df[f])
+        col = arrow(column(df, f))
         prev, nxt = col.slice(0, n - 1), col.slice(1)
         if pc.any(pc.and_(pa.array(equal), pc.greater(prev, nxt))).as_py():
             return None
@@ -322,5 +340,5 @@ def unreadable(df: pd.DataFrame, fields: list[str], typed: dict[str, dict], miss
     out = np.zeros(len(df), dtype=bool)
     for f in fields:
         if f in typed:
-            out |= present(df[f], (missing or {}).get(f)) & ~types.valid(typed[f], df[f]).to_numpy(dtype=bool)
+            out |= present(column(df, f), (missing or {}).get(f)) & ~types.valid(typed[f], column(df, f)).to_numpy(dtype=bool)
     return out

@@ -31,7 +31,7 @@ from validate import types
 from validate.types import INTEGER
 
 from .context import Context, SourceFile
-from .rule import Rule, arrow, as_int, cells, isin, keys_in, once_per_frame, present, python_engine
+from .rule import Rule, arrow, as_int, cells, column, isin, keys_in, once_per_frame, present, python_engine
 
 EVIDENCE = ("source_id", "quote", "char_start", "char_end")  # this package's evidence field names (publish/ reads them)
 EVIDENCE_ROLES = ("source", "quote", "start", "end")  # the keys of a resource's "evidence" declaration
@@ -199,7 +199,7 @@ def edtf_rules(fields: list[dict]) -> list[Rule]:
         def distinct_bounds(df, name=name) -> tuple[np.ndarray, np.ndarray, list, list]:
             """(codes, valid, first days, last days): row i's value is the codes[i]-th distinct
             one; the parser runs once per distinct value, and once per table for both rules."""
-            codes, uniques = types.factorize(df[name])
+            codes, uniques = types.factorize(column(df, name))
             absent = set(missing.get(name, [""]))
             parsed = [edtf_bounds(v) if v not in absent else ("", "") for v in uniques]
             return (codes, np.array([p is not None for p in parsed], dtype=bool),
@@ -221,7 +221,7 @@ def edtf_rules(fields: list[dict]) -> list[Rule]:
             def matches(df, d=distinct_bounds, start=start, end=end):
                 codes, valid, firsts, lasts = d(df)
                 picks = pa.array(codes)
-                same = [pc.equal(arrow(_given(df[col], missing.get(col))), pa.array(wanted, type=pa.string()).take(picks)).to_numpy(zero_copy_only=False)
+                same = [pc.equal(arrow(_given(column(df, col), missing.get(col))), pa.array(wanted, type=pa.string()).take(picks)).to_numpy(zero_copy_only=False)
                         for col, wanted in ((start, firsts), (end, lasts))]
                 return ~valid[codes] | (same[0] & same[1])
 
@@ -236,7 +236,7 @@ def edtf_rules(fields: list[dict]) -> list[Rule]:
             rules.append(Rule("date-bounds-mismatch", start, matches, explain))
             rules.append(Rule(
                 "date-order", start,
-                lambda df, start=start, end=end: ~(_iso(df[start]) & _iso(df[end])) | (df[start] <= df[end]),
+                lambda df, start=start, end=end: ~(_iso(column(df, start)) & _iso(column(df, end))) | (column(df, start) <= column(df, end)),
                 lambda df, idx, start=start, end=end: [f"{start} {df.at[i, start]} is after {end} {df.at[i, end]}" for i in idx],
             ))
     return rules
@@ -260,7 +260,7 @@ def basis_rules(fields: list[dict]) -> list[Rule]:
         name, basis, not_stated = decl["field"], fld["name"], decl["notStated"]
         rules.append(Rule(
             "basis-mismatch", basis,
-            lambda df, n=name, b=basis, v=not_stated, m=missing.get(name): ~present(df[n], m) == (df[b] == v).to_numpy(dtype=bool),
+            lambda df, n=name, b=basis, v=not_stated, m=missing.get(name): ~present(column(df, n), m) == (column(df, b) == v).to_numpy(dtype=bool),
             lambda df, idx, n=name, b=basis: [f"{n} is {df.at[i, n]!r} but {b} is {df.at[i, b]!r}" for i in idx],
         ))
     return rules
@@ -282,7 +282,7 @@ def mode_rules(ctx: Context, fields: list[dict]) -> list[Rule]:
             continue  # the reference table could not be read; its own problems are reported
 
         def test(df, mode=mode, type_=type_, modes=modes, theirs=ref["fields"], m=missing_of(fields).get(mode)):
-            return ~present(df[mode], m) | keys_in(df, [type_, mode], modes, theirs)
+            return ~present(column(df, mode), m) | keys_in(df, [type_, mode], modes, theirs)
 
         def detail(df, idx, mode=mode, type_=type_):
             return [f"{mode} {df.at[i, mode]!r} is not a mode of {df.at[i, type_]!r}" for i in idx]
@@ -310,7 +310,7 @@ def crosswalk_rule(ctx: Context, res: dict) -> list[Rule]:
     missing = missing_of(res["schema"]["fields"]).get(key)
 
     def test(df):
-        ok = ~present(df[key], missing) | keys_in(df, own, ref, ref_fields)
+        ok = ~present(column(df, key), missing) | keys_in(df, own, ref, ref_fields)
         return ok | keys_in(df, own, dev, dev_decl["fields"]) if dev_decl else ok
 
     def detail(df, idx):
@@ -348,7 +348,7 @@ def code_rules(fields: list[dict]) -> list[Rule]:
         if fld.get("codeList") not in CODE_LISTS:
             continue
         code, known = CODE_LISTS[fld["codeList"]]
-        rules.append(Rule(code, fld["name"], lambda df, n=fld["name"], k=known, m=fld.get("missingValues"): ~present(df[n], m) | isin(df[n], k())))
+        rules.append(Rule(code, fld["name"], lambda df, n=fld["name"], k=known, m=fld.get("missingValues"): ~present(column(df, n), m) | isin(column(df, n), k())))
     return rules
 
 
@@ -383,7 +383,7 @@ def source_rules(ctx: Context, res: dict) -> list[Rule]:
 
     def refused(code):
         def test(df):
-            got = df[path].map(ctx.source_file)
+            got = column(df, path).map(ctx.source_file)
             return ~got.map(lambda r: isinstance(r, PathRefused) and r.code == code).astype(bool)
 
         def detail(df, idx):
@@ -392,20 +392,20 @@ def source_rules(ctx: Context, res: dict) -> list[Rule]:
         return Rule(code, path, test, detail)
 
     def digest(df):
-        return df[path].map(lambda p: r.sha256 if isinstance(r := ctx.source_file(p), SourceFile) else None)
+        return column(df, path).map(lambda p: r.sha256 if isinstance(r := ctx.source_file(p), SourceFile) else None)
 
     def not_utf8(df):
-        return ~df[path].map(lambda p: isinstance(r := ctx.source_file(p), SourceFile) and r.text is None).astype(bool)
+        return ~column(df, path).map(lambda p: isinstance(r := ctx.source_file(p), SourceFile) and r.text is None).astype(bool)
 
     rules = []
     if isinstance(template, str) and template.count("{id}") == 1:
         before, after = template.split("{id}")
-        rules.append(Rule("text-path-mismatch", path, lambda df: df[path] == before + df[sid] + after,
+        rules.append(Rule("text-path-mismatch", path, lambda df: column(df, path) == before + column(df, sid) + after,
                           lambda df, idx: [f"{path} is {df.at[i, path]!r}, expected {before + df.at[i, sid] + after!r}" for i in idx]))
     return rules + [
         refused("unsafe-path"), refused("missing-file"), refused("file-too-large"),
         Rule("encoding-error", path, not_utf8, lambda df, idx: [f"{df.at[i, path]} is not UTF-8" for i in idx]),
-        Rule("source-hash-mismatch", sha, lambda df: digest(df).isna() | (digest(df) == df[sha]),
+        Rule("source-hash-mismatch", sha, lambda df: digest(df).isna() | (digest(df) == column(df, sha)),
              lambda df, idx: [f"{df.at[i, path]} has SHA-256 {digest(df.loc[[i]]).iloc[0]}, not {df.at[i, sha]}" for i in idx]),
     ]
 
@@ -429,20 +429,20 @@ def evidence_rules(ctx: Context, res: dict) -> list[Rule]:
     def _given_spans(df):
         texts, start, end, known, inside = _spans(df)
         if missing.keys() & {src, cs, ce, quote}:  # a missing source, offset or quote leaves the span unknown
-            given = np.logical_and.reduce([present(df[f], missing.get(f)) for f in (src, cs, ce, quote)])
+            given = np.logical_and.reduce([present(column(df, f), missing.get(f)) for f in (src, cs, ce, quote)])
             known, inside = known & given, inside & given
         return texts, start, end, known, inside
 
     def _spans(df):
         texts = ctx.texts()
         lengths = {sid: len(t) for sid, t in texts.items()}
-        if python_engine(df[cs]):
-            return (texts, *_spans_small(cells(df[src]), cells(df[cs]), cells(df[ce]), lengths))
-        start, end = as_int(df[cs]), as_int(df[ce])
-        at = pc.index_in(arrow(df[src]), value_set=pa.array(list(lengths), type=pa.string())).fill_null(-1).to_numpy(zero_copy_only=False)
+        if python_engine(column(df, cs)):
+            return (texts, *_spans_small(cells(column(df, src)), cells(column(df, cs)), cells(column(df, ce)), lengths))
+        start, end = as_int(column(df, cs)), as_int(column(df, ce))
+        at = pc.index_in(arrow(column(df, src)), value_set=pa.array(list(lengths), type=pa.string())).fill_null(-1).to_numpy(zero_copy_only=False)
         length = np.append(np.fromiter(lengths.values(), dtype=np.int64, count=len(lengths)), -1)[at]
         # an integer too wide for 64 bits is known (and outside any text), not skipped as a type error
-        known = fullmatch(df[cs], INTEGER) & fullmatch(df[ce], INTEGER) & (at >= 0)
+        known = fullmatch(column(df, cs), INTEGER) & fullmatch(column(df, ce), INTEGER) & (at >= 0)
         a, b = start.to_numpy(dtype=np.int64, na_value=0), end.to_numpy(dtype=np.int64, na_value=0)
         inside = known & ~start.isna().to_numpy() & ~end.isna().to_numpy() & (a >= 0) & (a < b) & (b <= length)
         return texts, a, b, known, inside
@@ -454,11 +454,11 @@ def evidence_rules(ctx: Context, res: dict) -> list[Rule]:
     def matches(df):
         texts, starts_all, ends_all, _, inside = spans(df)
         ok = np.ones(len(df), dtype=bool)
-        where = np.flatnonzero(inside & present(df[quote], missing.get(quote)))  # an empty quote is a missing-value alone
-        codes, uniques = pd.factorize(df[src].to_numpy()[where])
+        where = np.flatnonzero(inside & present(column(df, quote), missing.get(quote)))  # an empty quote is a missing-value alone
+        codes, uniques = pd.factorize(column(df, src).to_numpy()[where])
         order = np.argsort(codes, kind="stable")
         groups = np.split(where[order], np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1])
-        quotes_all = df[quote].to_numpy()
+        quotes_all = column(df, quote).to_numpy()
         for sid, rows in zip(uniques, groups):
             quotes = quotes_all[rows].tolist()
             s, e = starts_all[rows], ends_all[rows]
@@ -514,8 +514,8 @@ def _missing_parts_small(df: pd.DataFrame, name: str, src: str | None, texts: di
     """missing_parts of a small table as a loop, each distinct (part, source) searched once."""
     verdict: dict[tuple[str, str], bool] = {}
     rows, parts = [], []
-    sids = cells(df[src]) if src else [""] * len(df)
-    for i, value, sid in zip(df.index, cells(df[name]), sids):
+    sids = cells(column(df, src)) if src else [""] * len(df)
+    for i, value, sid in zip(df.index, cells(column(df, name)), sids):
         for part in value.split("; "):
             if part and not verdict.setdefault((part, sid), _found(part, sid, texts)):
                 rows.append(i)
@@ -539,16 +539,16 @@ def verbatim_rules(ctx: Context, res: dict) -> list[Rule]:
         def missing_parts(df, name=name, absent=fld.get("missingValues")):
             texts = ctx.texts()
             if absent is not None:  # a missing value is no text to find
-                df = df[present(df[name], absent)]
-            if python_engine(df[name]):
+                df = df[present(column(df, name), absent)]
+            if python_engine(column(df, name)):
                 return _missing_parts_small(df, name, src, texts)
-            lists = pc.split_pattern(arrow(df[name]), "; ")
+            lists = pc.split_pattern(arrow(column(df, name)), "; ")
             parts, rows = pc.list_flatten(lists), pc.list_parent_indices(lists)
             filled = pc.not_equal(parts, "")
             parts, rows = parts.filter(filled), rows.filter(filled).to_numpy(zero_copy_only=False)
             # each distinct (part, source) pair is searched once: far fewer of them than rows
             part_codes = parts.dictionary_encode()
-            sid_codes = (arrow(df[src]).take(pa.array(rows)) if src else pa.array([""] * len(rows), type=pa.string())).dictionary_encode()
+            sid_codes = (arrow(column(df, src)).take(pa.array(rows)) if src else pa.array([""] * len(rows), type=pa.string())).dictionary_encode()
             n_sids = max(len(sid_codes.dictionary), 1)
             pair = part_codes.indices.to_numpy().astype(np.int64) * n_sids + sid_codes.indices.to_numpy()
             unique, inverse = np.unique(pair, return_inverse=True)
@@ -583,7 +583,7 @@ def attribution_rules(fields: list[dict]) -> list[Rule]:
         name, attribution, narration = fld["name"], decl["attribution"], decl["narration"]
         rules.append(Rule(
             "attribution-mismatch", name,
-            lambda df, n=name, a=attribution, v=narration, m=missing.get(name): ~present(df[n], m) == (df[a] == v).to_numpy(dtype=bool),
+            lambda df, n=name, a=attribution, v=narration, m=missing.get(name): ~present(column(df, n), m) == (column(df, a) == v).to_numpy(dtype=bool),
             lambda df, idx, n=name, a=attribution, v=narration: [
                 f"{n} is {df.at[i, n]!r} but {a} is {df.at[i, a]!r}; {n} is empty exactly when {a} is {v!r}" for i in idx],
         ))
@@ -612,7 +612,7 @@ def place_code_rules(fields: list[dict]) -> list[Rule]:
 
         rules.append(Rule(
             "unknown-place-code", name,
-            lambda df, n=name: unknown(df[n]).map(len) == 0,
+            lambda df, n=name: unknown(column(df, n)).map(len) == 0,
             lambda df, idx, n=name: [f"{n} {df.at[i, n]!r}: {', '.join(unknown(df.loc[[i], n]).iloc[0])} is not an ISO 3166-1 alpha-3 or ISO 3166-2 code" for i in idx],
         ))
     return rules
