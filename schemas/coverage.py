@@ -60,7 +60,9 @@ def uncovered(text: str, starts: np.ndarray, ends: np.ndarray) -> list[tuple[int
 # A clause ends at , ; : or a dash, or before a conjunction that opens a new claim ("and",
 # "after", "as", "even as" ...). The split is deliberately coarse: a clause no span touches is a
 # claim no row holds, and a reviewer either codes it or excludes it with a reason.
-_CLAUSE = re.compile(r"[,;:—–]\s+|\s+(?=(?:and|but|while|when|after|as|even as|with)\s)")
+# The whitespace before a conjunction is matched from its first character only ((?<!\s)): else
+# re retried the lookahead from every character of a run, and a run of 20,000 spaces took 6 s.
+_CLAUSE = re.compile(r"[,;:—–]\s+|(?<!\s)\s+(?=(?:and|but|while|when|after|as|even as|with)\s)")
 
 
 def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from validate import types
 from validate.patterns import fullmatch
 
-from .rule import INT64, CellRule, Rule, arrow, as_int, cells, column, edge_bytes, isin, python_engine, typed_value, wide_ints
+from .rule import INT64, CellRule, Rule, arrow, cells, column, edge_bytes, int_cells, isin, python_engine, typed_value, wide_ints
 from .rule import present as filled
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
@@ -81,12 +81,13 @@ def valid_type(fld: dict, s: pd.Series) -> pd.Series:
 OPERATORS = {"minimum": operator.ge, "maximum": operator.le, "exclusiveMinimum": operator.gt, "exclusiveMaximum": operator.lt}
 
 
-def _bounded(fld: dict, s: pd.Series, key: str) -> pd.Series:
+def _bounded(fld: dict, s: pd.Series, key: str) -> pd.Series | np.ndarray:
     """Whether each value of the field's type satisfies the bound `key`, compared as values of the
     type (dates as dates, numbers as numbers); cells not of the type are type errors, not here."""
     op, bound = OPERATORS[key], types.constraint_value(fld, fld["constraints"][key])  # "-99.99" is a number bound too
     if fld.get("type") == "integer" and types.plain(fld):
-        ok = op(as_int(s), bound).fillna(True).astype(bool)
+        ints, known = int_cells(s)
+        ok = ~known | op(ints, bound)
         for i, v in wide_ints(s).items():  # integers wider than 64 bits, compared exactly
             ok[i] = op(v, bound)
         return ok
@@ -128,9 +129,9 @@ def _in_enum(fld: dict, s: pd.Series) -> pd.Series:
     return pd.Series(verdict[codes] if len(codes) else np.zeros(0, dtype=bool), index=s.index)
 
 
-def _fits_int64(s: pd.Series) -> pd.Series:
+def _fits_int64(s: pd.Series) -> np.ndarray:
     """Every export format (Parquet, SQLite, Stata, Arrow) stores integers in 64 bits."""
-    ok = pd.Series(True, index=s.index)
+    ok = np.ones(len(s), dtype=bool)
     for i, v in wide_ints(s).items():
         ok[i] = INT64[0] <= v <= INT64[1]
     return ok
@@ -220,7 +221,7 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
 
         message = lambda v: outside([v])[0]  # noqa: E731
         message.batch = outside
-        add("out-of-range", lambda s: pd.Series(np.logical_and.reduce([t(s) for t in tests]), index=s.index), message)
+        add("out-of-range", lambda s: np.logical_and.reduce([np.asarray(t(s), dtype=bool) for t in tests]), message)
     if not hygiene:  # text hygiene is a project convention, declared by "conventions": {"textHygiene": true}
         return out
     def unless_missing(test):  # a missing value ("-", "N/A") is no text to judge; '' passes every test anyway

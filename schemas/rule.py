@@ -254,28 +254,53 @@ def present(s: pd.Series, missing: list[str] | None = None) -> np.ndarray:
 INT64 = (-(2**63), 2**63 - 1)
 
 
-def as_int(s: pd.Series) -> pd.Series:
-    """Integers where the cell is one within the signed 64-bit range, NA elsewhere (type errors
-    and integers too wide for 64 bits are reported by their own rules). A leading '+' is a sign."""
+# Each regex below is applied by Python's re to cells of any length, so none may backtrack: a
+# "0*" before "[0-9]+" let re try every split of a run of zeros, and a 40,000-character cell of
+# zeros ending in a letter took 30 s in an integer field.
+_INT64_TEXT = re.compile(r"[+-]?0*[0-9]{1,18}")  # at most 18 tries per start: linear
+_WIDE_TEXT = re.compile(r"[+-]?[0-9]{19,}")
+
+
+def _int64(text: str) -> int:
+    """The value of a text _INT64_TEXT matches; its zeros are dropped first, as int() refuses a
+    text of over 4,300 digits even when most of them are leading zeros."""
+    return (-1 if text[0] == "-" else 1) * int(text.lstrip("+-").lstrip("0") or "0")
+
+
+def int_cells(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(values, ok): each cell as an int64 where it is an integer within the signed 64-bit range
+    (ok), 0 elsewhere (type errors and integers too wide for 64 bits are reported by their own
+    rules). A leading '+' is a sign. A small column is a Python loop, a large one Arrow kernels."""
+    if python_engine(s):
+        values = cells(s)
+        ok = np.fromiter((_INT64_TEXT.fullmatch(v) is not None for v in values), dtype=bool, count=len(values))
+        return np.fromiter((_int64(v) if k else 0 for v, k in zip(values, ok)), dtype=np.int64, count=len(values)), ok
     text = arrow(s)
     ok = pc.match_substring_regex(text, r"^[+-]?0*[0-9]{1,18}$").fill_null(False)
     digits = pc.if_else(ok, text, "0")
     if pc.any(pc.starts_with(digits, "+")).as_py():  # Arrow's cast refuses the sign '+'
         digits = pc.replace_substring_regex(digits, r"^\+", "")
-    ints = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
-    return pd.Series(pd.arrays.IntegerArray(ints, ~ok.to_numpy(zero_copy_only=False)), index=s.index)
+    return pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False), ok.to_numpy(zero_copy_only=False)
 
 
-def wide_ints(s: pd.Series) -> pd.Series:
-    """Exact Python ints of the integer cells that as_int leaves out for their width (19 or more
-    significant digits); rare, so a Python loop over them alone is fine."""
-    if not python_engine(s) and (not len(s) or (pc.max(pc.binary_length(arrow(s))).as_py() or 0) < 19):
-        return pd.Series([], index=s.index[:0], dtype=object)  # no cell is long enough: one pass, no regex
-    wide = s.str.fullmatch(r"[+-]?0*[0-9]{19,}", na=False).to_numpy(dtype=bool)
-    return pd.Series([integer(v) for v in s[wide]], index=s.index[wide], dtype=object)
+def as_int(s: pd.Series) -> pd.Series:
+    """int_cells as a nullable integer Series: NA where the cell is no 64-bit integer."""
+    ints, ok = int_cells(s)
+    return pd.Series(pd.arrays.IntegerArray(ints, ~ok), index=s.index)
 
 
-_INTEGER_TEXT = re.compile(r"([+-]?)0*([0-9]+)")
+def wide_ints(s: pd.Series) -> dict[int, int]:
+    """position -> exact Python int of each integer cell that int_cells leaves out for its width
+    (19 or more digits); rare, so a Python loop over those cells alone is fine."""
+    if python_engine(s):
+        return {i: integer(v) for i, v in enumerate(cells(s)) if len(v) >= 19 and _WIDE_TEXT.fullmatch(v)}
+    if not len(s) or (pc.max(pc.binary_length(arrow(s))).as_py() or 0) < 19:
+        return {}  # no cell is long enough: one pass, no regex
+    wide = np.flatnonzero(pc.match_substring_regex(arrow(s), f"^{_WIDE_TEXT.pattern}$").fill_null(False).to_numpy(zero_copy_only=False))
+    return {int(i): integer(v) for i, v in zip(wide, cells(s.iloc[wide]))}
+
+
+_INTEGER_TEXT = re.compile(r"([+-]?)([0-9]+)")
 
 
 def _integer_text(value: str) -> str:

@@ -303,6 +303,32 @@ def test_not_canonical_costs_about_the_same_in_any_row_order():
     assert swapped < 5 * ordered + 2, (ordered, swapped)
 
 
+ZEROS = "0" * 300_000 + "x"  # each regex that tried every split of the zeros took ~10 minutes on it
+
+
+def test_a_long_run_of_zeros_in_an_integer_cell_is_answered_in_linear_time(pkg):
+    key = pkg.rows("event_evidence")[1][0]
+    at = [pkg.set("event_evidence", key, f, ZEROS) for f in ("char_start", "char_end")]
+    done, _ = bounded(["-m", "validate", str(pkg.root), "--format", "json"], 60)
+    found = {(p["path"], p["line"], p["column"], p["code"]) for p in json.loads(done.stdout)["problems"]}
+    assert {(*where, "type-error") for where in at} <= found
+
+
+def test_a_long_run_of_zeros_in_an_integer_key_is_answered_in_linear_time(tmp_path):
+    (tmp_path / "t.csv").write_text(f"id\n1\n{ZEROS}\n{'0' * 300_000}\n")
+    fields = [{"name": "id", "type": "integer", "constraints": {"minimum": 0}}]
+    (tmp_path / "datapackage.json").write_text(json.dumps({"resources": [{"name": "t", "path": "t.csv", "schema": {"fields": fields, "primaryKey": ["id"]}}]}))
+    done, _ = bounded(["-m", "validate", str(tmp_path), "--format", "json"], 60)
+    found = {(p["line"], p["column"], p["code"]) for p in json.loads(done.stdout)["problems"]}
+    assert (3, "id", "type-error") in found and (4, "id", "duplicate-primary-key") not in found
+
+
+def test_a_long_run_of_spaces_in_an_archived_sentence_is_split_in_linear_time():
+    script = "from schemas.coverage import clauses\ntext = 'They met' + ' ' * 300_000 + 'today and agreed'\nprint(len(clauses(text, 0, len(text))))"
+    done, _ = bounded(["-c", script], 60)
+    assert done.stdout.split() == ["2"], done.stderr
+
+
 # -- wrong answers ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", ["2024-1X", "2025-XX-3X", "2024-10-1X"])
