@@ -400,6 +400,14 @@ def _digits_only(column) -> "np.ndarray":
     return pc.and_(pc.ascii_is_decimal(text), pc.invert(pc.starts_with(text, "0"))).fill_null(False).to_numpy(zero_copy_only=False)
 
 
+def _small_suspect(value: str, digits: bool, date: bool, text: bool) -> bool:
+    """suspect_rows' verdict on one cell: DIGITS and LOCALE_DATE match ASCII text only, and only
+    non-ASCII text can be mojibake, so each cell needs at most one regular expression."""
+    if value.isascii():
+        return (digits and value.isdigit() and value[:1] != "0") or (date and value[:1].isdigit() and LOCALE_DATE.fullmatch(value) is not None)
+    return text and hint(value) is not None
+
+
 def suspect_rows(res: dict, frame, linked: dict, column=lambda resource, name: None) -> "np.ndarray":
     """Indices of rows with a digits-only value in a linked field or a locale date in a date field:
     a vectorised filter, so that only these rows are looked at one by one. `column(resource, name)`
@@ -415,16 +423,16 @@ def suspect_rows(res: dict, frame, linked: dict, column=lambda resource, name: N
     for fld in res["schema"]["fields"]:
         name = fld["name"]
         link = linked.get((res["name"], name))
-        if getattr(frame[name].dtype, "storage", "python") == "python":  # a small table: a loop beats any vectorised call
-            tests = [t for t, on in ((DIGITS.fullmatch, link is not None and link.active), (LOCALE_DATE.fullmatch, is_date_field(fld)),
-                                     (hint, fld.get("type", "string") == "string")) if on]
-            if tests:
-                mask |= np.fromiter((any(t(v) for t in tests) for v in frame[name].to_numpy(dtype=object)), dtype=bool, count=len(frame))
+        col = frame[name]
+        if getattr(col.dtype, "storage", "python") == "python":  # a small table: a loop beats any vectorised call
+            tests = (link is not None and link.active, is_date_field(fld), fld.get("type", "string") == "string")
+            if any(tests):
+                mask |= np.fromiter((_small_suspect(v, *tests) for v in col.to_numpy(dtype=object)), dtype=bool, count=len(frame))
             continue
         if link is not None and link.active:
-            digits = np.flatnonzero(_digits_only(frame[name]))
+            digits = np.flatnonzero(_digits_only(col))
             if len(digits):  # patterns and membership only for the digits-only cells, usually few
-                values = frame[name].iloc[digits]
+                values = col.iloc[digits]
                 intact = np.ones(len(digits), dtype=bool)
                 for p in link.patterns:
                     try:
@@ -438,9 +446,9 @@ def suspect_rows(res: dict, frame, linked: dict, column=lambda resource, name: N
                     intact[:] = False  # the referenced table could not be read: every digits-only value is looked at
                 mask[digits[~intact]] = True
         if is_date_field(fld):
-            mask |= fullmatch(frame[name], LOCALE_DATE.pattern)
+            mask |= fullmatch(col, LOCALE_DATE.pattern)
         if fld.get("type", "string") == "string":
-            mask |= _hinted(frame[name])
+            mask |= _hinted(col)
     return np.flatnonzero(mask)
 
 
