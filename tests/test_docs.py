@@ -63,3 +63,19 @@ def test_dollar_signs_in_data_are_drawn_as_text(summary):
     from xml.sax.saxutils import escape
 
     assert escape(summary) in svg  # one run of text, not mathematics
+
+
+def test_the_timeline_is_drawn_again_for_any_changed_cell_and_only_then():
+    from validate.descriptor import load
+    from publish.figures import render
+    from validate.reader import read_table
+
+    desc, _ = load(ROOT)
+    events = read_table(ROOT, desc.resource("events"))[0].frame.copy()
+    types = read_table(ROOT, desc.resource("event_types"))[0].frame
+    before = render(events, types)["svg"]
+    assert render(events.copy(), types.copy())["svg"] == before  # equal rows: the drawn bytes
+    dated = events.index[events["date_end"] != ""][0]
+    events.loc[dated, "event_id"] = "ev-zzz"
+    after = render(events, types)["svg"]
+    assert after != before and b"ev-zzz" in after
