@@ -43,8 +43,8 @@ def cited_spans(ctx: Context, evidence_resources: list[dict]) -> pd.DataFrame | 
         if frame is None or not {src, cs, ce} <= set(frame.columns):
             return None
         missing = missing_of(res["schema"]["fields"])
-        start, end = (as_int(frame[f]).where(present(frame[f], missing[f])) if f in missing else as_int(frame[f]) for f in (cs, ce))
-        parts.append(pd.DataFrame({"source_id": frame[src], "start": start, "end": end}))  # a missing offset cites nothing
+        start, end = (as_int(column(frame, f)).where(present(column(frame, f), missing[f])) if f in missing else as_int(column(frame, f)) for f in (cs, ce))
+        parts.append(pd.DataFrame({"source_id": column(frame, src), "start": start, "end": end}))  # a missing offset cites nothing
     spans = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["source_id", "start", "end"])
     return spans.dropna()
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.fields import _no_formula, _stripped, no_invisible
-from schemas.rule import SMALL, integer_value, isin, keys_in, present
+from schemas.rule import SMALL, int_cells, integer_value, isin, keys_in, present
 from validate.reader import ARROW_TEXT, TEXT
 
 # Text at the edges: whitespace of every kind, formula starts, controls, format characters,
@@ -75,6 +75,23 @@ def test_the_engines_disagree_with_a_broken_test():
 def test_integers_are_compared_by_the_same_value_in_both_engines(values):
     small, large = both(values)
     assert integer_value(small).tolist() == integer_value(large).tolist()
+
+
+@settings(max_examples=200)
+@given(values=st.lists(st.from_regex(r"[+-]?0{0,25}[0-9]{0,21}", fullmatch=True) | st.text(alphabet="+-0 19a\u0663", max_size=5), min_size=1, max_size=20))
+def test_integer_cells_are_read_as_the_same_64_bit_values_in_both_engines(values):
+    small, large = both(values)
+    (small_ints, small_ok), (large_ints, large_ok) = int_cells(small), int_cells(large)
+    assert small_ok.tolist() == large_ok.tolist()
+    assert small_ints[small_ok].tolist() == large_ints[large_ok].tolist() == [int(v) for v, ok in zip(values, small_ok) if ok]
+
+
+def test_integer_cells_of_one_column_are_read_once_and_cannot_be_changed_by_a_caller():
+    column = pd.Series(["1", "x"] * SMALL, dtype=ARROW_TEXT)
+    ints, ok = int_cells(column)
+    assert int_cells(column)[0] is ints and int_cells(column.copy())[0] is not ints
+    with pytest.raises(ValueError):
+        ints[0] = 7
 
 
 SPAN = st.sampled_from(["0", "5", "6", "12", "13", "-1", "+5", "05", "x", "", "99999999999999999999"])
