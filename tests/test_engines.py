@@ -288,3 +288,16 @@ def test_a_result_kept_for_two_rules_does_not_keep_its_frame_alive():
     gc.collect()
     assert gone() is None
     assert shared(pd.DataFrame({"a": ["x"]})) == 1 and len(calls) == 2
+
+
+@settings(max_examples=100)
+@given(values=st.lists(st.sampled_from(["IND", "CAN", "IND; CAN", "XXX", "IND; XXX", "", "IN-DL", "in", "IND;CAN", "-"]), min_size=1, max_size=20))
+def test_place_codes_get_the_same_verdicts_and_messages_in_both_engines(values):
+    from schemas.rules import place_code_rules
+
+    (rule,) = place_code_rules([{"name": "place", "iso3166": True, "missingValues": ["", "-"]}])
+    small, large = (pd.DataFrame({"place": s}) for s in both(values))
+    verdicts = [np.asarray(rule.test(frame), dtype=bool) for frame in (small, large)]
+    assert verdicts[0].tolist() == verdicts[1].tolist() == [all(p in ("IND", "CAN", "IN-DL") for p in v.split("; ")) or v in ("", "-") for v in values]
+    bad = pd.Index(np.flatnonzero(~verdicts[0]))
+    assert rule.detail(small, bad) == rule.detail(large, bad)
