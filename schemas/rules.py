@@ -455,11 +455,14 @@ def evidence_rules(ctx: Context, res: dict) -> list[Rule]:
         texts, starts_all, ends_all, _, inside = spans(df)
         ok = np.ones(len(df), dtype=bool)
         where = np.flatnonzero(inside & present(column(df, quote), missing.get(quote)))  # an empty quote is a missing-value alone
-        codes, uniques = pd.factorize(column(df, src).to_numpy()[where])
+        codes_all, uniques = types.factorize(column(df, src))  # Arrow's dictionary: no Python string per source cell
+        codes = codes_all[where]
         order = np.argsort(codes, kind="stable")
         groups = np.split(where[order], np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1])
         quotes_all = column(df, quote).to_numpy()
         for sid, rows in zip(uniques, groups):
+            if not len(rows):  # a source no row with a span inside its text cites
+                continue
             quotes = quotes_all[rows].tolist()
             s, e = starts_all[rows], ends_all[rows]
             same = np.fromiter(map(texts[sid].startswith, quotes, s.tolist()), dtype=bool, count=len(quotes))
