@@ -163,6 +163,7 @@ def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, typed: dict 
     return ([CellRule("dangling-foreign-key", columns)] if columns else []) + rules
 
 
+@lru_cache(maxsize=1 << 16)  # vocabularies repeat their codes on every run; bounded for a hostile one
 def skeleton(text: str) -> str:
     """What a code looks like: NFKC (fullwidth and compatibility forms), case folded, and each
     character replaced by one representative of its class in Unicode's confusables data (UTS #39
@@ -246,17 +247,28 @@ def cycle_rule(fk: dict, typed: dict[str, dict] | None = None, missing: dict | N
     return Rule("parent-cycle", child, test, detail)
 
 
-def retired_rule(pk: list[str], own_name: str, retired: pd.DataFrame | None) -> list[Rule]:
-    """A released id that a later change removed is never used again, by any row of its table."""
-    if retired is None or len(pk) != 1 or not {"resource", "id"} <= set(retired.columns):
+def retired_ids(retired: pd.DataFrame | None) -> dict[str, dict[str, str]] | None:
+    """resource name -> {retired id: the version that retired it}, or None when the table of
+    retired ids cannot be read or lacks the columns resource and id."""
+    if retired is None or not {"resource", "id"} <= set(retired.columns):
+        return None
+    out: dict[str, dict[str, str]] = {}
+    versions = retired["version"] if "version" in retired.columns else [""] * len(retired)
+    for resource, rid, version in zip(retired["resource"], retired["id"], versions):
+        out.setdefault(resource, {})[rid] = version
+    return out
+
+
+def retired_rule(pk: list[str], own_name: str, retired: dict[str, dict[str, str]] | None) -> list[Rule]:
+    """A released id that a later change removed is never used again, by any row of its table.
+    `retired` is retired_ids of the package's table of retired ids."""
+    if retired is None or len(pk) != 1 or not retired.get(own_name):
         return []
-    mine = retired[retired["resource"] == own_name]
-    if not len(mine):
-        return []
-    when = dict(zip(mine["id"], mine["version"] if "version" in mine.columns else [""] * len(mine)))
+    when = retired[own_name]
+    ids = list(when)
 
     def test(df):
-        return ~isin(column(df, pk[0]), mine["id"])
+        return ~isin(column(df, pk[0]), ids)
 
     def detail(df, idx):
         return [f"{pk[0]} {df.at[i, pk[0]]!r} was retired in version {when[df.at[i, pk[0]]]}; ids are never reused" for i in idx]
