@@ -31,7 +31,7 @@ from validate import types
 from validate.types import INTEGER
 
 from .context import Context, SourceFile
-from .rule import Rule, arrow, as_int, cells, column, isin, keys_in, once_per_frame, present, python_engine
+from .rule import Rule, arrow, as_int, cells, column, int64_of, isin, keys_in, once_per_frame, present, python_engine
 
 EVIDENCE = ("source_id", "quote", "char_start", "char_end")  # this package's evidence field names (publish/ reads them)
 EVIDENCE_ROLES = ("source", "quote", "start", "end")  # the keys of a resource's "evidence" declaration
@@ -503,7 +503,7 @@ def _spans_small(sources, starts, ends, lengths: dict[str, int]) -> tuple[np.nda
         known[i] = True
         if len(a.lstrip("+-0")) > 18 or len(b.lstrip("+-0")) > 18:
             continue  # wider than 64 bits: outside any text
-        start[i], end[i] = int(a), int(b)
+        start[i], end[i] = int64_of(a), int64_of(b)  # int() refuses over 4,300 digits, even leading zeros
         inside[i] = 0 <= start[i] < end[i] <= length
     return start, end, known, inside
 
