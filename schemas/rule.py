@@ -137,22 +137,40 @@ def python_engine(s: pd.Series) -> bool:
 arrow = as_arrow  # the name the rules use
 
 
-_COLUMNS: dict[int, tuple[weakref.ref, dict[str, pd.Series]]] = {}
+def once_per_object(compute: Callable) -> Callable:
+    """compute(obj), computed once per live object (rule.column gives every rule of a table the
+    same Series, so the rules reading one column share the work); each entry is held weakly and
+    dropped with its object. The arrays computed are made read-only, since every caller shares them."""
+    memo: dict[int, tuple[weakref.ref, object]] = {}
+
+    def cached(obj):
+        key = id(obj)
+        hit = memo.get(key)
+        if hit is None or hit[0]() is not obj:
+            value = compute(obj)
+            for part in value if isinstance(value, tuple) else (value,):
+                if isinstance(part, np.ndarray):
+                    part.flags.writeable = False
+            ref = weakref.ref(obj, lambda r, key=key: memo.get(key, (None,))[0] is r and memo.pop(key, None))
+            hit = memo[key] = (ref, value)
+        return hit[1]
+
+    return cached
 
 
 def column(df: pd.DataFrame, name: str) -> pd.Series:
     """df[name], built once per frame: pandas builds a new Series on every access (40 us), and a
-    small package's rules read the same few hundred columns some 2,000 times. The frame is held
-    weakly and its entry dropped with it."""
-    key = id(df)
-    entry = _COLUMNS.get(key)
-    if entry is None or entry[0]() is not df:
-        entry = (weakref.ref(df, lambda ref, key=key: _COLUMNS.get(key, (None,))[0] is ref and _COLUMNS.pop(key, None)), {})
-        _COLUMNS[key] = entry
-    found = entry[1].get(name)
+    small package's rules read the same few hundred columns some 2,000 times."""
+    built = _columns_of(df)
+    found = built.get(name)
     if found is None:
-        found = entry[1][name] = df[name]
+        found = built[name] = df[name]
     return found
+
+
+@once_per_object
+def _columns_of(df: pd.DataFrame) -> dict[str, pd.Series]:
+    return {}
 
 
 def once_per_frame(compute: Callable[[pd.DataFrame], object]) -> Callable[[pd.DataFrame], object]:
@@ -267,27 +285,6 @@ def int64_of(text: str) -> int:
     return (-1 if text[0] == "-" else 1) * int(text.lstrip("+-").lstrip("0") or "0")
 
 
-def once_per_object(compute: Callable) -> Callable:
-    """compute(obj), computed once per live object (rule.column gives every rule of a table the
-    same Series, so the rules reading one column share the work); each entry is held weakly and
-    dropped with its object. The arrays computed are made read-only, since every caller shares them."""
-    memo: dict[int, tuple[weakref.ref, object]] = {}
-
-    def cached(obj):
-        key = id(obj)
-        hit = memo.get(key)
-        if hit is None or hit[0]() is not obj:
-            value = compute(obj)
-            for part in value if isinstance(value, tuple) else (value,):
-                if isinstance(part, np.ndarray):
-                    part.flags.writeable = False
-            ref = weakref.ref(obj, lambda r, key=key: memo.get(key, (None,))[0] is r and memo.pop(key, None))
-            hit = memo[key] = (ref, value)
-        return hit[1]
-
-    return cached
-
-
 @once_per_object
 def int_cells(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(values, ok): each cell as an int64 where it is an integer within the signed 64-bit range
@@ -307,8 +304,8 @@ def int_cells(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     ok = pc.and_(digits_only, pc.less_equal(pc.binary_length(body), 18)).to_numpy(zero_copy_only=False)
     long = np.flatnonzero(digits_only.to_numpy(zero_copy_only=False) & ~ok)
     if len(long):  # rare: only these few go through the regex
-        ok[long] = pc.match_substring_regex(text.take(pa.array(long)), r"^[+-]?0*[0-9]{1,18}$").to_numpy(zero_copy_only=False)
-    digits = pc.if_else(pa.array(ok), body if has_sign else text, "0")  # the sign is put back below
+        ok[long] = pc.match_substring_regex(text.take(pa.array(long)), f"^{_INT64_TEXT.pattern}$").to_numpy(zero_copy_only=False)
+    digits = pc.if_else(pa.array(ok), body, "0")  # the sign is put back below
     ints = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
     if has_sign:
         ints = np.where(pc.starts_with(text, "-").fill_null(False).to_numpy(zero_copy_only=False), -ints, ints)

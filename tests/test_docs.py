@@ -79,3 +79,20 @@ def test_the_timeline_is_drawn_again_for_any_changed_cell_and_only_then():
     events.loc[dated, "event_id"] = "ev-zzz"
     after = render(events, types)["svg"]
     assert after != before and b"ev-zzz" in after
+
+
+def test_the_timeline_of_unchanged_rows_is_not_drawn_again(monkeypatch):
+    from publish import figures
+    from validate.descriptor import load
+    from validate.reader import read_table
+
+    drawn = []
+    draw = figures._svg
+    monkeypatch.setattr(figures, "_svg", lambda *frames: drawn.append(1) or draw(*frames))
+    monkeypatch.setattr(figures, "_DRAWN", {})
+    desc, _ = load(ROOT)
+    events = read_table(ROOT, desc.resource("events"))[0].frame
+    types = read_table(ROOT, desc.resource("event_types"))[0].frame
+    figures.render(events, types)
+    figures.render(events.copy(), types.copy())
+    assert len(drawn) == 1

@@ -290,6 +290,21 @@ def test_a_result_kept_for_two_rules_does_not_keep_its_frame_alive():
     assert shared(pd.DataFrame({"a": ["x"]})) == 1 and len(calls) == 2
 
 
+def test_a_column_read_by_many_rules_is_built_once_and_does_not_keep_its_frame_alive():
+    import gc
+    import weakref
+
+    from schemas.rule import column
+
+    frame = pd.DataFrame({"a": ["x", "y"], "b": ["1", "2"]})
+    assert column(frame, "a") is column(frame, "a") and column(frame, "b").tolist() == ["1", "2"]
+    assert column(frame.copy(), "a") is not column(frame, "a")
+    gone = weakref.ref(frame)
+    del frame
+    gc.collect()
+    assert gone() is None
+
+
 @settings(max_examples=100)
 @given(values=st.lists(st.sampled_from(["IND", "CAN", "IND; CAN", "XXX", "IND; XXX", "", "IN-DL", "in", "IND;CAN", "-"]), min_size=1, max_size=20))
 def test_place_codes_get_the_same_verdicts_and_messages_in_both_engines(values):
