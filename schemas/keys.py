@@ -165,14 +165,29 @@ def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, typed: dict 
 
 @lru_cache(maxsize=1 << 16)  # vocabularies repeat their codes on every run; bounded for a hostile one
 def skeleton(text: str) -> str:
-    """What a code looks like: NFKC (fullwidth and compatibility forms), case folded, and each
-    character replaced by one representative of its class in Unicode's confusables data (UTS #39
-    confusables.txt, as shipped by confusable-homoglyphs), so 'CONSULT', 'Consult', 'CОNSULT'
-    (Cyrillic О) and 'ＣＯＮＳＵＬＴ' share one skeleton. Limitation: the library keeps
-    single-character look-alikes only, not UTS #39's multi-character prototypes ('rn' for 'm')."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    """What a code looks like, whatever its case: NFKC (fullwidth and compatibility forms), case
+    folded, and each character replaced by one representative of its class in Unicode's
+    confusables data (UTS #39 confusables.txt, as shipped by confusable-homoglyphs), so 'CONSULT',
+    'Consult', 'CОNSULT' (Cyrillic О) and 'ＣＯＮＳＵＬＴ' share one skeleton. Limitation: the
+    library keeps single-character look-alikes only, not UTS #39's multi-character prototypes
+    ('rn' for 'm')."""
+    return _mapped(unicodedata.normalize("NFKC", text).casefold(), fold=True)
+
+
+@lru_cache(maxsize=1 << 16)
+def written_skeleton(text: str) -> str:
+    """What a code looks like as written: look-alikes mapped before case folding. Folding first
+    loses a capital that looks like a Latin one while its small letter does not (Greek Ε folds to
+    ε, which looks like no e), so 'AGRΕE' has the skeleton of 'AGREE' here and not in `skeleton`;
+    mapping first alone would part 'CONSULT' from 'Consult' (capital O looks like zero, small o
+    does not). A code is confusable when either skeleton matches."""
+    return _mapped(unicodedata.normalize("NFKC", text), fold=False).casefold()
+
+
+def _mapped(text: str, fold: bool) -> str:
     for _ in range(4):  # a representative may itself fold or map further (Cyrillic О -> O -> o -> ...)
-        mapped = "".join(_representative(c) for c in text).casefold()
+        mapped = "".join(_representative(c) for c in text)
+        mapped = mapped.casefold() if fold else mapped
         if mapped == text:
             break
         text = mapped
@@ -189,22 +204,26 @@ def _representative(char: str) -> str:
 
 
 def confusable_rule(pk: list[str], lines: np.ndarray) -> Rule:
-    """In a vocabulary (a resource marked "vocabulary": true), a code whose skeleton equals an
-    earlier, different code's: readers and reviewers cannot tell the two apart."""
-    def skeletons(df):
-        return pd.Series(["\x00".join(skeleton(v) for v in key) for key in zip(*(column(df, f) for f in pk))], index=df.index)
+    """In a vocabulary (a resource marked "vocabulary": true), a code that looks like an earlier,
+    different code (either skeleton equal): readers and reviewers cannot tell the two apart."""
+    def skeletons(df, shape):
+        return pd.Series(["\x00".join(shape(v) for v in key) for key in zip(*(column(df, f) for f in pk))], index=df.index)
 
     def test(df):
-        looks = skeletons(df)
         exact = _tuples(df, pk)
-        return ~(looks.duplicated(keep="first") & ~exact.duplicated(keep="first"))
+        looks = skeletons(df, skeleton).duplicated(keep="first") | skeletons(df, written_skeleton).duplicated(keep="first")
+        return ~(looks & ~exact.duplicated(keep="first"))
 
     def detail(df, idx):
-        looks, keys = skeletons(df), _tuples(df, pk)
-        first = {}
-        for i in df.index:
-            first.setdefault(looks[i], i)
-        return [f"({', '.join(pk)}) = {keys[i]!r} looks like {keys[first[looks[i]]]!r} on line {lines[first[looks[i]]]}" for i in idx]
+        keys = _tuples(df, pk)
+        firsts = []
+        for shape in (skeleton, written_skeleton):
+            looks, first = skeletons(df, shape), {}
+            for i in df.index:
+                first.setdefault(looks[i], i)
+            firsts.append({i: first[looks[i]] for i in idx})
+        earlier = [min((f[i] for f in firsts if f[i] != i), default=i) for i in idx]
+        return [f"({', '.join(pk)}) = {keys[i]!r} looks like {keys[j]!r} on line {lines[j]}" for i, j in zip(idx, earlier)]
 
     return Rule("confusable-code", pk[0] if len(pk) == 1 else "+".join(pk), test, detail)
 
