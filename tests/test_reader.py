@@ -70,12 +70,12 @@ def test_fast_reader_gives_the_strict_readers_rows_and_lines(big):
 def test_a_file_parsed_in_many_blocks_gives_the_rows_of_one_block(big, monkeypatch):
     """The whole file is one parse block (no combined copy of the table); past Arrow's int32 block
     size a file is parsed in blocks, whose chunks are combined a column at a time."""
-    import validate.reader as reader
+    from validate import arrow_read
 
     root, res = big
     raw = (root / res["path"]).read_bytes().replace(b"Synthetic event 7.", b'"Synthetic\nevent 7."', 1)
     whole = fast(raw, res)
-    monkeypatch.setattr(reader, "MAX_BLOCK", 4096)
+    monkeypatch.setattr(arrow_read, "MAX_BLOCK", 4096)
     blocks = fast(raw, res)
     assert whole is not None and blocks is not None
     assert blocks.frame.astype(object).equals(whole.frame.astype(object)) and (blocks.lines == whole.lines).all()

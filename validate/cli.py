@@ -17,11 +17,17 @@ def check(path: Path, format: str = "text", max_bytes: int = DEFAULT_MAX_BYTES) 
     """Validate the data package at PATH: descriptor, every table, every cross-table rule, every
     evidence span and sentence coverage. Prints one problem per line as
     path:line:column: code: message. Exit 0 when valid, 1 when invalid, 2 on a usage error."""
-    from .core import validate_package  # imported here so that --help stays fast
+    from . import arrow_read
 
     if max_bytes <= 0:
         raise UsageError("--max-bytes must be positive")
-    problems = validate_package(path, max_bytes)
+    arrow_read.prefetch(path, max_bytes)  # the largest table is parsed while the libraries import
+    from .core import validate_package  # imported here so that --help stays fast
+
+    try:
+        problems = validate_package(path, max_bytes)
+    finally:
+        arrow_read.discard()
     sys.stdout.write(RENDERERS[format](problems))
     return 1 if problems else 0
 

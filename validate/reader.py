@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import arrow_read
+from .arrow_read import FAST_FROM_BYTES
 from .canonical import canonical_rows, column_order, differing_lines, render
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes
 from .problems import Problem, position, problem
@@ -164,13 +166,13 @@ def _canonical_problem(text: str, path: str, rows: list[list[str]], fields: list
                     f"(rows sorted by {', '.join(primary_key)}, minimal quoting)")]
 
 
-FAST_FROM_BYTES = 1 << 20
 FAST_SLICE_ROWS = 100_000
-MAX_BLOCK = (1 << 31) - 1  # Arrow's block size is an int32; a larger file is read in blocks and combined
 
 
-def read_canonical_fast(raw: bytes, path: str, name: str, fields: list[str], primary_key: list[str]) -> tuple[Table, list[Problem]] | None:
-    """A large table read by Arrow's CSV reader, or None to fall back to the strict reader.
+def read_canonical_fast(raw: bytes, path: str, name: str, fields: list[str], primary_key: list[str],
+                        parsed=None) -> tuple[Table, list[Problem]] | None:
+    """A large table read by Arrow's CSV reader (`parsed`: its result for `raw`, when
+    arrow_read.prefetch started it), or None to fall back to the strict reader.
 
     Arrow is lenient (it accepts an unclosed quote at the end, a blank line), so its result is
     trusted only when rendering the parsed rows in canonical quoting, in the file's row order,
@@ -180,23 +182,12 @@ def read_canonical_fast(raw: bytes, path: str, name: str, fields: list[str], pri
     or that is quoted otherwise goes through the strict reader, which locates the problem."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.csv as pcsv
 
     header = (",".join(fields) + "\n").encode()
     if len(fields) < 2 or not raw.startswith(header) or not raw.endswith(b"\n") or b"\r" in raw or b"\x00" in raw:
         return None
-    try:
-        table = pcsv.read_csv(
-            pa.BufferReader(pa.py_buffer(raw)),  # the file's own bytes: a BytesIO was copied whole into Arrow's block
-            # one block for the whole file: each column comes in one chunk, with no combined copy
-            # (events at 1M: 1.2-1.9 s and a 1,030 MB high-water mark, against 0.9 s + 0.5-0.7 s to
-            # combine 1 MB blocks and 1,080-1,100 MB)
-            read_options=pcsv.ReadOptions(use_threads=True, block_size=min(len(raw) + 1, MAX_BLOCK)),
-            parse_options=pcsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pcsv.ConvertOptions(column_types={f: pa.large_string() for f in fields}, strings_can_be_null=False,
-                                                quoted_strings_can_be_null=False, include_columns=fields),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+    table = arrow_read.parse(raw, fields) if parsed is None else parsed
+    if table is None:
         return None
     table = _combined(table)
     if table.column_names != fields or table.num_rows == 0:
@@ -388,13 +379,14 @@ def read_table(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES) -> tup
     if not dialect.plain(res):  # a Table Dialect or gzip: read apart, so the plain path stays as fast
         return dialect.read_table(root, res, max_bytes)
     path = res["path"]
+    fields = [f["name"] for f in res["schema"]["fields"]]
+    raw, parsed = arrow_read.take(root, path, fields, max_bytes) or (None, None)
     try:
-        raw = read_bytes(root, path, max_bytes)
+        raw = read_bytes(root, path, max_bytes) if raw is None else raw
     except PathRefused as exc:
         return None, [problem(path, 1, 1, exc.code, exc.detail)]
-    fields = [f["name"] for f in res["schema"]["fields"]]
     if len(raw) >= FAST_FROM_BYTES:
-        fast = read_canonical_fast(raw, path, res["name"], fields, res["schema"]["primaryKey"])
+        fast = read_canonical_fast(raw, path, res["name"], fields, res["schema"]["primaryKey"], parsed)
         if fast is not None:
             return fast
     text, out = decode(raw, path, dialect.bom_declared(res))
