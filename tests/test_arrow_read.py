@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from validate import arrow_read
+from validate import arrow_read, core
 from validate.cli import main
 from validate.descriptor import load
 
@@ -98,6 +98,22 @@ def test_any_byte_damage_to_the_largest_table_gives_the_same_answer_early_or_not
     i = int(at * len(raw))
     path.write_bytes(raw[:i] + chunk + raw[i + cut:])
     assert answers(root, capsys, True, monkeypatch) == answers(root, capsys, False, monkeypatch)
+
+
+def test_tables_read_beside_the_early_parse_give_the_answers_of_one_at_a_time(big, monkeypatch, capsys):
+    # with the largest table's parse under way, one worker waits for it while the other reads the rest
+    path = largest(big)
+    path.write_bytes(_reversed_rows(path.read_bytes()))
+    other = next(p for p in (big / "data").glob("*.csv") if p != path and p.stat().st_size > 1000)
+    other.write_bytes(_blank_line(other.read_bytes()))
+    one_at_a_time = answers(big, capsys, True, monkeypatch)
+    monkeypatch.setattr(core, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(core.os, "cpu_count", lambda: 2)
+    pending = []
+    was = arrow_read.pending
+    monkeypatch.setattr(arrow_read, "pending", lambda *a: pending.append(was(*a)) or pending[-1])
+    assert one_at_a_time[0] == 1 and answers(big, capsys, True, monkeypatch) == one_at_a_time == answers(big, capsys, False, monkeypatch)
+    assert pending == [True, False]  # the early run read beside the parse; the other read the largest table first, alone
 
 
 def test_a_table_changed_after_the_early_parse_is_read_whole_as_it_was_parsed(big, monkeypatch, capsys):

@@ -93,6 +93,12 @@ def discard() -> None:
     _started = None
 
 
+def pending(root: Path, rel: object) -> bool:
+    """Whether `prefetch` started the table at `rel` and nothing took it yet."""
+    started = _started
+    return started is not None and started.key[:2] == (os.path.realpath(root), rel)
+
+
 def take(root: Path, rel: str, fields: list[str], max_bytes: int) -> tuple[bytes, object] | None:
     """(raw bytes, parse(raw, fields)) of the table `prefetch` started, once, if it is this one."""
     global _started

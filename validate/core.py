@@ -9,6 +9,7 @@ from typing import Callable
 
 from schemas import Context, aligned, archive_problems, check_table, coverage_problems
 
+from . import arrow_read
 from .declarations import FILE_CODES
 from .descriptor import DESCRIPTOR, load
 from .integrity import integrity_problems
@@ -64,11 +65,15 @@ def read_tables(root: Path, resources: list[dict], max_bytes: int) -> list[tuple
     sizes = [size(res) for res in resources]
     if _workers() < 2 or sum(sizes) < PARALLEL_FROM_BYTES:
         return [read_table(root, res, max_bytes) for res in resources]
-    # the largest table alone and first, while little else is held: its parse beside another
-    # table's raised the peak memory at 1M events by 200 MB
     largest = max(range(len(resources)), key=sizes.__getitem__)
-    out = {largest: read_table(root, resources[largest], max_bytes)}
     rest = [i for i in range(len(resources)) if i != largest]
+    out = {}
+    if not arrow_read.pending(root, resources[largest].get("path")):
+        # the largest table alone and first, while little else is held: its parse beside another
+        # table's raised the peak memory at 1M events by 200 MB
+        out[largest] = read_table(root, resources[largest], max_bytes)
+    else:  # parsed since before the libraries imported: one worker waits for it, the other reads the rest
+        rest.insert(0, largest)
     with ThreadPoolExecutor(_workers()) as pool:
         out |= dict(zip(rest, pool.map(lambda i: read_table(root, resources[i], max_bytes), rest)))
     return [out[i] for i in range(len(resources))]
