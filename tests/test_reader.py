@@ -154,3 +154,54 @@ def test_cells_needing_quotes_are_found_in_any_slice_of_an_array(values, start):
     got = _needs_quotes(part)
     expected = [any(c in v for c in ',"\n') for v in part.to_pylist()]
     assert (got.tolist() if got is not None else [False] * len(part)) == expected
+
+
+# -- small tables read again: parsed once, never stale ---------------------------------------
+
+def _read_events(root: Path):
+    desc, _ = load(root)
+    return read_table(root, desc.resource("events"))
+
+
+def test_a_small_table_read_again_is_parsed_once_and_each_reader_gets_its_own_frame(tmp_path, monkeypatch):
+    import shutil
+
+    from validate import reader
+
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copy(ROOT / "datapackage.json", tmp_path)
+    calls = []
+    monkeypatch.setattr(reader, "parse", lambda *a, _parse=reader.parse: calls.append(a) or _parse(*a))
+    monkeypatch.setattr(reader, "_READ", type(reader._READ)())
+    (first, p1), (second, p2) = _read_events(tmp_path), _read_events(tmp_path)
+    assert len(calls) == 1 and p1 == p2 and first.frame is not second.frame
+    first.frame.iloc[0, 0] = "changed by one reader"
+    assert second.frame.iloc[0, 0] != "changed by one reader" and not second.lines.flags.writeable
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(CELL, CELL), min_size=1, max_size=6), at=st.integers(0, 10**6), byte=st.binary(min_size=1, max_size=1))
+def test_a_table_changed_by_one_byte_is_read_as_it_now_is(monkeypatch_module, rows, at, byte):
+    from validate import reader
+
+    raw = render([["id", "a", "b"], *[[f"k{i:03d}", a, b] for i, (a, b) in enumerate(rows)]]).encode()
+    changed = raw[: at % len(raw)] + byte + raw[at % len(raw) + 1:]
+    args = ("t.csv", "t", ["id", "a", "b"], ["id"], "exact", False)
+    reader.read_small(raw, *args)
+    got = reader.read_small(changed, *args)
+    monkeypatch_module.setattr(reader, "_READ", type(reader._READ)())
+    fresh = reader.read_small(changed, *args)
+    assert got[1] == fresh[1]
+    assert (got[0] is None and fresh[0] is None) or (got[0].frame.equals(fresh[0].frame) and got[0].lines.tolist() == fresh[0].lines.tolist())
+
+
+def test_the_tables_read_lately_hold_at_most_their_bound_in_bytes(monkeypatch):
+    from validate import reader
+
+    monkeypatch.setattr(reader, "_READ", type(reader._READ)())
+    monkeypatch.setattr(reader, "_READ_BYTES", [0])
+    monkeypatch.setattr(reader, "READ_CACHE_BYTES", 1000)
+    for i in range(100):
+        reader.read_small(f"id,a\nk{i:03d},{'x' * 50}\n".encode(), "t.csv", "t", ["id", "a"], ["id"], "exact", False)
+    held = sum(len(key[0]) for key in reader._READ)
+    assert held == reader._READ_BYTES[0] <= 1000 and 0 < len(reader._READ) < 100

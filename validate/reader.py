@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
@@ -389,9 +390,39 @@ def read_table(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES) -> tup
         fast = read_canonical_fast(raw, path, res["name"], fields, res["schema"]["primaryKey"], parsed)
         if fast is not None:
             return fast
-    text, out = decode(raw, path, dialect.bom_declared(res))
-    if text is None:
-        return None, out
-    table, more = parse(text, path, res["name"], [f["name"] for f in res["schema"]["fields"]], res["schema"]["primaryKey"],
-                        res["schema"].get("fieldsMatch", "exact"))
-    return table, out + more
+    return read_small(raw, path, res["name"], fields, res["schema"]["primaryKey"], res["schema"].get("fieldsMatch", "exact"),
+                      dialect.bom_declared(res))
+
+
+# The small tables read lately, by their bytes and how they were read: a process that reads the
+# same file again parses it once (docs --check reads each table three times, and the test suite
+# validates copies of one package hundreds of times per process). A result depends on nothing but
+# its key, so no entry can be stale; each caller gets its own frame (pandas' copy-on-write keeps
+# the shared columns safe) and read-only line numbers. Bounded by the bytes held.
+_READ: OrderedDict = OrderedDict()
+_READ_BYTES = [0]
+READ_CACHE_BYTES = 16 << 20
+_READ_LOCK = threading.Lock()
+
+
+def read_small(raw: bytes, path: str, name: str, fields: list[str], primary_key: list[str] | None, match: str,
+               bom: bool) -> tuple[Table | None, list[Problem]]:
+    """decode and parse of a table's bytes, as read_table reads a file below FAST_FROM_BYTES."""
+    key = (raw, path, name, tuple(fields), tuple(primary_key or ()), match, bom)
+    with _READ_LOCK:
+        hit = _READ.get(key)
+        if hit is not None:
+            _READ.move_to_end(key)
+    if hit is None:
+        text, out = decode(raw, path, bom)
+        table, more = parse(text, path, name, fields, primary_key, match) if text is not None else (None, [])
+        if table is not None:
+            table.lines.flags.writeable = False
+        hit = (table, tuple(out + more))
+        with _READ_LOCK:
+            _READ[key] = hit
+            _READ_BYTES[0] += len(raw)
+            while _READ_BYTES[0] > READ_CACHE_BYTES and _READ:
+                _READ_BYTES[0] -= len(_READ.popitem(last=False)[0][0])
+    table, problems = hit
+    return (None if table is None else Table(table.name, table.path, table.frame.copy(deep=False), table.lines)), list(problems)
