@@ -722,6 +722,14 @@ def test_skeleton_joins_the_reported_spellings():
     assert skeleton("CONSULT") != skeleton("CONCEDE")
 
 
+def test_the_look_alike_data_read_directly_is_the_homoglyph_librarys_own():
+    from confusable_homoglyphs.confusables import confusables_data
+
+    from schemas.keys import _confusables
+
+    assert _confusables() == confusables_data and len(confusables_data) > 1000
+
+
 def test_a_greek_capital_that_looks_latin_makes_a_confusable_code_though_its_small_letter_does_not(pkg):
     # casefolding first turns Greek capital Epsilon into small epsilon, which looks like no e:
     # only the skeleton taken as written joins the two codes
