@@ -187,6 +187,7 @@ def once_per_frame(compute: Callable[[pd.DataFrame], object]) -> Callable[[pd.Da
     return cached
 
 
+@once_per_object  # the whitespace and formula rules both read them
 def edge_bytes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """The first and the last UTF-8 byte of each cell of an Arrow text column (0 for an empty
     cell), read from the column's buffers: no copy of the text and no per-cell call."""
