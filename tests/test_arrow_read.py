@@ -127,6 +127,21 @@ def test_a_table_changed_after_the_early_parse_is_read_whole_as_it_was_parsed(bi
     assert code == 0 and arrow_read._started is None, out
 
 
+def test_a_largest_table_the_descriptor_check_refuses_is_parsed_early_and_the_run_still_ends_cleanly(big):
+    # nothing takes the parse: the interpreter waits for the thread at exit (one stopped inside
+    # Arrow at shutdown would abort the process instead of exiting 1)
+    import subprocess
+    import sys
+
+    path = largest(big)
+    d = json.loads((big / "datapackage.json").read_text(encoding="utf-8"))
+    res = next(r for r in d["resources"] if r.get("path") == path.relative_to(big).as_posix())
+    res["schema"]["fields"][0]["type"] = "no-such-type"
+    (big / "datapackage.json").write_text(json.dumps(d, indent=2), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "validate", str(big)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "descriptor-error" in done.stdout and done.stderr == "", done.stderr
+
+
 def test_the_early_parse_reads_nothing_outside_the_package(big, tmp_path):
     path = largest(big)
     outside = tmp_path / "outside.csv"

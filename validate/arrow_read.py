@@ -49,7 +49,9 @@ class _Started:
         self.key = (os.path.realpath(root), rel, tuple(fields), max_bytes)
         self.raw: bytes | None = None
         self.table = None
-        self.thread = threading.Thread(target=self._run, args=(root, rel, fields, max_bytes), daemon=True)
+        # not a daemon: the interpreter waits for it at exit, as a daemon thread stopped inside
+        # Arrow's parse at shutdown aborts the process ("terminate called without an active exception")
+        self.thread = threading.Thread(target=self._run, args=(root, rel, fields, max_bytes))
         self.thread.start()
 
     def _run(self, root: Path, rel: str, fields: list[str], max_bytes: int) -> None:
