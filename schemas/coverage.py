@@ -133,6 +133,8 @@ def coverage_problems(ctx: Context, resources: list[dict]) -> list[Problem]:
         if sid not in texts:
             continue
         text, rows = texts[sid], by_source.get(sid, none)
+        if not _has_gap(text, starts[rows], ends[rows]):  # every character cited: no sentence or clause to split for
+            continue
         for start, end in uncovered(text, starts[rows], ends[rows]):
             out.append(problem(path, *position(text, start), "uncovered-sentence", f"characters {start}..{end}: {text[start:end][:80]!r}"))
         for start, end in uncovered_clauses(text, starts[rows], ends[rows]):
