@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from validate.canonical import render
 from validate.cli import main
 from validate.descriptor import load
-from validate.reader import FAST_FROM_BYTES, decode, parse, read_canonical_fast, read_table
+from validate.arrow_read import FAST_FROM_BYTES
+from validate.reader import decode, parse, read_canonical_fast, read_table
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from . import arrow_read
-from .arrow_read import FAST_FROM_BYTES
 from .canonical import canonical_rows, column_order, differing_lines, render
 from .paths import DEFAULT_MAX_BYTES, PathRefused, read_bytes
 from .problems import Problem, position, problem
@@ -386,7 +385,7 @@ def read_table(root: Path, res: dict, max_bytes: int = DEFAULT_MAX_BYTES) -> tup
         raw = read_bytes(root, path, max_bytes) if raw is None else raw
     except PathRefused as exc:
         return None, [problem(path, 1, 1, exc.code, exc.detail)]
-    if len(raw) >= FAST_FROM_BYTES:
+    if len(raw) >= arrow_read.FAST_FROM_BYTES:
         fast = read_canonical_fast(raw, path, res["name"], fields, res["schema"]["primaryKey"], parsed)
         if fast is not None:
             return fast
@@ -407,7 +406,7 @@ _READ_LOCK = threading.Lock()
 
 def read_small(raw: bytes, path: str, name: str, fields: list[str], primary_key: list[str] | None, match: str,
                bom: bool) -> tuple[Table | None, list[Problem]]:
-    """decode and parse of a table's bytes, as read_table reads a file below FAST_FROM_BYTES."""
+    """decode and parse of a table's bytes, as read_table reads a file below arrow_read.FAST_FROM_BYTES."""
     key = (raw, path, name, tuple(fields), tuple(primary_key or ()), match, bom)
     with _READ_LOCK:
         hit = _READ.get(key)
