@@ -151,6 +151,14 @@ def test_a_largest_table_the_descriptor_check_refuses_is_parsed_early_and_the_ru
     assert arrow_read._started is None and not thread.daemon
 
 
+@pytest.mark.parametrize("refused", ['"x": NaN', '"name": "again"'])
+def test_a_descriptor_the_validator_refuses_outright_starts_nothing(big, refused):
+    text = (big / "datapackage.json").read_text(encoding="utf-8")
+    (big / "datapackage.json").write_text(text.replace("{", "{" + refused + ", ", 1), encoding="utf-8")
+    arrow_read.prefetch(big)
+    assert arrow_read._started is None
+
+
 def test_the_early_parse_reads_nothing_outside_the_package(big, tmp_path):
     path = largest(big)
     outside = tmp_path / "outside.csv"

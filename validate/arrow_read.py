@@ -70,7 +70,9 @@ def prefetch(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
     global _started
     _started = None
     try:
-        desc = json.loads(read_bytes(Path(root), "datapackage.json", max_bytes))  # a regular file, within the limit
+        # a regular file within the limit, and JSON the validator does not refuse outright (NaN,
+        # a repeated key): a refused package would only wait at exit for a parse nothing takes
+        desc = json.loads(read_bytes(Path(root), "datapackage.json", max_bytes), parse_constant=_refuse, object_pairs_hook=_unique)
         candidates = []
         for res in desc["resources"]:
             if not isinstance(res.get("path"), str) or not dialect.plain(res):
@@ -87,6 +89,17 @@ def prefetch(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         import pyarrow.csv  # noqa: F401
 
         _started = _Started(Path(root), rel, fields, max_bytes)
+
+
+def _refuse(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _unique(pairs: list[tuple[str, object]]) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("a repeated key")
+    return out
 
 
 def discard() -> None:
