@@ -140,3 +140,20 @@ def test_a_command_that_writes_refuses_a_broken_descriptor_before_reading_any_ta
     assert out.returncode == 1 and "nothing was written" in out.stderr
     assert [line.split(":")[0] for line in out.stdout.splitlines()[:-1]] == ["datapackage.json"]
     assert sorted(p.relative_to(pkg.root) for p in pkg.root.rglob("*")) == before
+
+
+TIED = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from validate.problems import problem, sort_problems
+found = [problem("datapackage.json", 7, "3", "descriptor-error", f"foreign key {i} of the field") for i in range(12)]
+print([p.message for p in sort_problems(found, ["datapackage.json"])])
+"""
+
+
+def test_problems_at_one_cell_come_out_in_the_same_order_whatever_the_hash_seed():
+    import os
+
+    outputs = {subprocess.run([sys.executable, "-c", TIED, str(ROOT)], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
+    assert len(outputs) == 1
