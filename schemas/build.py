@@ -55,7 +55,7 @@ def resource_rules(res: dict, ctx: Context, lines: np.ndarray) -> list[Rule | Ce
     declared = ctx.fields() | {res["name"]: {f["name"]: f for f in fields}}
     rules += foreign_key_rules(schema.get("foreignKeys", []), res["name"], ctx.frames, typed, missing, declared)
     if ctx.retired is not None and ctx.retired != res["name"]:
-        rules += retired_rule(pk, res["name"], ctx.retired_ids())
+        rules += retired_rule(pk, res["name"], ctx.retired_ids)
     rules += cycle_rules(schema.get("foreignKeys", []), res["name"], typed[res["name"]], missing, declared[res["name"]])
     rules += edtf_rules(fields) + basis_rules(fields) + mode_rules(ctx, fields) + crosswalk_rule(ctx, res) + code_rules(fields)
     rules += attribution_rules(fields) + place_code_rules(fields)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +33,6 @@ class Context:
     _texts: dict[str, str] | None = None
     _fields: dict[str, dict[str, dict]] | None = None
     _typed: dict[str, dict[str, dict]] | None = None
-    _retired: tuple | None = None  # (retired_ids,) once computed
 
     def frame(self, name: str) -> pd.DataFrame | None:
         return self.frames.get(name)
@@ -52,13 +52,12 @@ class Context:
             self._typed = {name: typed_fields(list(fields.values())) for name, fields in self.fields().items()}
         return self._typed
 
+    @cached_property
     def retired_ids(self) -> dict[str, dict[str, str]] | None:
         """keys.retired_ids of the resource declared to hold retired ids; once per package, not once per table."""
-        if self._retired is None:
-            from .keys import retired_ids
+        from .keys import retired_ids
 
-            self._retired = (retired_ids(self.frame(self.retired)) if self.retired is not None else None,)
-        return self._retired[0]
+        return retired_ids(self.frame(self.retired)) if self.retired is not None else None
 
     def source_file(self, text_path: str) -> SourceFile | PathRefused:
         """The archived text's hash and decoded text, or why it cannot be read; each file is read once."""
