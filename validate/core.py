@@ -13,7 +13,7 @@ from . import arrow_read
 from .declarations import FILE_CODES
 from .descriptor import DESCRIPTOR, load
 from .integrity import integrity_problems
-from .paths import DEFAULT_MAX_BYTES, PathRefused, resolve
+from .paths import DEFAULT_MAX_BYTES, file_size
 from .problems import Problem, problem, sort_problems
 from .reader import read_table
 from .retired import retired_resource
@@ -56,13 +56,7 @@ def _workers() -> int:
 
 def read_tables(root: Path, resources: list[dict], max_bytes: int) -> list[tuple]:
     """read_table of every resource, in resource order."""
-    def size(res: dict) -> int:
-        try:
-            return os.stat(resolve(root, res.get("path"))).st_size if "data" not in res else 0
-        except (PathRefused, OSError):  # refused or missing: read_table says why
-            return 0
-
-    sizes = [size(res) for res in resources]
+    sizes = [file_size(root, res.get("path")) if "data" not in res else 0 for res in resources]
     if _workers() < 2 or sum(sizes) < PARALLEL_FROM_BYTES:
         return [read_table(root, res, max_bytes) for res in resources]
     largest = max(range(len(resources)), key=sizes.__getitem__)

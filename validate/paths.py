@@ -43,6 +43,15 @@ def resolve(root: Path, rel: object) -> Path:
     return Path(real)
 
 
+def file_size(root: Path, rel: object) -> int:
+    """The size of the file at `rel` inside the package; 0 when it is refused or missing (reading
+    it says why)."""
+    try:
+        return os.stat(resolve(root, rel)).st_size
+    except (PathRefused, OSError):
+        return 0
+
+
 def read_bytes(root: Path, rel: object, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The bytes of a regular file inside the package, or PathRefused saying why not."""
     path = resolve(root, rel)
