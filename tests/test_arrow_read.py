@@ -186,7 +186,7 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(descriptor=JSON)
-def test_any_descriptor_is_answered_by_starting_nothing_or_the_largest_table(tmp_path, descriptor):
+def test_any_descriptor_without_a_large_table_starts_nothing_and_raises_nothing(tmp_path, descriptor):
     (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     arrow_read.prefetch(tmp_path)  # no table of a megabyte here: nothing to start, and no exception
     assert arrow_read._started is None
