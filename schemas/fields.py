@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from validate import types
 from validate.patterns import fullmatch
 
-from .rule import INT64, CellRule, Rule, arrow, cells, column, edge_bytes, int_cells, isin, python_engine, typed_value, wide_ints
+from .rule import INT64, CellRule, Rule, arrow, cells, column, edge_bytes, int_cells, isin, per_value, python_engine, typed_value, wide_ints
 from .rule import present as filled
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
@@ -190,18 +190,23 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
     def add(code, test, message):
         out[code] = (test, message)
 
+    declared = json.dumps(fld, sort_keys=True, default=repr)  # all the verdicts below depend on, besides the cell
+
+    def add_remembered(code, test, message):  # tests that make pandas and Arrow calls: remembered per value
+        add(code, per_value(test, (code, declared)), message)
+
     if cons.get("required") or name in primary_key:
         add("missing-value", present, lambda v: f"{name} is empty" if v == "" else f"{name} is {v!r}, one of its missingValues")
     fmt = fld.get("format", "default")
     if type_ not in ("string", "any") or fmt != "default":  # "any": also a field the descriptor check refused, left unchecked
         kind = type_ if fmt == "default" else f"{type_} (format {fmt!r})"
-        add("type-error", lambda s: ~present(s) | valid_type(fld, s), lambda v: f"{name} is {shown(v)}, not a valid {kind}")
+        add_remembered("type-error", lambda s: ~present(s) | valid_type(fld, s), lambda v: f"{name} is {shown(v)}, not a valid {kind}")
     if "pattern" in cons:
         pattern, example = cons["pattern"], fld.get("example", "")
-        add("pattern-mismatch", lambda s: ~present(s) | fullmatch(s, pattern), lambda v: f"{name} is {v!r}, which does not match {pattern!r} (example: {example!r})")
+        add_remembered("pattern-mismatch", lambda s: ~present(s) | fullmatch(s, pattern), lambda v: f"{name} is {v!r}, which does not match {pattern!r} (example: {example!r})")
     if "enum" in cons:
         allowed = ", ".join(v if isinstance(v, str) else json.dumps(v) for v in cons["enum"])
-        add("not-in-vocabulary", lambda s: ~present(s) | _in_enum(fld, s), lambda v: f"{name} is {v!r}; allowed: {allowed}")
+        add_remembered("not-in-vocabulary", lambda s: ~present(s) | _in_enum(fld, s), lambda v: f"{name} is {v!r}; allowed: {allowed}")
     limits = []
     if type_ == "integer":
         limits.append((_fits_int64, "the 64-bit integer range"))
@@ -221,7 +226,7 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
 
         message = lambda v: outside([v])[0]  # noqa: E731
         message.batch = outside
-        add("out-of-range", lambda s: np.logical_and.reduce([np.asarray(t(s), dtype=bool) for t in tests]), message)
+        add_remembered("out-of-range", lambda s: np.logical_and.reduce([np.asarray(t(s), dtype=bool) for t in tests]), message)
     if not hygiene:  # text hygiene is a project convention, declared by "conventions": {"textHygiene": true}
         return out
     def unless_missing(test):  # a missing value ("-", "N/A") is no text to judge; '' passes every test anyway

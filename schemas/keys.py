@@ -216,19 +216,18 @@ def _confusables() -> dict:
 def confusable_rule(pk: list[str], lines: np.ndarray) -> Rule:
     """In a vocabulary (a resource marked "vocabulary": true), a code that looks like an earlier,
     different code (either skeleton equal): readers and reviewers cannot tell the two apart."""
-    def skeletons(df, shape):
-        return pd.Series(["\x00".join(shape(v) for v in key) for key in zip(*(column(df, f) for f in pk))], index=df.index)
+    def shapes(df, shape) -> list[tuple]:
+        return [tuple(map(shape, key)) for key in zip(*(cells(column(df, f)) for f in pk))]
 
-    def test(df):
-        exact = _tuples(df, pk)
-        looks = skeletons(df, skeleton).duplicated(keep="first") | skeletons(df, written_skeleton).duplicated(keep="first")
-        return ~(looks & ~exact.duplicated(keep="first"))
+    def test(df):  # Python sets: one pass over the codes, no pandas call per table
+        looks = repeats(shapes(df, skeleton)) | repeats(shapes(df, written_skeleton))
+        return ~(looks & ~repeats(zip(*(cells(column(df, f)) for f in pk))))
 
     def detail(df, idx):
         keys = _tuples(df, pk)
         firsts = []
         for shape in (skeleton, written_skeleton):
-            looks, first = skeletons(df, shape), {}
+            looks, first = dict(zip(df.index, shapes(df, shape))), {}
             for i in df.index:
                 first.setdefault(looks[i], i)
             firsts.append({i: first[looks[i]] for i in idx})
@@ -268,12 +267,40 @@ def cycle_rule(fk: dict, typed: dict[str, dict] | None = None, missing: dict | N
         return far
 
     def test(df):
+        if python_engine(column(df, child)):  # a small table: a walk along each chain, once per id
+            kids = cells(typed_value(typed.get(child), column(df, child)))
+            ids = cells(typed_value(typed.get(parent_key), column(df, parent_key)))
+            return endless_chains(kids, ids, present(column(df, child), missing.get(child)))
         return ancestors_far(df).isna()
 
     def detail(df, idx):
         return [f"{child} {df.at[i, child]!r} leads back into a loop of parents" for i in idx]
 
     return Rule("parent-cycle", child, test, detail)
+
+
+def endless_chains(kids, ids, given: np.ndarray) -> np.ndarray:
+    """True where the chain of parents from row i's parent (kids[i], where `given`) ends: at a
+    missing parent or an id no row has. Each id's parent is its first row's, as in ancestors_far."""
+    parent, seen = {}, set()
+    for i, k, g in zip(ids, kids, given):
+        if i not in seen:
+            seen.add(i)
+            if g:
+                parent[i] = k
+    ends: dict = {}
+
+    def terminates(x) -> bool:
+        path, on_path = [], set()
+        while x in parent and x not in ends and x not in on_path:
+            on_path.add(x)
+            path.append(x)
+            x = parent[x]
+        result = ends[x] if x in ends else x not in on_path
+        ends.update(dict.fromkeys(path, result))
+        return result
+
+    return np.fromiter((not g or terminates(k) for k, g in zip(kids, given)), dtype=bool, count=len(kids))
 
 
 def retired_ids(retired: pd.DataFrame | None) -> dict[str, dict[str, str]] | None:

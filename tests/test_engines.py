@@ -316,3 +316,33 @@ def test_place_codes_get_the_same_verdicts_and_messages_in_both_engines(values):
     assert verdicts[0].tolist() == verdicts[1].tolist() == [all(p in ("IND", "CAN", "IN-DL") for p in v.split("; ")) or v in ("", "-") for v in values]
     bad = pd.Index(np.flatnonzero(~verdicts[0]))
     assert rule.detail(small, bad) == rule.detail(large, bad)
+
+
+@settings(max_examples=300)
+@given(rows=st.lists(st.tuples(st.sampled_from("abcdefg"), st.sampled_from(["", "a", "b", "c", "d", "e", "f", "g", "z"])), max_size=12))
+def test_parent_cycles_are_the_same_rows_in_both_engines(rows):
+    """A small table walks each chain of parents in Python, a large one doubles pointers in pandas;
+    repeated ids, missing and dangling parents, self-loops and long chains get the same verdicts."""
+    from schemas.keys import cycle_rule
+
+    rule = cycle_rule({"fields": ["parent"], "reference": {"fields": ["id"]}, "acyclic": True})
+    ids, parents = [r[0] for r in rows], [r[1] for r in rows]
+    small, large = (pd.DataFrame({"id": pd.Series(ids, dtype=t), "parent": pd.Series(parents, dtype=t)}) for t in (TEXT, ARROW_TEXT))
+    assert np.array_equal(np.asarray(rule.test(small), dtype=bool), np.asarray(rule.test(large), dtype=bool))
+
+
+@settings(max_examples=100)
+@given(values=st.lists(st.sampled_from(["1", "01", "-3", "x", "", "9" * 25, "2024-02-30", "2024-02-29", "ab" * 120]), max_size=10))
+def test_a_remembered_verdict_is_the_verdict_of_the_test_itself(values):
+    """Field tests remember each small column's verdicts per value (rule.per_value); a value met
+    again, in another column or another run, gets the verdict the test gives it now."""
+    from schemas.fields import field_rules
+
+    frame = pd.DataFrame({"n": pd.Series(values, dtype=TEXT)})
+    for minimum in (0, 5, 0):  # declarations that differ in one constraint keep apart what they remember
+        fld = {"name": "n", "type": "integer", "constraints": {"minimum": minimum, "pattern": "[0-9]+"}}
+        for rule in field_rules([fld], [], np.arange(2, 2 + len(values))):
+            fresh = rule.columns["n"][0]
+            expected = [bool(np.asarray(fresh(pd.Series([v], dtype=ARROW_TEXT)), dtype=bool)[0]) for v in values]
+            assert np.asarray(rule.test(frame), dtype=bool).tolist() == expected
+            assert np.asarray(rule.test(frame), dtype=bool).tolist() == expected  # the second time from memory
