@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pandera.errors import SchemaErrorReason
 
 from validate.declarations import reference_target
 from validate.problems import Problem, problem
@@ -79,31 +80,34 @@ def aligned(res: dict, columns: list[str]) -> dict:
     return {**res, "schema": schema}
 
 
-def build_schema(res: dict, rules: list[Rule | CellRule]) -> pa.DataFrameSchema:
-    """The pandera schema of a resource: its columns in descriptor order, and every rule as a named check.
+def build_schema(res: dict, rules: list[Rule | CellRule], failed: dict | None = None) -> pa.DataFrameSchema:
+    """The pandera schema of a resource: its columns in descriptor order, and every rule as a named
+    check (where one fails, `failed[its name]` is True where the row passes).
 
     Columns carry no dtype and allow nulls: the reader makes every cell a string and an empty cell
     the empty string, so pandera's per-column dtype and null checks could never fail, and cost more
     than all the rules together on a small package. Missing values are the rules' business."""
     columns = {f["name"]: pa.Column(None, nullable=True) for f in res["schema"]["fields"]}
-    return pa.DataFrameSchema(columns, checks=[r.check() for r in rules], name=res["name"], strict=True, ordered=True)
+    return pa.DataFrameSchema(columns, checks=[r.check(failed) for r in rules], name=res["name"], strict=True, ordered=True)
 
 
 def check_table(res: dict, frame: pd.DataFrame, lines: np.ndarray, ctx: Context) -> list[Problem]:
+    """The problems of one table: pandera runs every rule and says which failed; each failed
+    rule locates its rows and explains them."""
     rules = resource_rules(res, ctx, lines)
     by_name = {r.name: r for r in rules}
+    verdicts: dict[str, np.ndarray] = {}
     try:
-        build_schema(res, rules).validate(frame, lazy=True)
+        build_schema(res, rules, verdicts).validate(frame, lazy=True)
         return []
     except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-    broken = cases[cases["index"].isna() & cases["check"].isin(by_name)]
-    if len(broken):  # a rule raised instead of answering: a bug in this tool, not in the data
-        raise RuntimeError(f"rule {broken['check'].iloc[0]} failed: {broken['failure_case'].iloc[0]}")
-    cases = cases[cases["check"].isin(by_name)].drop_duplicates(["check", "index"])
+        errors = [e for e in exc.schema_errors if e.check is not None and getattr(e.check, "name", None) in by_name]
+    broken = [e for e in errors if e.reason_code == SchemaErrorReason.CHECK_ERROR]
+    if broken:  # a rule raised instead of answering: a bug in this tool, not in the data
+        raise RuntimeError(f"rule {broken[0].check.name} failed: {broken[0].failure_cases}")
     out = []
-    for name, group in cases.groupby("check", sort=False):
+    for name in dict.fromkeys(e.check.name for e in errors):
         rule = by_name[name]
-        for i, field, detail in rule.failures(frame, pd.Index(group["index"].astype(np.int64))):
+        for i, field, detail in rule.failures(frame, frame.index[~verdicts[name]]):
             out.append(problem(res["path"], lines[i], field, rule.code, detail))
     return out

@@ -87,3 +87,37 @@ def test_a_vocabulary_example_is_one_of_its_rows(res):
     example = {f["name"]: f["example"] for f in res["schema"]["fields"]}
     assert example in rows
 
+
+
+def test_a_rule_that_raises_is_a_bug_in_the_tool_never_a_pass_or_a_problem(pkg, monkeypatch, capsys):
+    """pandera catches what a check raises; check_table must not read that as a verdict."""
+    import schemas.build
+    from schemas.rule import Rule
+    from validate.cli import main
+    from validate.core import validate_package
+
+    def broken(df):
+        raise ValueError("kaput")
+
+    real = schemas.build.resource_rules
+    monkeypatch.setattr(schemas.build, "resource_rules", lambda res, ctx, lines: real(res, ctx, lines) + [Rule("whitespace", res["schema"]["fields"][0]["name"], broken)])
+    with pytest.raises(RuntimeError, match="kaput"):
+        validate_package(pkg.root)
+    assert main([str(pkg.root)]) == 2 and "internal error" in capsys.readouterr().err
+
+
+def test_a_failing_rule_is_located_at_exactly_its_failing_rows(pkg, monkeypatch):
+    """The rows a rule fails are the rows its test says False for, whatever pandera keeps of them."""
+    import schemas.build
+    from schemas.rule import Rule
+
+    name = max((r["name"] for r in pkg.descriptor()["resources"]), key=lambda n: len(pkg.rows(n)))  # the most rows
+    real = schemas.build.resource_rules
+    odd = Rule("whitespace", "x", lambda df: np.arange(len(df)) % 2 == 0, lambda df, idx: ["odd"] * len(idx))
+    monkeypatch.setattr(schemas.build, "resource_rules", lambda res, ctx, lines: real(res, ctx, lines) + ([odd] if res["name"] == name else []))
+    from validate.core import validate_package
+    from validate.reader import read_table
+
+    lines = read_table(pkg.root, pkg.resource(pkg.descriptor(), name))[0].lines
+    found = sorted(p.line for p in validate_package(pkg.root) if p.column == "x")
+    assert len(lines) > 2 and found == sorted(int(line) for line in lines[1::2])
