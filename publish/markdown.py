@@ -17,6 +17,15 @@ import marko
 from marko.helpers import MarkoExtension
 
 SCHEMES = ("http://", "https://", "mailto:")
+CELL_CHARS = 2_000  # a page shows a longer cell cut, with its full length
+
+
+def cut(value: str, where: str = "the downloads") -> str:
+    """A cell as a page shows it: beyond CELL_CHARS characters, cut and saying its length and where
+    the whole value is (a 50 MB cell makes no 50 MB page)."""
+    if len(value) <= CELL_CHARS:
+        return value
+    return f"{value[:CELL_CHARS]}… [cut here: {len(value):,} characters in all; the whole value is in {where}]"
 
 
 def slug(text: str) -> str:

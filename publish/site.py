@@ -21,13 +21,12 @@ from validate.reader import read_table_whole
 
 from . import article, citation, roles
 from .datasette import entries
-from .markdown import slug, to_html
+from .markdown import cut, slug, to_html
 
 ASSETS = Path(__file__).parent / "assets"
 DOCS = {"codebook.md": ("codebook.html", "Codebook"), "coding-decisions.md": ("coding-decisions.html", "Coding decisions"),
         "agreement.md": ("agreement.html", "Inter-coder agreement")}
 LONG_TEXT = 60  # a column whose values run longer gets a readable minimum width in the browser
-CELL_CHARS = 2_000  # the browser shows a longer cell cut, with its full length
 PAGE_CHARS = 2_000_000  # what the page embeds of all tables together (each table its share) ...
 MIN_TABLE_CHARS = 64_000  # ... but never less than this per table
 DESCRIBE = {".zip": "the whole Frictionless data package: CSV tables, datapackage.json, archived source, codebook",
@@ -100,12 +99,6 @@ def downloads(dist: Path) -> str:
     return f'<ul class="downloads">{"".join(items)}</ul>'
 
 
-def _cell(value: str) -> str:
-    if len(value) <= CELL_CHARS:
-        return value
-    return f"{value[:CELL_CHARS]}… [cut here: {len(value):,} characters in all; the whole value is in the downloads]"
-
-
 def table_data(root: Path, desc: Descriptor) -> list[dict]:
     """The rows of every table, as text, for the table browser, within a budget: a cell over
     CELL_CHARS characters is cut and says its full length, and each table embeds its first rows
@@ -120,7 +113,7 @@ def table_data(root: Path, desc: Descriptor) -> list[dict]:
         if table is not None:
             total = len(table.frame)
             for row in table.frame[fields].itertuples(index=False, name=None):
-                cells = [_cell(v) for v in row]
+                cells = [cut(v) for v in row]
                 used += sum(map(len, cells)) + 3 * len(cells)
                 if rows and used > share:
                     break

@@ -218,7 +218,8 @@ def test_a_huge_cell_or_table_makes_no_huge_page(tmp_path):
     saying how many more the downloads hold: a 5 MB cell and 20,000 rows still make a small page."""
     from helpers import Pkg
 
-    from publish.site import CELL_CHARS, PAGE_CHARS
+    from publish.markdown import CELL_CHARS
+    from publish.site import PAGE_CHARS
 
     pkg = Pkg(_full_copy(tmp_path))
     rows = pkg.rows("event_roles")
@@ -236,6 +237,8 @@ def test_a_huge_cell_or_table_makes_no_huge_page(tmp_path):
     assert roles["total"] == len(rows) - 1 and 0 < len(roles["rows"]) < roles["total"]
     cut = roles["rows"][0][1]
     assert cut.startswith(huge[:CELL_CHARS]) and len(cut) < CELL_CHARS + 200 and f"{len(huge.strip()):,} characters" in cut
+    codebook = (site / "codebook.html").read_text(encoding="utf-8")  # the codebook lists the first codes, cut, and says where all are
+    assert len(codebook) < PAGE_CHARS < len(huge) and f"of {len(rows) - 1:,} codes; all of them are in" in codebook
 
 
 def _driver(width: int, height: int):
