@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from validate import types
 from validate.patterns import fullmatch
 
-from .rule import INT64, CellRule, Rule, arrow, cells, column, edge_bytes, int_cells, isin, per_value, python_engine, typed_value, wide_ints
+from .rule import INT64, CellRule, Rule, arrow, cells, column, edge_bytes, int_cells, isin, per_value, python_engine, shown, typed_value, wide_ints
 from .rule import present as filled
 
 TRUE_FALSE = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0"]
@@ -169,14 +169,6 @@ def _no_formula(s: pd.Series) -> np.ndarray:
     return ~_FORMULA_BYTE[first]
 
 
-def shown(value: str, limit: int = 200) -> str:
-    """repr of a cell, cut in the middle beyond `limit` characters (a 100,000-digit number is
-    named by its ends and its length, not printed whole)."""
-    if len(value) <= limit:
-        return repr(value)
-    return f"{value[: limit // 2]!r}...{value[-limit // 2:]!r} ({len(value)} characters)"
-
-
 def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, tuple]:
     """code -> (cell test, message) for one field."""
     name, type_ = fld["name"], fld.get("type", "string")
@@ -203,10 +195,10 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
         add_remembered("type-error", lambda s: ~present(s) | valid_type(fld, s), lambda v: f"{name} is {shown(v)}, not a valid {kind}")
     if "pattern" in cons:
         pattern, example = cons["pattern"], fld.get("example", "")
-        add_remembered("pattern-mismatch", lambda s: ~present(s) | fullmatch(s, pattern), lambda v: f"{name} is {v!r}, which does not match {pattern!r} (example: {example!r})")
+        add_remembered("pattern-mismatch", lambda s: ~present(s) | fullmatch(s, pattern), lambda v: f"{name} is {shown(v)}, which does not match {pattern!r} (example: {example!r})")
     if "enum" in cons:
         allowed = ", ".join(v if isinstance(v, str) else json.dumps(v) for v in cons["enum"])
-        add_remembered("not-in-vocabulary", lambda s: ~present(s) | _in_enum(fld, s), lambda v: f"{name} is {v!r}; allowed: {allowed}")
+        add_remembered("not-in-vocabulary", lambda s: ~present(s) | _in_enum(fld, s), lambda v: f"{name} is {shown(v)}; allowed: {allowed}")
     limits = []
     if type_ == "integer":
         limits.append((_fits_int64, "the 64-bit integer range"))
@@ -233,7 +225,7 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
         return test if missing is None else (lambda s: ~present(s) | test(s))
 
     if type_ == "string":
-        add("whitespace", unless_missing(_stripped), lambda v: f"{name} is {v!r}")
+        add("whitespace", unless_missing(_stripped), lambda v: f"{name} is {shown(v)}")
         add("formula-injection", unless_missing(_no_formula), lambda v: f"{name} starts with {v[:1]!r}: {v[:40]!r}")
     add("invisible-character", unless_missing(no_invisible), lambda v: _invisible(name, v))
     return out
@@ -257,7 +249,7 @@ def field_rules(fields: list[dict], primary_key: list[str], lines: np.ndarray, h
             def first_line(df, idx, name=name, value=value):
                 s = column(df, name)
                 first = pd.Series(lines[: len(s)], index=s.index).groupby(value(s)).transform("min")
-                return [f"{name} {v!r} is also on line {first[i]}" for i, v in zip(idx, s.loc[idx])]
+                return [f"{name} {shown(v)} is also on line {first[i]}" for i, v in zip(idx, s.loc[idx])]
 
             rules.append(Rule("duplicate-value", name, lambda df, name=name, value=value, fld=fld:
                               ~(filled(column(df, name), fld.get("missingValues")) & value(column(df, name)).duplicated(keep="first")),

@@ -14,7 +14,7 @@ import pandas as pd
 from validate import types
 from validate.declarations import reference_target
 
-from .rule import CellRule, Rule, by_value, cells, column, isin, keys_in, present, python_engine, repeats, sorted_repeats, typed_value, unreadable
+from .rule import CellRule, Rule, by_value, cells, column, isin, keys_in, present, python_engine, repeats, shown, sorted_repeats, typed_value, unreadable
 
 
 def _tuples(df: pd.DataFrame, fields: list[str]) -> pd.Series:
@@ -162,7 +162,7 @@ def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, typed: dict 
             ok = ~present(s, m) if why else ~present(s, m) | isin(typed_value(fld, s), known)
             return ok if fld is None else ok | (present(s, m) & ~types.valid(fld, s).to_numpy(dtype=bool))
 
-        columns[field] = (test, lambda v, f=field, t=theirs, r=resource, why=why: f"{f} {v!r} is not a {t} in {r}" + (f": {why}" if why else ""))
+        columns[field] = (test, lambda v, f=field, t=theirs, r=resource, why=why: f"{f} {shown(v)} is not a {t} in {r}" + (f": {why}" if why else ""))
     return ([CellRule("dangling-foreign-key", columns)] if columns else []) + rules
 
 

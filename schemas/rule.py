@@ -72,7 +72,7 @@ class Rule:
         if self.detail is not None:
             details = list(self.detail(frame, index))
         elif self.field in frame.columns:
-            details = [f"{self.field} is {v!r}" for v in frame.loc[index, self.field]]
+            details = [f"{self.field} is {shown(v)}" for v in frame.loc[index, self.field]]
         else:
             details = [f"row fails {self.code}"] * len(index)
         return [(i, self.field, d) for i, d in zip(index, details)]
@@ -110,6 +110,14 @@ class CellRule:
             values = list(rows.loc[bad, f])
             out += [(i, f, d) for i, d in zip(bad, messages(message, values))]
         return out
+
+
+def shown(value: str, limit: int = 200) -> str:
+    """repr of a cell, cut in the middle beyond `limit` characters (a 100,000-digit number is
+    named by its ends and its length, not printed whole)."""
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[: limit // 2]!r}...{value[-limit // 2:]!r} ({len(value)} characters)"
 
 
 def messages(message: Message, values: list) -> list[str]:

@@ -855,3 +855,16 @@ def test_a_lone_surrogate_escape_in_the_descriptor_is_located_not_an_internal_er
     assert "internal error" not in out.err
     line = text.count("\n", 0, text.index(escape)) + 1
     assert out.out.startswith(f"datapackage.json:{line}:{column}: descriptor-error: ")
+
+
+@pytest.mark.parametrize("tail", [" ", "!"], ids=["unstripped", "unmatched"])
+def test_a_huge_bad_cell_is_named_by_its_ends_and_length_in_every_message(pkg, tail):
+    """A 200,000-character value in a field with a pattern that references another table breaks
+    several rules (pattern, reference, whitespace...); no message prints it whole."""
+    d = pkg.descriptor()
+    res, fld = next((r, f) for r in d["resources"] for f in r["schema"]["fields"] if "pattern" in f.get("constraints", {})
+                    and any(fk["fields"] == [f["name"]] for fk in r["schema"].get("foreignKeys", [])))
+    huge = "x" * 200_000 + tail
+    path, line, field = pkg.set(res["name"], pkg.key(res["name"]), fld["name"], huge)
+    found = [p for p in validate_package(pkg.root) if (p.path, p.line, p.column) == (path, line, field)]
+    assert len(found) >= 2 and all(len(p.message) < 1_000 and f"{len(huge)} characters" in p.message for p in found), [p.message[:300] for p in found]
