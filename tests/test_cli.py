@@ -157,3 +157,27 @@ def test_problems_at_one_cell_come_out_in_the_same_order_whatever_the_hash_seed(
     outputs = {subprocess.run([sys.executable, "-c", TIED, str(ROOT)], capture_output=True, text=True, check=True,
                               env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
     assert len(outputs) == 1
+
+
+@pytest.mark.parametrize("args", [[], ["fmt", "--check"], ["docs", "--check"]], ids=["check", "fmt", "docs"])
+def test_a_run_that_starts_with_the_collector_off_turns_it_on_once_its_libraries_are_imported(pkg, args, capsys):
+    """python -m validate starts with the garbage collector off (validate/__main__.py); each command
+    turns it on, with what the imports allocated frozen out of its passes, before its work."""
+    import gc
+
+    gc.disable()
+    try:
+        main([*args, str(pkg.root)])
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    capsys.readouterr()
+
+
+def test_an_in_process_caller_keeps_its_collector_as_it_was(pkg, capsys):
+    import gc
+
+    frozen = gc.get_freeze_count()
+    assert main([str(pkg.root)]) == 0 and gc.isenabled() and gc.get_freeze_count() == frozen
+    capsys.readouterr()

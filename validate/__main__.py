@@ -1,4 +1,8 @@
+import gc
 import sys
+
+# Off while the libraries import; each command turns it on again once they are (cli.imported).
+gc.disable()
 
 # pandera imports hypothesis (its data-synthesis strategies) on first use when it is installed,
 # as it is in this venv for the tests; the validator never synthesises data, and the import
