@@ -23,10 +23,3 @@ def pkg(tmp_path) -> Pkg:
     shutil.copytree(ROOT / "data", tmp_path / "data")
     return Pkg(tmp_path)
 
-
-def pytest_collection_finish(session):
-    """What collection imported (the libraries, every test module) lives to the end of the run:
-    frozen out of the garbage collector's passes, which otherwise walk it again and again."""
-    import gc
-
-    gc.freeze()
