@@ -10,11 +10,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_bench_times_the_arrow_floor_our_validation_and_a_shuffled_copy(tmp_path):
-    runs = bench(ROOT, [300], tmp_path, frictionless=False)
-    assert {r.tool: r.exit_code for r in runs} == {"arrow-read": 0, "validate": 0, "validate-shuffled": 1}
+    runs = bench(ROOT, [300], tmp_path, frictionless=False, real_runs=1)
+    assert {r.tool: r.exit_code for r in runs} == {"arrow-read": 0, "validate": 0, "validate-shuffled": 1, "real-imports": 0, "real-validate": 0}
     assert {r.tool: r.codes for r in runs}["validate-shuffled"] == ("not-canonical",)
+    assert all(r.cpu > 0 for r in runs)
     text = report(runs)
     assert "| validate / Arrow read | 300 |" in text and "| shuffled / sorted | 300 |" in text
+    assert "| real package: CPU s above importing the libraries | package |" in text
     assert "reported as not-canonical only: yes" in text
 
 
@@ -43,6 +45,12 @@ def test_each_ratio_is_marked_met_or_not_against_its_target():
     assert got[("shuffled / sorted", 1000)] == (1.8, False)
     assert got[("growth 1,000 -> 10,000 (time ratio / rows ratio)", 10000)] == (1.6, False)
     assert "| validate / Arrow read | 10,000 | 8.00 | 7.00 | no |" in report(runs)
+
+
+def test_the_real_package_is_read_against_the_cost_of_importing_the_libraries():
+    runs = [Run("real-imports", 0, 100, 1.0, 90, 0, (), 1.60), Run("real-validate", 0, 100, 1.2, 150, 0, (), 1.80)]
+    (what, n, value, target), = ratios(runs)
+    assert (n, round(value, 3), target) == (0, 0.2, 0.15) and "| real package: CPU s above importing the libraries | package | 0.20 | 0.15 | no |" in report(runs)
 
 
 def test_a_shuffled_table_reported_with_other_codes_is_flagged():
