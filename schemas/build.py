@@ -82,32 +82,32 @@ def aligned(res: dict, columns: list[str]) -> dict:
 
 def build_schema(res: dict, rules: list[Rule | CellRule], failed: dict | None = None) -> pa.DataFrameSchema:
     """The pandera schema of a resource: its columns in descriptor order, and every rule as a named
-    check (where one fails, `failed[its name]` is True where the row passes).
+    check (where the i-th fails, `failed[i]` is True where the row passes).
 
     Columns carry no dtype and allow nulls: the reader makes every cell a string and an empty cell
     the empty string, so pandera's per-column dtype and null checks could never fail, and cost more
     than all the rules together on a small package. Missing values are the rules' business."""
     columns = {f["name"]: pa.Column(None, nullable=True) for f in res["schema"]["fields"]}
-    return pa.DataFrameSchema(columns, checks=[r.check(failed) for r in rules], name=res["name"], strict=True, ordered=True)
+    return pa.DataFrameSchema(columns, checks=[r.check(failed, i) for i, r in enumerate(rules)], name=res["name"], strict=True, ordered=True)
 
 
 def check_table(res: dict, frame: pd.DataFrame, lines: np.ndarray, ctx: Context) -> list[Problem]:
     """The problems of one table: pandera runs every rule and says which failed; each failed
     rule locates its rows and explains them."""
     rules = resource_rules(res, ctx, lines)
-    by_name = {r.name: r for r in rules}
-    verdicts: dict[str, np.ndarray] = {}
+    verdicts: dict[int, np.ndarray] = {}  # by the rule's place: two rules may share a name (two keys on the same fields)
     try:
         build_schema(res, rules, verdicts).validate(frame, lazy=True)
         return []
-    except pa.errors.SchemaErrors as exc:
-        errors = [e for e in exc.schema_errors if e.check is not None and getattr(e.check, "name", None) in by_name]
+    except pa.errors.SchemaErrors as exc:  # the table-wide checks are the rules, in order; a column's errors are not
+        errors = [e for e in exc.schema_errors if isinstance(e.check_index, int) and 0 <= e.check_index < len(rules)
+                  and getattr(e.check, "name", None) == rules[e.check_index].name]
     broken = [e for e in errors if e.reason_code == SchemaErrorReason.CHECK_ERROR]
     if broken:  # a rule raised instead of answering: a bug in this tool, not in the data
         raise RuntimeError(f"rule {broken[0].check.name} failed: {broken[0].failure_cases}")
     out = []
-    for name in dict.fromkeys(e.check.name for e in errors):
-        rule = by_name[name]
-        for i, field, detail in rule.failures(frame, frame.index[~verdicts[name]]):
+    for at in dict.fromkeys(e.check_index for e in errors):
+        rule = rules[at]
+        for i, field, detail in rule.failures(frame, frame.index[~verdicts[at]]):
             out.append(problem(res["path"], lines[i], field, rule.code, detail))
     return out

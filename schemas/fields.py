@@ -182,10 +182,8 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
     def add(code, test, message):
         out[code] = (test, message)
 
-    declared = json.dumps(fld, sort_keys=True, default=repr)  # all the verdicts below depend on, besides the cell
-
     def add_remembered(code, test, message):  # tests that make pandas and Arrow calls: remembered per value
-        add(code, per_value(test, (code, declared)), message)
+        add(code, per_value(test, code, fld), message)  # the field's declaration is all they depend on, besides the cell
 
     if cons.get("required") or name in primary_key:
         add("missing-value", present, lambda v: f"{name} is empty" if v == "" else f"{name} is {v!r}, one of its missingValues")
@@ -197,7 +195,9 @@ def _field_cells(fld: dict, primary_key: list[str], hygiene: bool) -> dict[str, 
         pattern, example = cons["pattern"], fld.get("example", "")
         add_remembered("pattern-mismatch", lambda s: ~present(s) | fullmatch(s, pattern), lambda v: f"{name} is {shown(v)}, which does not match {pattern!r} (example: {example!r})")
     if "enum" in cons:
-        allowed = ", ".join(v if isinstance(v, str) else json.dumps(v) for v in cons["enum"])
+        enum, listed = cons["enum"], 20  # a 1M-code enum is named by its first codes and its length
+        allowed = ", ".join((v if isinstance(v, str) else json.dumps(v))[:100] for v in enum[:listed])
+        allowed += f" and {len(enum) - listed:,} more (the field's enum in datapackage.json)" if len(enum) > listed else ""
         add_remembered("not-in-vocabulary", lambda s: ~present(s) | _in_enum(fld, s), lambda v: f"{name} is {shown(v)}; allowed: {allowed}")
     limits = []
     if type_ == "integer":

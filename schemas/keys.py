@@ -134,14 +134,16 @@ def foreign_key_rule(fk: dict, own_name: str, target: pd.DataFrame | None, typed
 
 def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, typed: dict | None = None,
                       missing: dict | None = None, declared: dict | None = None) -> list[Rule | CellRule]:
-    """Single-field references as one CellRule over all their columns; composite ones as Rules.
+    """Single-field references as CellRules over their columns (a field's second reference in a
+    second one); composite ones as Rules.
     `typed` maps a resource name to its typed fields (name -> field), which match by value ('01' is
     1 between integers, '1.0' is 1 between numbers); a cell not of its type is the type rule's alone;
     `missing` a field to its missingValues where they are not [""] (a missing reference is skipped);
     `declared` a resource name to all its fields (name -> field): a reference between fields whose
     types are apart (see apart) matches nothing, as in frictionless-py."""
     missing, declared = missing or {}, declared or {}
-    columns, rules = {}, []
+    columns: list[dict] = []
+    rules = []
     typed = typed or {}
     mine_typed = typed.get(own_name, {})
     for fk in fks:
@@ -162,8 +164,12 @@ def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, typed: dict 
             ok = ~present(s, m) if why else ~present(s, m) | isin(typed_value(fld, s), known)
             return ok if fld is None else ok | (present(s, m) & ~types.valid(fld, s).to_numpy(dtype=bool))
 
-        columns[field] = (test, lambda v, f=field, t=theirs, r=resource, why=why: f"{f} {shown(v)} is not a {t} in {r}" + (f": {why}" if why else ""))
-    return ([CellRule("dangling-foreign-key", columns)] if columns else []) + rules
+        # a field with a second reference gets a second CellRule: one dict entry would drop the first
+        free = next((c for c in columns if field not in c), None)
+        if free is None:
+            columns.append(free := {})
+        free[field] = (test, lambda v, f=field, t=theirs, r=resource, why=why: f"{f} {shown(v)} is not a {t} in {r}" + (f": {why}" if why else ""))
+    return [CellRule("dangling-foreign-key", c) for c in columns] + rules
 
 
 @lru_cache(maxsize=1 << 16)  # vocabularies repeat their codes on every run; bounded for a hostile one
@@ -213,6 +219,10 @@ def _confusables() -> dict:
     return json.loads((Path(package.submodule_search_locations[0]) / "confusables.json").read_text(encoding="utf-8"))
 
 
+def _shown_key(key) -> str:
+    return f"({', '.join(map(shown, key))})" if isinstance(key, tuple) else shown(key)
+
+
 def confusable_rule(pk: list[str], lines: np.ndarray) -> Rule:
     """In a vocabulary (a resource marked "vocabulary": true), a code that looks like an earlier,
     different code (either skeleton equal): readers and reviewers cannot tell the two apart."""
@@ -232,7 +242,7 @@ def confusable_rule(pk: list[str], lines: np.ndarray) -> Rule:
                 first.setdefault(looks[i], i)
             firsts.append({i: first[looks[i]] for i in idx})
         earlier = [min((f[i] for f in firsts if f[i] != i), default=i) for i in idx]
-        return [f"({', '.join(pk)}) = {keys[i]!r} looks like {keys[j]!r} on line {lines[j]}" for i, j in zip(idx, earlier)]
+        return [f"({', '.join(pk)}) = {_shown_key(keys[i])} looks like {_shown_key(keys[j])} on line {lines[j]}" for i, j in zip(idx, earlier)]
 
     return Rule("confusable-code", pk[0] if len(pk) == 1 else "+".join(pk), test, detail)
 
@@ -274,7 +284,7 @@ def cycle_rule(fk: dict, typed: dict[str, dict] | None = None, missing: dict | N
         return ancestors_far(df).isna()
 
     def detail(df, idx):
-        return [f"{child} {df.at[i, child]!r} leads back into a loop of parents" for i in idx]
+        return [f"{child} {shown(df.at[i, child])} leads back into a loop of parents" for i in idx]
 
     return Rule("parent-cycle", child, test, detail)
 

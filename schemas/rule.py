@@ -8,6 +8,8 @@ validation about as fast as importing the libraries.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import weakref
 from dataclasses import dataclass
@@ -31,15 +33,17 @@ Message = Callable[[str], str]
 Failure = tuple[int, str, str]  # (row index, field, detail)
 
 
-def _as_check(test: Test, name: str, failed: dict | None = None) -> pdr.Check:
+def _as_check(test: Test, name: str, failed: dict | None = None, key: object = None) -> pdr.Check:
     def project_rule(df: pd.DataFrame) -> bool:
         # pandera dispatches on the function's __name__, so a test named like a built-in
         # check (in_range, isin, ...) would silently run pandera's version instead
         ok = _bools(test(df))
+        if ok.shape != (len(df),):  # a verdict per row or none: a bug in the rule, reported as one
+            raise ValueError(f"rule {name} answered {ok.shape} verdicts for {len(df)} rows")
         if ok.all():
             return True
         if failed is not None:
-            failed[name] = ok  # the rows, for check_table to locate each problem
+            failed[name if key is None else key] = ok  # the rows, for check_table to locate each problem
         # a bool, not the Series: pandera would copy every column of the failing rows into its
         # failure cases and reshape them, 11 ms of each failing check, for rows known here
         return False
@@ -64,9 +68,9 @@ class Rule:
     def fields(self) -> tuple[str, ...]:
         return tuple(self.field.split("+"))
 
-    def check(self, failed: dict | None = None) -> pdr.Check:
-        """The pandera check; where it fails, `failed[name]` is True where the row passes."""
-        return _as_check(self.test, self.name, failed)
+    def check(self, failed: dict | None = None, key: object = None) -> pdr.Check:
+        """The pandera check; where it fails, `failed[key]` (default: the name) is True where the row passes."""
+        return _as_check(self.test, self.name, failed, key)
 
     def failures(self, frame: pd.DataFrame, index: pd.Index) -> list[Failure]:
         if self.detail is not None:
@@ -98,8 +102,8 @@ class CellRule:
     def test(self, df: pd.DataFrame) -> np.ndarray:
         return np.logical_and.reduce(list(self.verdicts(df).values()))
 
-    def check(self, failed: dict | None = None) -> pdr.Check:
-        return _as_check(self.test, self.name, failed)
+    def check(self, failed: dict | None = None, key: object = None) -> pdr.Check:
+        return _as_check(self.test, self.name, failed, key)
 
     def failures(self, frame: pd.DataFrame, index: pd.Index) -> list[Failure]:
         rows = frame.loc[index]
@@ -157,27 +161,34 @@ arrow = as_arrow  # the name the rules use
 # behind each test cost more than a small column's cells, and every validation in one process (the
 # test suite checks copies of the package a thousand times) reads the same ids and codes again.
 MEMO_VALUES = 1 << 16  # values remembered for all tests together; beyond, all is forgotten
+MEMO_KEYS = 1 << 12  # declarations remembered; beyond, all is forgotten
 MEMO_CHARS = 200  # a longer value is tested each time it is met, not remembered
-_memos: dict[tuple, dict] = {}
+_memos: dict[str, dict] = {}
 _memo_size = [0]
 
 
-def per_value(test: CellTest, key: tuple) -> CellTest:
-    """`test`, remembering its verdict of each value of a small column under `key` (which must
-    name everything the verdict depends on besides the value, e.g. the field's declaration)."""
+def per_value(test: CellTest, *depends: object) -> CellTest:
+    """`test`, remembering its verdict of each value of a small column under the SHA-256 of
+    `depends` as JSON (which must name everything the verdict depends on besides the value, e.g.
+    the rule's code and the field's declaration; a 100,000-code enum is kept as 64 characters),
+    computed when a small column first needs it."""
+    key: list[str] = []
+
     def remembered(s: pd.Series) -> np.ndarray:
         if not python_engine(s):
             return test(s)
-        memo = _memos.setdefault(key, {})
+        if not key:
+            key.append(hashlib.sha256(json.dumps(depends, sort_keys=True, default=repr).encode()).hexdigest())
+        memo = _memos.get(key[0], {})
         values = cells(s)
         todo = [v for v in dict.fromkeys(values) if v not in memo]
         fresh = dict(zip(todo, _bools(test(pd.Series(todo, dtype=s.dtype))))) if todo else {}
         ok = np.fromiter((fresh[v] if v in fresh else memo[v] for v in values), dtype=bool, count=len(values))
         kept = {v: verdict for v, verdict in fresh.items() if isinstance(v, str) and len(v) <= MEMO_CHARS}
-        if _memo_size[0] + len(kept) > MEMO_VALUES:
+        if _memo_size[0] + len(kept) > MEMO_VALUES or len(_memos) >= MEMO_KEYS:
             _memos.clear()
             _memo_size[0] = 0
-        _memos.setdefault(key, {}).update(kept)
+        _memos.setdefault(key[0], {}).update(kept)
         _memo_size[0] += len(kept)
         return ok
 

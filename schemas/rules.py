@@ -31,7 +31,7 @@ from validate import types
 from validate.types import INTEGER
 
 from .context import Context, SourceFile
-from .rule import Rule, arrow, as_int, cells, column, int64_of, isin, keys_in, once_per_frame, present, python_engine
+from .rule import Rule, arrow, as_int, cells, column, int64_of, isin, keys_in, once_per_frame, present, python_engine, shown
 
 EVIDENCE = ("source_id", "quote", "char_start", "char_end")  # this package's evidence field names (publish/ reads them)
 EVIDENCE_ROLES = ("source", "quote", "start", "end")  # the keys of a resource's "evidence" declaration
@@ -228,7 +228,7 @@ def edtf_rules(fields: list[dict]) -> list[Rule]:
             def explain(df, idx, b=bounds, name=name, start=start, end=end):
                 _, first, last = b(df.loc[idx])
                 return [
-                    f"{name} {df.at[i, name]!r} spans {first[i] or '(open)'}..{last[i] or '(open)'}"
+                    f"{name} {shown(df.at[i, name])} spans {first[i] or '(open)'}..{last[i] or '(open)'}"
                     f" but {start}..{end} is {df.at[i, start] or '(empty)'}..{df.at[i, end] or '(empty)'}"
                     for i in idx
                 ]
@@ -261,7 +261,7 @@ def basis_rules(fields: list[dict]) -> list[Rule]:
         rules.append(Rule(
             "basis-mismatch", basis,
             lambda df, n=name, b=basis, v=not_stated, m=missing.get(name): ~present(column(df, n), m) == (column(df, b) == v).to_numpy(dtype=bool),
-            lambda df, idx, n=name, b=basis: [f"{n} is {df.at[i, n]!r} but {b} is {df.at[i, b]!r}" for i in idx],
+            lambda df, idx, n=name, b=basis: [f"{n} is {shown(df.at[i, n])} but {b} is {shown(df.at[i, b])}" for i in idx],
         ))
     return rules
 
@@ -285,7 +285,7 @@ def mode_rules(ctx: Context, fields: list[dict]) -> list[Rule]:
             return ~present(column(df, mode), m) | keys_in(df, [type_, mode], modes, theirs)
 
         def detail(df, idx, mode=mode, type_=type_):
-            return [f"{mode} {df.at[i, mode]!r} is not a mode of {df.at[i, type_]!r}" for i in idx]
+            return [f"{mode} {shown(df.at[i, mode])} is not a mode of {shown(df.at[i, type_])}" for i in idx]
 
         rules.append(Rule("mode-type-mismatch", mode, test, detail))
     return rules
@@ -401,7 +401,7 @@ def source_rules(ctx: Context, res: dict) -> list[Rule]:
     if isinstance(template, str) and template.count("{id}") == 1:
         before, after = template.split("{id}")
         rules.append(Rule("text-path-mismatch", path, lambda df: column(df, path) == before + column(df, sid) + after,
-                          lambda df, idx: [f"{path} is {df.at[i, path]!r}, expected {before + df.at[i, sid] + after!r}" for i in idx]))
+                          lambda df, idx: [f"{path} is {shown(df.at[i, path])}, expected {before + df.at[i, sid] + after!r}" for i in idx]))
     return rules + [
         refused("unsafe-path"), refused("missing-file"), refused("file-too-large"),
         Rule("encoding-error", path, not_utf8, lambda df, idx: [f"{df.at[i, path]} is not UTF-8" for i in idx]),
@@ -567,7 +567,7 @@ def verbatim_rules(ctx: Context, res: dict) -> list[Rule]:
 
         def detail(df, idx, missing_parts=missing_parts, name=name):
             bad = missing_parts(df)
-            return [f"{name} part {bad.loc[[i]].iloc[0]!r} does not occur in the source text" for i in idx]
+            return [f"{name} part {shown(bad.loc[[i]].iloc[0])} does not occur in the source text" for i in idx]
 
         rules.append(Rule("not-verbatim", name, test, detail))
     return rules
@@ -588,7 +588,7 @@ def attribution_rules(fields: list[dict]) -> list[Rule]:
             "attribution-mismatch", name,
             lambda df, n=name, a=attribution, v=narration, m=missing.get(name): ~present(column(df, n), m) == (column(df, a) == v).to_numpy(dtype=bool),
             lambda df, idx, n=name, a=attribution, v=narration: [
-                f"{n} is {df.at[i, n]!r} but {a} is {df.at[i, a]!r}; {n} is empty exactly when {a} is {v!r}" for i in idx],
+                f"{n} is {shown(df.at[i, n])} but {a} is {shown(df.at[i, a])}; {n} is empty exactly when {a} is {v!r}" for i in idx],
         ))
     return rules
 
@@ -620,7 +620,7 @@ def place_code_rules(fields: list[dict]) -> list[Rule]:
 
         def detail(df, idx, n=name):
             codes, parts = unknown(df.loc[idx, n])
-            return [f"{n} {df.at[i, n]!r}: {', '.join(parts[c])} is not an ISO 3166-1 alpha-3 or ISO 3166-2 code" for i, c in zip(idx, codes)]
+            return [f"{n} {shown(df.at[i, n])}: {', '.join(parts[c])} is not an ISO 3166-1 alpha-3 or ISO 3166-2 code" for i, c in zip(idx, codes)]
 
         rules.append(Rule("unknown-place-code", name, test, detail))
     return rules

@@ -868,3 +868,13 @@ def test_a_huge_bad_cell_is_named_by_its_ends_and_length_in_every_message(pkg, t
     path, line, field = pkg.set(res["name"], pkg.key(res["name"]), fld["name"], huge)
     found = [p for p in validate_package(pkg.root) if (p.path, p.line, p.column) == (path, line, field)]
     assert len(found) >= 2 and all(len(p.message) < 1_000 and f"{len(huge)} characters" in p.message for p in found), [p.message[:300] for p in found]
+
+
+def test_a_huge_enum_is_named_by_its_first_codes_and_its_length(pkg):
+    d = pkg.descriptor()
+    res, fld = next((r, f) for r in d["resources"] for f in r["schema"]["fields"] if "enum" in f.get("constraints", {}))
+    fld["constraints"]["enum"] = fld["constraints"]["enum"] + [f"code-{i:06d}" for i in range(100_000)]
+    pkg.write_descriptor(d)
+    path, line, field = pkg.set(res["name"], pkg.key(res["name"]), fld["name"], "nowhere")
+    (found,) = [p for p in validate_package(pkg.root) if (p.path, p.line, p.column, p.code) == (path, line, field, "not-in-vocabulary")]
+    assert len(found.message) < 1_000 and f"{len(fld['constraints']['enum']) - 20:,} more" in found.message

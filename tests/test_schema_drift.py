@@ -121,3 +121,37 @@ def test_a_failing_rule_is_located_at_exactly_its_failing_rows(pkg, monkeypatch)
     lines = read_table(pkg.root, pkg.resource(pkg.descriptor(), name))[0].lines
     found = sorted(p.line for p in validate_package(pkg.root) if p.column == "x")
     assert len(lines) > 2 and found == sorted(int(line) for line in lines[1::2])
+
+
+def test_a_rule_answering_too_few_verdicts_is_a_bug_in_the_tool_never_a_pass(pkg, monkeypatch):
+    import schemas.build
+    from schemas.rule import Rule
+    from validate.core import validate_package
+
+    real = schemas.build.resource_rules
+    short = Rule("whitespace", "x", lambda df: np.ones(max(len(df) - 1, 0), dtype=bool))
+    monkeypatch.setattr(schemas.build, "resource_rules", lambda res, ctx, lines: real(res, ctx, lines) + [short])
+    with pytest.raises(RuntimeError, match="verdicts for"):
+        validate_package(pkg.root)
+
+
+def test_two_rules_of_one_name_are_each_located_and_explained(pkg):
+    """Two foreign keys on the same fields make two rules of one name: each reports the rows it
+    rejects, in its own words, as it does alone."""
+    from validate.core import validate_package
+
+    d = pkg.descriptor()
+    res, fk = next((r, fk) for r in d["resources"] for fk in r["schema"].get("foreignKeys", []) if len(fk["fields"]) == 1
+                   and fk.get("reference", {}).get("resource") not in (None, "", r["name"]))
+    field = fk["fields"][0]
+    other = next(r for r in d["resources"] if r["name"] != fk["reference"]["resource"] and r.get("vocabulary") and r["schema"]["primaryKey"])
+    second = {"fields": [field], "reference": {"resource": other["name"], "fields": [other["schema"]["primaryKey"][0]]}}
+
+    def found(*fks):
+        res["schema"]["foreignKeys"] = [f for f in res["schema"]["foreignKeys"] if f["fields"] != [field]] + list(fks)
+        pkg.write_descriptor(d)
+        return sorted((p.key, p.message) for p in validate_package(pkg.root))
+
+    pkg.set(res["name"], pkg.key(res["name"]), field, pkg.get(res["name"], pkg.key(res["name"]), field) + "-nowhere")  # breaks the first too
+    first_alone, second_alone, both = found(fk), found(second), found(fk, second)
+    assert first_alone and second_alone != first_alone and both == sorted(set(first_alone) | set(second_alone))
