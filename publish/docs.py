@@ -75,7 +75,7 @@ def codebook(root: Path) -> str:
         cols = [f["name"] for f in res["schema"]["fields"]]
         out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for row in table.frame.head(CODEBOOK_ROWS).itertuples(index=False):
-            out.append("| " + " | ".join(md_cell(cut(v, f"`{res['path']}`")) for v in row) + " |")
+            out.append("| " + " | ".join(md_cell(cut(v, res['path'])) for v in row) + " |")
         if len(table.frame) > CODEBOOK_ROWS:
             out += ["", f"The first {CODEBOOK_ROWS:,} of {len(table.frame):,} codes; all of them are in `{res['path']}`."]
         out.append("")
