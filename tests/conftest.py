@@ -22,4 +22,3 @@ def pkg(tmp_path) -> Pkg:
     shutil.copy(ROOT / "datapackage.json", tmp_path / "datapackage.json")
     shutil.copytree(ROOT / "data", tmp_path / "data")
     return Pkg(tmp_path)
-
