@@ -226,12 +226,15 @@ def _shown_key(key) -> str:
 def confusable_rule(pk: list[str], lines: np.ndarray) -> Rule:
     """In a vocabulary (a resource marked "vocabulary": true), a code that looks like an earlier,
     different code (either skeleton equal): readers and reviewers cannot tell the two apart."""
+    def codes(df) -> list[tuple]:
+        return list(zip(*(cells(column(df, f)) for f in pk)))
+
     def shapes(df, shape) -> list[tuple]:
-        return [tuple(map(shape, key)) for key in zip(*(cells(column(df, f)) for f in pk))]
+        return [tuple(map(shape, key)) for key in codes(df)]
 
     def test(df):  # Python sets: one pass over the codes, no pandas call per table
         looks = repeats(shapes(df, skeleton)) | repeats(shapes(df, written_skeleton))
-        return ~(looks & ~repeats(zip(*(cells(column(df, f)) for f in pk))))
+        return ~(looks & ~repeats(codes(df)))
 
     def detail(df, idx):
         keys = _tuples(df, pk)

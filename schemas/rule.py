@@ -34,6 +34,7 @@ Failure = tuple[int, str, str]  # (row index, field, detail)
 
 
 def _as_check(test: Test, name: str, failed: dict | None = None, key: object = None) -> pdr.Check:
+    """The rule as a pandera check; where it fails, `failed[key]` is True where the row passes."""
     def project_rule(df: pd.DataFrame) -> bool:
         # pandera dispatches on the function's __name__, so a test named like a built-in
         # check (in_range, isin, ...) would silently run pandera's version instead
@@ -43,7 +44,7 @@ def _as_check(test: Test, name: str, failed: dict | None = None, key: object = N
         if ok.all():
             return True
         if failed is not None:
-            failed[name if key is None else key] = ok  # the rows, for check_table to locate each problem
+            failed[key] = ok  # the rows, for check_table to locate each problem
         # a bool, not the Series: pandera would copy every column of the failing rows into its
         # failure cases and reshape them, 11 ms of each failing check, for rows known here
         return False
@@ -69,7 +70,6 @@ class Rule:
         return tuple(self.field.split("+"))
 
     def check(self, failed: dict | None = None, key: object = None) -> pdr.Check:
-        """The pandera check; where it fails, `failed[key]` (default: the name) is True where the row passes."""
         return _as_check(self.test, self.name, failed, key)
 
     def failures(self, frame: pd.DataFrame, index: pd.Index) -> list[Failure]:
