@@ -159,15 +159,17 @@ def test_problems_at_one_cell_come_out_in_the_same_order_whatever_the_hash_seed(
     assert len(outputs) == 1
 
 
-@pytest.mark.parametrize("args", [[], ["fmt", "--check"], ["docs", "--check"]], ids=["check", "fmt", "docs"])
-def test_a_run_that_starts_with_the_collector_off_turns_it_on_once_its_libraries_are_imported(pkg, args, capsys):
+@pytest.mark.parametrize("args", [["{root}"], ["fmt", "--check", "{root}"], ["docs", "--check", "{root}"],
+                                  ["workbook", "{root}", "--out", "{tmp}/w.xlsx"], ["synth", "{tmp}/s", "--rows", "5", "--from", "{root}"]],
+                         ids=["check", "fmt", "docs", "workbook", "synth"])
+def test_a_run_that_starts_with_the_collector_off_turns_it_on_once_its_libraries_are_imported(pkg, args, tmp_path, capsys):
     """python -m validate starts with the garbage collector off (validate/__main__.py); each command
     turns it on, with what the imports allocated frozen out of its passes, before its work."""
     import gc
 
     gc.disable()
     try:
-        main([*args, str(pkg.root)])
+        main([a.format(root=pkg.root, tmp=tmp_path) for a in args])
         assert gc.isenabled() and gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()

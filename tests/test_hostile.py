@@ -878,3 +878,24 @@ def test_a_huge_enum_is_named_by_its_first_codes_and_its_length(pkg):
     path, line, field = pkg.set(res["name"], pkg.key(res["name"]), fld["name"], "nowhere")
     (found,) = [p for p in validate_package(pkg.root) if (p.path, p.line, p.column, p.code) == (path, line, field, "not-in-vocabulary")]
     assert len(found.message) < 1_000 and f"{len(fld['constraints']['enum']) - 20:,} more" in found.message
+
+
+def test_a_huge_code_in_a_look_alike_or_a_loop_of_parents_is_named_by_its_ends_and_length(pkg):
+    """The project rules cut a huge value in their messages too (confusable-code, parent-cycle)."""
+    d = pkg.descriptor()
+    vocab = next(r for r in d["resources"] if r.get("vocabulary") and len(r["schema"]["primaryKey"]) == 1)
+    huge = "A" * 300
+    first = pkg.rows(vocab["name"])[1]
+    key = [f["name"] for f in vocab["schema"]["fields"]].index(vocab["schema"]["primaryKey"][0])
+    for code in (huge, "\u0410" + huge[1:]):  # Cyrillic А: looks like the first
+        pkg.append(vocab["name"], [code if i == key else v for i, v in enumerate(first)])
+    res, fk = next((r, fk) for r in d["resources"] for fk in r["schema"].get("foreignKeys", []) if fk.get("acyclic"))
+    rows = pkg.rows(res["name"])
+    child, parent = rows[0].index(fk["fields"][0]), rows[0].index(fk["reference"]["fields"][0])
+    a, b = rows[1][:], rows[1][:]
+    a[parent], a[child], b[parent], b[child] = huge + "1", huge + "2", huge + "2", huge + "1"
+    pkg.append(res["name"], a)
+    pkg.append(res["name"], b)
+    found = [p for p in validate_package(pkg.root) if p.code in ("confusable-code", "parent-cycle")]
+    assert {p.code for p in found} == {"confusable-code", "parent-cycle"}
+    assert all(len(p.message) < 1_000 and "characters" in p.message for p in found), [p.message[:200] for p in found]
