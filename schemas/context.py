@@ -86,8 +86,10 @@ class Context:
         out = []
         for res in self.resources:
             decl = res.get("archivedTexts")
+            if not isinstance(decl, dict):
+                continue
             frame = self.frame(res["name"])
-            if not isinstance(decl, dict) or frame is None:
+            if frame is None:
                 continue
             names = (decl.get("id"), decl.get("path"), decl.get("sha256"))
             if set(names) <= set(frame.columns):

@@ -8,16 +8,17 @@ from pathlib import Path
 from typing import Callable
 
 from schemas import Context, aligned, archive_problems, check_table, coverage_problems
+from schemas.rule import forget_columns
 
-from . import arrow_read
+from . import arrow_read, staged
 from .declarations import FILE_CODES
 from .descriptor import DESCRIPTOR, load
 from .integrity import integrity_problems
 from .paths import DEFAULT_MAX_BYTES, file_size
 from .problems import Problem, problem, sort_problems
-from .reader import read_table
+from .reader import Table, read_table
 from .retired import retired_resource
-from .spreadsheet import SUPERSEDES, damage
+from .spreadsheet import SUPERSEDES, damage, links, sheet_of
 
 
 def validate_package(root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES) -> list[Problem]:
@@ -27,22 +28,117 @@ def validate_package(root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES)
     if desc is None:
         return sort_problems(problems, [DESCRIPTOR])
     undeclared = frozenset().union(*(codes for key, codes in FILE_CODES.items() if key not in desc.conventions))
-    tables = {}
-    for res, (table, found) in zip(desc.resources, read_tables(root, desc.resources, max_bytes)):
-        tables[res["name"]] = table
-        problems += [p for p in found if p.code not in undeclared]
-    # a table whose header lacks some fields is checked for the fields it has
-    resources = [aligned(r, list(tables[r["name"]].frame.columns)) if tables[r["name"]] else r for r in desc.resources]
-    retired = retired_resource(resources)
-    ctx = Context(root, {name: (t.frame if t else None) for name, t in tables.items()}, max_bytes, resources,
-                  retired["name"] if retired else None, desc.conventions, len(desc.resources) == len(desc.data["resources"]))
-    found, (coverage, damaged) = check_tables(resources, tables, ctx, lambda: coverage_problems(ctx, resources), lambda: damage(resources, tables))
+    tables: dict = {}
+    columns: dict[str, list[str]] = {}  # the columns each table was read with, before any was cut
+
+    def take(resources: list[dict], results: list[tuple]) -> None:
+        for res, (table, found) in zip(resources, results):
+            tables[res["name"]] = table
+            if table is not None:
+                columns[res["name"]] = list(table.frame.columns)
+            problems.extend(p for p in found if p.code not in undeclared)
+
+    sizes = [file_size(root, res.get("path")) if "data" not in res else 0 for res in desc.resources]
+    known: dict = {}  # the spreadsheet sheets of tables checked before the others were read
+    rest_read = None
+    while (first := staged.largest(desc.resources, sizes, set(tables))) is not None:
+        needed = [r for r in desc.resources if r["name"] not in tables and r["name"] in staged.depends_on(first, desc.resources)] + [first]
+        take(needed, [read_table(root, r, max_bytes) for r in needed])
+        _release()
+        rest = [r for r in desc.resources if r["name"] not in tables]
+        # the last table checked on its own is checked while the rest are read (Arrow's parse
+        # leaves the GIL to the rules): those fit beside it, as they fit together
+        last = staged.largest(desc.resources, sizes, set(tables)) is None
+        found, rest_read = _check_first(root, desc, first, tables, columns, known, max_bytes,
+                                        (lambda rest=rest: (rest, read_tables(root, rest, max_bytes))) if last else None)
+        problems += found
+        if rest_read is not None:
+            take(*rest_read)
+        _release()  # the cut columns, now that nothing refers to them
+        if rest_read is not None:
+            break
+    rest = [r for r in desc.resources if r["name"] not in tables]
+    take(rest, read_tables(root, rest, max_bytes))
+    if known:
+        _release()
+    resources = _aligned(desc.resources, columns)
+    ctx = _context(root, desc, resources, tables, max_bytes)
+    found, (coverage, damaged) = check_tables([r for r in resources if r["name"] not in known], tables, ctx,
+                                              lambda: coverage_problems(ctx, resources), lambda: damage(resources, tables, known))
     problems += found
     problems += integrity_problems(root, desc, max_bytes)
     problems += archive_problems(ctx, desc)
     problems += coverage
     problems = _spreadsheet(problems, *damaged)
     return sort_problems(problems, [DESCRIPTOR] + [r["path"] for r in desc.resources])
+
+
+def _aligned(resources: list[dict], columns: dict[str, list[str]]) -> list[dict]:
+    # a table whose header lacks some fields is checked for the fields it has
+    return [aligned(r, columns[r["name"]]) if r["name"] in columns else r for r in resources]
+
+
+def _context(root: Path, desc, resources: list[dict], tables: dict, max_bytes: int, frames: dict | None = None) -> Context:
+    retired = retired_resource(resources)
+    frames = {name: (t.frame if t else None) for name, t in tables.items()} if frames is None else frames
+    return Context(root, frames, max_bytes, resources, retired["name"] if retired else None, desc.conventions,
+                   len(desc.resources) == len(desc.data["resources"]))
+
+
+def _check_first(root: Path, desc, first: dict, tables: dict, columns: dict, known: dict, max_bytes: int,
+                 beside: Callable[[], object] | None = None) -> tuple[list[Problem], object]:
+    """The problems of `first`, checked with only the tables it needs read, after which its frame
+    keeps only the fields the rest of the validation reads (staged.kept_fields) and its sheet is
+    put in `known`; and the result of `beside` (work that changes nothing here), done meanwhile.
+    Nothing is checked when `first` could not be read or asks for a table not read."""
+    table = tables[first["name"]]
+    if table is None:
+        return [], beside() if beside else None
+    resources = _aligned(desc.resources, columns)
+    res = next(r for r in resources if r["name"] == first["name"])
+    pending = {r["name"] for r in resources} - set(tables)
+    ctx = _context(root, desc, resources, tables, max_bytes,
+                   staged.Frames({name: (t.frame if t else None) for name, t in tables.items()}, pending))
+    linked = links(resources)
+    looked_at = [r for r in resources if r["name"] not in known and tables.get(r["name"]) is not None
+                 and (r["name"] == res["name"] or r["name"] in staged.depends_on(res, resources))]
+    with ThreadPoolExecutor(2) as pool:  # the sheets beside the rules, as the usual path does
+        sheets_done = pool.submit(lambda: {r["name"]: sheet_of(r, tables[r["name"]], linked, tables) for r in looked_at})
+        other = pool.submit(beside) if beside else None
+        try:
+            ctx.texts()
+            found = check_table(res, table.frame, table.lines, ctx)
+        except staged.NotRead:
+            return [], other and other.result()  # checked with the others instead
+        except RuntimeError:  # a rule's own error: the usual path reports it, with every table read
+            return [], other and other.result()
+        finally:
+            sheets = sheets_done.result() | {name: known[name] for name in known}
+        more = other and other.result()
+    known[res["name"]] = sheets[res["name"]]
+    kept = staged.kept_fields(res, resources, {name for name, sheet in sheets.items() if sheet is not None})
+    tables[res["name"]] = Table(table.name, table.path, table.frame[kept], table.lines)
+    return found, more
+
+
+def _trim() -> None:
+    """glibc's malloc_trim where there is one: numpy's arrays of a large table's checks come from
+    the C heap, which keeps what they freed (200-300 MB after the events table at 1M)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _release() -> None:
+    """Give back to the system the memory Arrow's pool freed: a table's parse leaves 100-300 MB
+    that mimalloc would keep for later allocations of other sizes."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    _trim()
 
 
 # From this many bytes of tables, all but the largest are read two at a time: Arrow's parse and the
@@ -88,7 +184,11 @@ def check_tables(resources: list[dict], tables: dict, ctx: Context, *also: Calla
 
     def check(i: int) -> list[Problem]:
         res, t = todo[i]
-        return check_table(res, t.frame, t.lines, ctx)
+        try:
+            return check_table(res, t.frame, t.lines, ctx)
+        finally:
+            forget_columns(t.frame)
+            _release()
 
     # the largest table first, then the package-wide work, then the other tables largest first
     # (one after the other, coverage and spreadsheet damage added 2 s to the 6 s of checks at 1M events)

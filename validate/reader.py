@@ -189,7 +189,6 @@ def read_canonical_fast(raw: bytes, path: str, name: str, fields: list[str], pri
     table = arrow_read.parse(raw, fields) if parsed is None else parsed
     if table is None:
         return None
-    table = _combined(table)
     if table.column_names != fields or table.num_rows == 0:
         return None
     # Render canonical lines a slice at a time and compare each with the file's bytes (memcmp),
@@ -223,19 +222,6 @@ def read_canonical_fast(raw: bytes, path: str, name: str, fields: list[str], pri
     starts = starts.astype(np.int64)
     out = [] if _sorted(table, primary_key, pc) else [_order_problem(table, path, primary_key, starts, pc)]
     return Table(name, path, frame, starts), out
-
-
-def _combined(table):
-    """The table with each column in one chunk: only a file over Arrow's largest block (2 GB) is
-    parsed in several, and a column already in one chunk is kept as it is, without a copy."""
-    import pyarrow as pa
-
-    names, columns = table.column_names, []
-    while table.num_columns:
-        col = table.column(0)
-        columns.append(col.chunk(0) if col.num_chunks == 1 else col.combine_chunks())  # one chunk: no copy
-        table = table.remove_column(0)
-    return pa.table(columns, names=names)
 
 
 def value_offsets(col) -> np.ndarray:

@@ -457,19 +457,30 @@ def frame_column(tables: dict, resource: str, name: str):
     return table.frame[name] if table is not None and name in table.frame.columns else None
 
 
-def damage(resources: list[dict], tables: dict) -> tuple[list[Cell], set[tuple[str, int, str]]]:
+def sheet_of(res: dict, table, linked: dict, tables: dict) -> Sheet | None:
+    """The suspect rows of one read table (see suspect_rows) as a Sheet, or None when it has none."""
+    idx = suspect_rows(res, table.frame, linked, lambda resource, name: frame_column(tables, resource, name))
+    if not len(idx):
+        return None
+    sub = table.frame.iloc[idx]
+    return Sheet(res, sub.to_numpy(dtype=object).tolist(), table.lines[idx].tolist())
+
+
+def damage(resources: list[dict], tables: dict, known: dict | None = None) -> tuple[list[Cell], set[tuple[str, int, str]]]:
     """Spreadsheet damage in read tables (name -> reader.Table or None), and the (path, line, field)
-    of intact references that only dangle because the code they name lost its zeros."""
+    of intact references that only dangle because the code they name lost its zeros. `known`
+    holds the sheet_of of tables already looked at whole (name -> Sheet or None), whose frames
+    may since have been cut to fewer columns."""
     linked = links(resources)
+    known = known or {}
     sheets = {}
     for res in resources:
         table = tables.get(res["name"])
         if table is None:
             continue
-        idx = suspect_rows(res, table.frame, linked, lambda resource, name: frame_column(tables, resource, name))
-        if len(idx):
-            sub = table.frame.iloc[idx]
-            sheets[res["name"]] = Sheet(res, sub.to_numpy(dtype=object).tolist(), table.lines[idx].tolist())
+        sheet = known[res["name"]] if res["name"] in known else sheet_of(res, table, linked, tables)
+        if sheet is not None:
+            sheets[res["name"]] = sheet
 
     def values(resource, name):
         table = tables.get(resource)
