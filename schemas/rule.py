@@ -293,9 +293,32 @@ def keys_in(df: pd.DataFrame, fields: list[str], other: pd.DataFrame, other_fiel
     if len(df) * len(fields) < SMALL and len(other) * len(fields) < SMALL:
         known = set(zip(*(cells(other[f]) for f in other_fields)))
         return np.fromiter(map(known.__contains__, zip(*(cells(column(df, f)) for f in fields))), dtype=bool, count=len(df))
+    mine, theirs = [column(df, f) for f in fields], [other[f] for f in other_fields]
+    if all(pd.api.types.is_string_dtype(s.dtype) for s in mine + theirs):
+        return _codes_in(mine, theirs)
     mine = pd.MultiIndex.from_frame(df[fields])
     theirs = pd.MultiIndex.from_frame(other[other_fields].set_axis(fields, axis=1))
     return mine.isin(theirs)
+
+
+def _codes_in(mine: list[pd.Series], theirs: list[pd.Series]) -> np.ndarray:
+    """keys_in for text columns through integer codes: each of the rows' fields factorized (Arrow's
+    dictionary), the other side's values looked up among its codes, and the codes of a row
+    combined field by field. A MultiIndex of 1M rows took 0.13 s to build and 0.1 s to look up."""
+    n = len(mine[0])
+    key = okey = None
+    for a, b in zip(mine, theirs):
+        codes, uniques = pd.factorize(a)
+        ocodes = pd.Index(uniques).get_indexer(b.to_numpy(dtype=object))  # -1: a value no row holds
+        if key is None:
+            key, okey = codes.astype(np.int64), ocodes.astype(np.int64)
+            continue
+        # one more code than values, so that the other side's -1 combines into no row's key; and
+        # the combined keys factorized again, below n + len(b): no overflow however many fields
+        width = len(uniques) + 1
+        both, _ = pd.factorize(np.concatenate([key * width + codes, okey * width + ocodes]))
+        key, okey = both[:n], both[n:]
+    return np.isin(key, okey)
 
 
 def repeats(keys: Iterable) -> np.ndarray:

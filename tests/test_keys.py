@@ -9,8 +9,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from helpers import keys
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.rule import _codes_in
+from validate.reader import ARROW_TEXT, TEXT
 
 from validate.canonical import render
 from validate.core import validate_package
@@ -202,3 +208,21 @@ def test_a_malformed_unique_key_is_a_located_refusal_and_the_rest_is_checked(tmp
 def test_a_malformed_unique_key_beside_a_good_one_leaves_the_good_one_checked(tmp_path):
     package(tmp_path, UNIQUE, [["1", "x", "1"], ["2", "x", "1"]], {"primaryKey": ["id"], "uniqueKeys": [["nope"], ["a"]]})
     assert {p[3] for p in keys(validate_package(tmp_path))} == {"descriptor-error", "duplicate-unique-key"}
+
+
+_CELL = st.sampled_from(["", "a", "b", "ab", "a\x1fb", "1", "01", "é", " a"])
+
+
+@given(st.integers(2, 4).flatmap(lambda k: st.tuples(
+    st.lists(st.tuples(*[_CELL] * k), min_size=1, max_size=40), st.lists(st.tuples(*[_CELL] * k), min_size=1, max_size=15),
+    st.lists(st.booleans(), min_size=2 * k, max_size=2 * k))))
+@settings(max_examples=200, deadline=None)
+def test_a_composite_key_is_found_exactly_when_its_tuple_is(case):
+    """keys_in's integer codes for large text columns agree with comparing tuples, whatever the
+    columns' storage and whatever the values hold (a separator, a leading zero)."""
+    rows, refs, arrow_storage = case
+    k = len(rows[0])
+    kinds = [ARROW_TEXT if a else TEXT for a in arrow_storage]
+    mine = [pd.Series([r[i] for r in rows], dtype=kinds[i]) for i in range(k)]
+    theirs = [pd.Series([r[i] for r in refs], dtype=kinds[k + i]) for i in range(k)]
+    assert _codes_in(mine, theirs).tolist() == [r in set(refs) for r in rows]

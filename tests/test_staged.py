@@ -104,14 +104,14 @@ def test_a_rule_that_fails_in_a_staged_check_is_run_again_with_every_table(corru
     failed = []
 
     def flaky(res, *args):
-        if not failed:
+        if res["name"] in ("events", "actors") and res["name"] not in failed:  # a staged table and one checked beside it
             failed.append(res["name"])
             raise RuntimeError("a rule's own error")
         return check_table(res, *args)
 
     monkeypatch.setattr(core, "check_table", flaky)
     got, seen = one_at_a_time(corrupted, monkeypatch)
-    assert failed == seen[:1] and got == expected
+    assert sorted(failed) == ["actors", "events"] and "events" in seen and got == expected
 
 
 def test_a_table_not_read_yet_is_not_answered_as_unreadable():

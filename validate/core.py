@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -27,44 +28,25 @@ def validate_package(root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES)
     desc, problems = load(root, max_bytes, partial=True)  # a refused field or resource leaves the rest checked
     if desc is None:
         return sort_problems(problems, [DESCRIPTOR])
-    undeclared = frozenset().union(*(codes for key, codes in FILE_CODES.items() if key not in desc.conventions))
-    tables: dict = {}
-    columns: dict[str, list[str]] = {}  # the columns each table was read with, before any was cut
-
-    def take(resources: list[dict], results: list[tuple]) -> None:
-        for res, (table, found) in zip(resources, results):
-            tables[res["name"]] = table
-            if table is not None:
-                columns[res["name"]] = list(table.frame.columns)
-            problems.extend(p for p in found if p.code not in undeclared)
-
+    read = _Read(root, desc, max_bytes, problems)
     sizes = [file_size(root, res.get("path")) if "data" not in res else 0 for res in desc.resources]
-    known: dict = {}  # the spreadsheet sheets of tables checked before the others were read
-    rest_read = None
-    while (first := staged.largest(desc.resources, sizes, set(tables))) is not None:
-        needed = [r for r in desc.resources if r["name"] not in tables and r["name"] in staged.depends_on(first, desc.resources)] + [first]
-        take(needed, [read_table(root, r, max_bytes) for r in needed])
-        _release()
-        rest = [r for r in desc.resources if r["name"] not in tables]
+    while (first := staged.largest(desc.resources, sizes, set(read.tables))) is not None:
+        read.staging = True
+        read.take([r for r in desc.resources if r["name"] not in read.tables and r["name"] in staged.depends_on(first, desc.resources)] + [first])
+        rest = [r for r in desc.resources if r["name"] not in read.tables]
         # the last table checked on its own is checked while the rest are read (Arrow's parse
         # leaves the GIL to the rules): those fit beside it, as they fit together
-        last = staged.largest(desc.resources, sizes, set(tables)) is None
-        found, rest_read = _check_first(root, desc, first, tables, columns, known, max_bytes,
-                                        (lambda rest=rest: (rest, read_tables(root, rest, max_bytes))) if last else None)
-        problems += found
-        if rest_read is not None:
-            take(*rest_read)
-        _release()  # the cut columns, now that nothing refers to them
-        if rest_read is not None:
+        last = staged.largest(desc.resources, sizes, set(read.tables)) is None
+        rest_read = _check_staged(read, first, (lambda: read_tables(root, rest, max_bytes)) if last else None)
+        _release()  # the columns cut
+        if last:
+            read.took(rest, rest_read)
             break
-    rest = [r for r in desc.resources if r["name"] not in tables]
-    take(rest, read_tables(root, rest, max_bytes))
-    if known:
-        _release()
-    resources = _aligned(desc.resources, columns)
-    ctx = _context(root, desc, resources, tables, max_bytes)
-    found, (coverage, damaged) = check_tables([r for r in resources if r["name"] not in known], tables, ctx,
-                                              lambda: coverage_problems(ctx, resources), lambda: damage(resources, tables, known))
+    read.take([r for r in desc.resources if r["name"] not in read.tables], together=True)
+    resources = read.resources()
+    ctx = read.context(resources)
+    found, (coverage, damaged) = check_tables([r for r in resources if r["name"] not in read.checked], read.tables, ctx,
+                                              lambda: coverage_problems(ctx, resources), lambda: damage(resources, read.tables, read.sheets))
     problems += found
     problems += integrity_problems(root, desc, max_bytes)
     problems += archive_problems(ctx, desc)
@@ -73,52 +55,96 @@ def validate_package(root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES)
     return sort_problems(problems, [DESCRIPTOR] + [r["path"] for r in desc.resources])
 
 
-def _aligned(resources: list[dict], columns: dict[str, list[str]]) -> list[dict]:
-    # a table whose header lacks some fields is checked for the fields it has
-    return [aligned(r, columns[r["name"]]) if r["name"] in columns else r for r in resources]
+@dataclass
+class _Read:
+    """What validate_package has read so far, and what it found."""
+
+    root: Path
+    desc: object
+    max_bytes: int
+    problems: list[Problem]
+    tables: dict = field(default_factory=dict)  # name -> Table or None
+    columns: dict = field(default_factory=dict)  # the columns each table was read with, before any was cut
+    sheets: dict = field(default_factory=dict)  # the spreadsheet sheets of tables checked on their own (name -> Sheet or None)
+    checked: set = field(default_factory=set)  # the tables checked before the rest were read
+    files: dict = field(default_factory=dict)  # the archived texts read, for every Context
+    staging: bool = False  # whether tables are checked on their own before the rest are read
+
+    def take(self, resources: list[dict], together: bool = False) -> None:
+        self.took(resources, read_tables(self.root, resources, self.max_bytes) if together
+                  else [read_table(self.root, r, self.max_bytes) for r in resources])
+
+    def took(self, resources: list[dict], results: list[tuple]) -> None:
+        undeclared = frozenset().union(*(codes for key, codes in FILE_CODES.items() if key not in self.desc.conventions))
+        for res, (table, found) in zip(resources, results):
+            self.tables[res["name"]] = table
+            if table is not None:
+                self.columns[res["name"]] = list(table.frame.columns)
+            self.problems.extend(p for p in found if p.code not in undeclared)
+        if self.staging:  # what the reads left behind, before a large table's checks
+            _release()
+
+    def resources(self) -> list[dict]:
+        # a table whose header lacks some fields is checked for the fields it has
+        return [aligned(r, self.columns[r["name"]]) if r["name"] in self.columns else r for r in self.desc.resources]
+
+    def context(self, resources: list[dict], staging: bool = False) -> Context:
+        """The Context of the tables read; `staging`: asking for a table not read raises NotRead."""
+        retired = retired_resource(resources)
+        frames = {name: (t.frame if t else None) for name, t in self.tables.items()}
+        if staging:
+            frames = staged.Frames(frames, {r["name"] for r in resources} - set(self.tables))
+        return Context(self.root, frames, self.max_bytes, resources, retired["name"] if retired else None, self.desc.conventions,
+                       len(self.desc.resources) == len(self.desc.data["resources"]), _files=self.files)
 
 
-def _context(root: Path, desc, resources: list[dict], tables: dict, max_bytes: int, frames: dict | None = None) -> Context:
-    retired = retired_resource(resources)
-    frames = {name: (t.frame if t else None) for name, t in tables.items()} if frames is None else frames
-    return Context(root, frames, max_bytes, resources, retired["name"] if retired else None, desc.conventions,
-                   len(desc.resources) == len(desc.data["resources"]))
-
-
-def _check_first(root: Path, desc, first: dict, tables: dict, columns: dict, known: dict, max_bytes: int,
-                 beside: Callable[[], object] | None = None) -> tuple[list[Problem], object]:
-    """The problems of `first`, checked with only the tables it needs read, after which its frame
-    keeps only the fields the rest of the validation reads (staged.kept_fields) and its sheet is
-    put in `known`; and the result of `beside` (work that changes nothing here), done meanwhile.
-    Nothing is checked when `first` could not be read or asks for a table not read."""
-    table = tables[first["name"]]
+def _check_staged(read: _Read, first: dict, beside: Callable[[], object] | None = None) -> object:
+    """Check `first` with only the tables it needs read, then cut its frame to the fields the rest
+    of the validation reads (staged.kept_fields) and keep its sheet; meanwhile check the other
+    tables read and not checked yet, each unless it asks for a table not read; and return the
+    result of `beside` (work that changes nothing here), done meanwhile too. A table that asks
+    for one not read, or whose rule fails, is left to be checked with the rest."""
+    table = read.tables[first["name"]]
+    resources = read.resources()
+    ctx = read.context(resources, staging=True)
+    try:
+        ctx.texts()  # read once here, not raced for by two tables' rules
+    except staged.NotRead:
+        table = None
     if table is None:
-        return [], beside() if beside else None
-    resources = _aligned(desc.resources, columns)
+        return beside() if beside else None
     res = next(r for r in resources if r["name"] == first["name"])
-    pending = {r["name"] for r in resources} - set(tables)
-    ctx = _context(root, desc, resources, tables, max_bytes,
-                   staged.Frames({name: (t.frame if t else None) for name, t in tables.items()}, pending))
     linked = links(resources)
-    looked_at = [r for r in resources if r["name"] not in known and tables.get(r["name"]) is not None
+    looked_at = [r for r in resources if r["name"] not in read.sheets and read.tables.get(r["name"]) is not None
                  and (r["name"] == res["name"] or r["name"] in staged.depends_on(res, resources))]
-    with ThreadPoolExecutor(2) as pool:  # the sheets beside the rules, as the usual path does
-        sheets_done = pool.submit(lambda: {r["name"]: sheet_of(r, tables[r["name"]], linked, tables) for r in looked_at})
-        other = pool.submit(beside) if beside else None
+    early = [r for r in resources if r["name"] not in read.checked | {res["name"]} and read.tables.get(r["name"]) is not None]
+
+    def check(r: dict) -> list[Problem] | None:
+        t = read.tables[r["name"]]
         try:
-            ctx.texts()
-            found = check_table(res, table.frame, table.lines, ctx)
-        except staged.NotRead:
-            return [], other and other.result()  # checked with the others instead
-        except RuntimeError:  # a rule's own error: the usual path reports it, with every table read
-            return [], other and other.result()
+            return check_table(r, t.frame, t.lines, ctx)
+        except (staged.NotRead, RuntimeError):  # the usual path checks it again, and reports a rule's own error
+            return None
         finally:
-            sheets = sheets_done.result() | {name: known[name] for name in known}
-        more = other and other.result()
-    known[res["name"]] = sheets[res["name"]]
-    kept = staged.kept_fields(res, resources, {name for name, sheet in sheets.items() if sheet is not None})
-    tables[res["name"]] = Table(table.name, table.path, table.frame[kept], table.lines)
-    return found, more
+            forget_columns(t.frame)
+
+    with ThreadPoolExecutor(2) as pool:  # the sheets and the other tables beside its rules, as the usual path does
+        sheets = pool.submit(lambda: {r["name"]: sheet_of(r, read.tables[r["name"]], linked, read.tables) for r in looked_at})
+        others = pool.submit(lambda: {r["name"]: check(r) for r in early})
+        more = pool.submit(beside) if beside else None
+        found = check(res)
+        sheets, others, more = sheets.result() | read.sheets, others.result(), more and more.result()
+    for name, got in others.items():
+        if got is not None:
+            read.checked.add(name)
+            read.problems += got
+    if found is not None:
+        read.checked.add(res["name"])
+        read.problems += found
+        read.sheets[res["name"]] = sheets[res["name"]]
+        kept = staged.kept_fields(res, resources, {name for name, sheet in sheets.items() if sheet is not None})
+        read.tables[res["name"]] = Table(table.name, table.path, table.frame[kept], table.lines)
+    return more
 
 
 def _trim() -> None:
