@@ -37,7 +37,7 @@ EVIDENCE = ("source_id", "quote", "char_start", "char_end")  # this package's ev
 EVIDENCE_ROLES = ("source", "quote", "start", "end")  # the keys of a resource's "evidence" declaration
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1 << 16)  # bounded: a hostile table may hold a million distinct dates
 def edtf_bounds(value: str) -> tuple[str, str] | None:
     """The first and last day an EDTF string can denote, in ISO form ('' where that end is open
     or unknown: never an invented bound), or None when it is not valid EDTF. A qualified date
