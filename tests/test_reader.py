@@ -84,6 +84,19 @@ def test_a_file_parsed_in_many_blocks_gives_the_rows_of_one_block(big, monkeypat
     assert all(len(c.array._pa_array.chunks) == 1 for _, c in blocks.frame.items())
 
 
+def test_a_row_longer_than_a_block_is_still_read_by_arrow(big, monkeypatch):
+    """A cell longer than Arrow's block straddles two blocks, which Arrow refuses: the file is
+    then parsed as one block, not left to the strict reader (Python's csv, for a large table)."""
+    from validate import arrow_read
+
+    root, res = big
+    raw = (root / res["path"]).read_bytes().replace(b"Synthetic event 7.", b"Synthetic event 7." + b"x" * 20_000, 1)
+    monkeypatch.setattr(arrow_read, "BLOCK", 4096)
+    quick = fast(raw, res)
+    slow, _ = strict(raw, res)
+    assert quick is not None and quick.frame.astype(object).equals(slow.frame.astype(object))
+
+
 def test_multi_line_cells_keep_their_line_numbers(big):
     root, res = big
     raw = (root / res["path"]).read_bytes().replace(b"Synthetic event 7.", b'"Synthetic\nevent 7."', 1)

@@ -191,3 +191,8 @@ def test_a_table_another_declaration_reads_whole_is_not_staged():
     refined["schema"]["fields"][2]["subtypeOf"] = {"field": "kind", "reference": {"resource": "modes", "fields": ["kind", "mode"]}}
     assert staged.largest([modes, refined], [1 << 40, 0]) is None
     assert staged.largest([modes, refined], [0, 1 << 40]) is refined
+
+
+def test_a_table_read_whole_does_not_stop_the_next_largest_from_being_staged():
+    facts = {**FACTS, "retiredKeys": True}
+    assert staged.largest([facts, KINDS, LINKS], [1 << 40, 0, 1 << 39]) is LINKS

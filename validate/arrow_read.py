@@ -23,6 +23,7 @@ FAST_FROM_BYTES = 1 << 20  # below this a table goes through the strict reader a
 # Events at 1M (198 MB): one block for the whole file took 1.8 s on one core, with Arrow's pool at
 # 904 MB at its highest; blocks of 16 MB take 0.45 s on two cores and 0.06 s to combine, at 381 MB.
 BLOCK = 16 << 20
+MAX_BLOCK = (1 << 31) - 1  # Arrow's block size is an int32
 
 
 def parse(raw: bytes, fields: list[str]):
@@ -31,15 +32,24 @@ def parse(raw: bytes, fields: list[str]):
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    try:
-        table = pcsv.read_csv(
+    def read(block: int):
+        return pcsv.read_csv(
             pa.BufferReader(pa.py_buffer(raw)),  # the file's own bytes: a BytesIO was copied whole into Arrow's block
-            # blocks of BLOCK bytes, parsed on every core; the reader combines each column's chunks
-            read_options=pcsv.ReadOptions(use_threads=True, block_size=BLOCK),
+            read_options=pcsv.ReadOptions(use_threads=True, block_size=block),
             parse_options=pcsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(column_types={f: pa.large_string() for f in fields}, strings_can_be_null=False,
                                                 quoted_strings_can_be_null=False, include_columns=fields),
         )
+
+    try:
+        try:  # blocks of BLOCK bytes, parsed on every core
+            table = read(BLOCK)
+        except pa.ArrowInvalid as exc:
+            if "straddl" not in str(exc) or len(raw) < BLOCK:
+                raise
+            # a row longer than a block: the whole file as one block, or the strict reader would
+            # read a large table in Python
+            table = read(min(len(raw) + 1, MAX_BLOCK))
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
         return None
     # each column's chunks combined into one array, and the chunks let go of before the next

@@ -79,19 +79,15 @@ def depends_on(res: dict, resources: list[dict]) -> set[str]:
 
 def largest(resources: list[dict], sizes: list[int], done: set[str] = frozenset()) -> dict | None:
     """The resource to check next on its own, or None when the tables not in `done` are read
-    together: the largest of them, while they total more than REST_BYTES, unless it is small,
-    or other checks consult it whole (there is nothing to cut), or it lists coverage exclusions
-    (whose check reads every evidence table)."""
+    together: while they total more than REST_BYTES, the largest of them with at least
+    STAGED_FROM_BYTES, unless other checks consult it whole (there would be nothing to cut) or
+    it lists coverage exclusions (whose check reads every evidence table)."""
     todo = [i for i, r in enumerate(resources) if r["name"] not in done]
     if sum(sizes[i] for i in todo) <= REST_BYTES:
         return None
-    i = max(todo, key=sizes.__getitem__)
-    res = resources[i]
-    if sizes[i] < STAGED_FROM_BYTES or res.get(EXCLUSIONS) or res["name"] in _whole(resources):
-        return None
-    if any(res["name"] in _references(r) for r in resources):
-        return None
-    return res
+    whole = _whole(resources) | {name for r in resources for name in _references(r)}
+    fit = [i for i in todo if sizes[i] >= STAGED_FROM_BYTES and not resources[i].get(EXCLUSIONS) and resources[i]["name"] not in whole]
+    return resources[max(fit, key=sizes.__getitem__)] if fit else None
 
 
 def kept_fields(res: dict, resources: list[dict], damaged: set[str]) -> list[str]:
