@@ -81,9 +81,13 @@ def total_rows(package: Path) -> int:
     return sum(p.read_bytes().count(b"\n") - 1 for p in (package / "data").glob("*.csv"))
 
 
+def shuffled_path(package: Path) -> Path:
+    return package.with_name(package.name + "-shuffled")
+
+
 def shuffled_copy(package: Path, seed: int) -> Path:
     """The package with its events table's rows (not its header) in random order, made once."""
-    out = package.with_name(package.name + "-shuffled")
+    out = shuffled_path(package)
     if not out.exists():
         scratch = Path(tempfile.mkdtemp(prefix=".shuffling-", dir=package.parent))
         shutil.copytree(package, scratch, dirs_exist_ok=True)
@@ -112,7 +116,11 @@ def bench(root: Path, sizes: list[int], work: Path, seed: int = 0, frictionless:
             # in a child process: a big parent would pass its peak RSS on to every measured child
             subprocess.run([sys.executable, "-m", "validate", "synth", str(package), "--rows", str(events), "--seed", str(seed),
                             "--from", str(root)], check=True, stdout=subprocess.DEVNULL)
-        shuffled = shuffled_copy(package, seed)
+        shuffled = shuffled_path(package)
+        if not shuffled.exists():  # in a child process too: the shuffle holds the events table's rows
+            subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from validate.bench import shuffled_copy; "
+                            "shuffled_copy(Path(sys.argv[1]), int(sys.argv[2]))", str(package), str(seed)],
+                           check=True, cwd=Path(__file__).resolve().parent.parent)
         rows = total_rows(package)
         options = ["--format", "json", "--max-bytes", str(1 << 40)]  # the default limit refuses a 1M-event table
         tools = [("arrow-read", [sys.executable, "-c", ARROW_READ, str(package)], root),
