@@ -23,6 +23,15 @@ def sentence_at(root: Path, phrase: str, source: str = "src-0a85bdf091dd711d") -
     return path, text.count("\n", 0, start) + 1, str(start - text.rfind("\n", 0, start))
 
 
+def synthetic(tmp_path_factory, rows: int) -> Pkg:
+    """A new synthetic package of `rows` events under this repository's descriptor, to edit."""
+    from validate.cli import main
+
+    out = tmp_path_factory.mktemp("synth") / "pkg"
+    assert main(["synth", str(out), "--rows", str(rows), "--from", str(Path(__file__).resolve().parent.parent)]) == 0
+    return Pkg(out)
+
+
 def keys(problems) -> set[tuple[str, int, str, str]]:
     return {p.key for p in problems}
 

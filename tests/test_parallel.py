@@ -4,25 +4,18 @@ checked in turn."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from helpers import Pkg
+from helpers import Pkg, synthetic
 from validate import core
-from validate.cli import main
 from validate.core import validate_package
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def corrupted(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("parallel") / "pkg"
-    assert main(["synth", str(out), "--rows", "400", "--from", str(ROOT)]) == 0
-    pkg = Pkg(tmp_path_factory.mktemp("copy") / "pkg")
-    shutil.copytree(out, pkg.root)
+    pkg = synthetic(tmp_path_factory, 400)
     pkg.set("events", "ev-0000010", "char_start", "x")
     pkg.set("events", "ev-0000030", "date", "2024-13")  # EDTF through the library, which prints
     pkg.set("events", "ev-0000031", "date", "2024-1X")

@@ -4,25 +4,19 @@ are those of reading and checking every table together."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from helpers import Pkg
+from helpers import Pkg, synthetic
 from validate import core, staged
-from validate.cli import main
 from validate.core import validate_package
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def corrupted(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("staged") / "pkg"
-    assert main(["synth", str(out), "--rows", "400", "--from", str(ROOT)]) == 0
-    pkg = Pkg(tmp_path_factory.mktemp("copy") / "pkg")
-    shutil.copytree(out, pkg.root)
+    pkg = synthetic(tmp_path_factory, 400)
     pkg.set("events", "ev-0000010", "char_start", "x")
     pkg.set("events", "ev-0000011", "quote", "not what the text says")
     pkg.set("events", "ev-0000030", "date", "2024-13")
@@ -112,6 +106,17 @@ def test_a_rule_that_fails_in_a_staged_check_is_run_again_with_every_table(corru
     monkeypatch.setattr(core, "check_table", flaky)
     got, seen = one_at_a_time(corrupted, monkeypatch)
     assert sorted(failed) == ["actors", "events"] and "events" in seen and got == expected
+
+
+def test_a_checked_table_lets_go_of_the_columns_its_rules_built():
+    from schemas.rule import column, forget_columns
+    from validate.reader import ARROW_TEXT
+
+    df = pd.DataFrame({"a": pd.array(["x", "y"], dtype=ARROW_TEXT)})
+    built = column(df, "a")
+    assert column(df, "a") is built
+    forget_columns(df)
+    assert column(df, "a") is not built
 
 
 def test_a_table_not_read_yet_is_not_answered_as_unreadable():

@@ -115,8 +115,8 @@ def _check_staged(read: _Read, first: dict, beside: Callable[[], object] | None 
         return beside() if beside else None
     res = next(r for r in resources if r["name"] == first["name"])
     linked = links(resources)
-    looked_at = [r for r in resources if r["name"] not in read.sheets and read.tables.get(r["name"]) is not None
-                 and (r["name"] == res["name"] or r["name"] in staged.depends_on(res, resources))]
+    mine = staged.depends_on(res, resources) | {res["name"]}
+    looked_at = [r for r in resources if r["name"] in mine and r["name"] not in read.sheets and read.tables.get(r["name"]) is not None]
     early = [r for r in resources if r["name"] not in read.checked | {res["name"]} and read.tables.get(r["name"]) is not None]
 
     def check(r: dict) -> list[Problem] | None:
