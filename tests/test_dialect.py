@@ -411,6 +411,23 @@ def test_diff_reads_a_table_as_its_resource_says(tmp_path, kind):
     assert [(t.name, t.changed) for t in result.tables] == [("t", [("a", "n", "1", "2")])]
 
 
+def test_diff_compares_a_table_whose_bytes_are_unchanged_but_not_how_they_are_read(tmp_path):
+    """diff skips a table whose bytes and declaration are the same on both sides; the same bytes
+    read with a new dialect are other rows."""
+    import subprocess
+
+    from validate.diff import diff
+
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=T", "-c", "user.email=t@example.org"]
+    write(tmp_path, "id,n\na,1\n#b,2\n")
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-qm", "base"], check=True)
+    assert diff(tmp_path, "HEAD").tables == []
+    write(tmp_path, "id,n\na,1\n#b,2\n", dialect={"commentChar": "#"})
+    assert [(t.name, t.added, t.removed, t.changed) for t in diff(tmp_path, "HEAD").tables] == [("t", [], ["(#b, 2)"], [])]
+
+
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=4)
                     | st.sampled_from([";", "\t", "#", "\n", "\r\n", "gz", "zip", "utf-8", "latin-1", "md5:", "t.csv"]),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(sorted(HONOURED_KEYS)), inner, max_size=4),

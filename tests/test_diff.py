@@ -7,13 +7,14 @@ import io
 import json
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from helpers import Pkg
 from validate.cli import main
-from validate.diff import diff, version_problems
+from validate.diff import GitError, Revision, diff, read_at, version_problems
 from validate.release import next_version
 from validate.versioning import MAJOR, MINOR, PATCH
 
@@ -268,3 +269,41 @@ def test_table_that_is_not_utf8_is_a_located_problem(repo, side, capsys):
     (first,) = [l for l in out.out.splitlines() if l.startswith("data/")]
     assert first.split(":")[:4] == ["data/event_roles.csv", str(line), first.split(":")[2], " encoding-error"]
     assert ("at HEAD" in first) == (side == "base")
+
+
+# -- reading a revision -----------------------------------------------------------------------
+
+def test_a_revision_reads_every_file_as_git_show_does(repo):
+    (repo.root / "data" / "odd\nname.csv").write_text("id\nx\n")
+    commit_package(repo.root, "a file whose name holds a line break")
+    paths = [r["path"] for r in repo.descriptor()["resources"]] + ["datapackage.json", "data", "data/odd\nname.csv", "no/such.csv"]
+    with Revision(repo.root, "HEAD") as at:
+        assert [at.read(p) for p in paths] == [read_at(repo.root, "HEAD", p) for p in paths]
+    assert read_at(repo.root, "HEAD", "no/such.csv") is None and read_at(repo.root, "HEAD", "data") is not None
+
+
+def test_a_diff_starts_one_git_per_revision_not_one_per_table(repo, monkeypatch):
+    started = []
+    popen = subprocess.Popen
+
+    def counted(args, *a, **k):
+        started.append(args)
+        return popen(args, *a, **k)
+
+    monkeypatch.setattr(subprocess, "Popen", counted)
+    repo.set("events", repo.key("events", 1), "summary", "A corrected summary.")
+    assert [t.name for t in diff(repo.root, "HEAD").tables] == ["events"]
+    assert 0 < len([a for a in started if a[0] == "git"]) < len(repo.descriptor()["resources"]) / 4
+
+
+def test_a_git_that_stops_answering_is_a_git_error_not_a_hang(repo, tmp_path_factory, monkeypatch):
+    bin_dir = tmp_path_factory.mktemp("bin")
+    (bin_dir / "git").write_text("#!/bin/sh\nexec sleep 120\n")
+    (bin_dir / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setattr(Revision, "TIMEOUT", 0.5)
+    start = time.perf_counter()
+    with pytest.raises(GitError, match="stopped"):
+        with Revision(repo.root, "HEAD") as at:
+            at.read("datapackage.json")
+    assert time.perf_counter() - start < 30
