@@ -14,7 +14,7 @@ import pandas as pd
 from validate import types
 from validate.declarations import reference_target
 
-from .rule import CellRule, Rule, by_value, cells, column, isin, keys_in, present, python_engine, repeats, shown, sorted_repeats, typed_value, unreadable
+from .rule import SMALL, CellRule, Rule, by_value, cells, column, isin, keys_in, present, python_engine, repeats, shown, sorted_repeats, typed_value, unreadable
 
 
 def _tuples(df: pd.DataFrame, fields: list[str]) -> pd.Series:
@@ -156,7 +156,9 @@ def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, typed: dict 
             rules.append(foreign_key_rule(fk, own_name, target, mine_typed, typed.get(resource, {}), missing, pair))
             continue
         field, theirs = fk["fields"][0], fk["reference"]["fields"][0]
-        known = typed_value(typed.get(resource, {}).get(theirs), target[theirs])
+        # a small target's column is shared by every table referencing it (and so is its value set)
+        ref = column(target, theirs) if len(target) < SMALL else target[theirs]
+        known = typed_value(typed.get(resource, {}).get(theirs), ref)
         fld = mine_typed.get(field)
         why = apart(pair[0].get(field), pair[1].get(theirs))
 

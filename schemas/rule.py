@@ -278,12 +278,18 @@ def isin(s: pd.Series, values) -> np.ndarray:
     if not len(s):  # Arrow would hash every value first: 0.3 s for an empty column against a million keys
         return np.zeros(0, dtype=bool)
     if python_engine(s) and len(values) < SMALL:
-        known = set(values)
+        known = _value_set(values) if isinstance(values, pd.Series) else set(values)
         return np.fromiter(map(known.__contains__, cells(s)), dtype=bool, count=len(s))
     values = values if isinstance(values, pd.Series) else list(values)
     # no pc.unique first: is_in's hash set absorbs repeats, and the extra pass cost more than it saved
     found = pc.is_in(arrow(s), value_set=arrow(values) if isinstance(values, pd.Series) else pa.array(values, type=pa.string()))
     return found.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+@once_per_object
+def _value_set(s: pd.Series) -> frozenset:
+    """The values of a referenced column, once per column: each table referencing it asks again."""
+    return frozenset(cells(s))
 
 
 def keys_in(df: pd.DataFrame, fields: list[str], other: pd.DataFrame, other_fields: list[str]) -> np.ndarray:
