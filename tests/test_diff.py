@@ -297,8 +297,9 @@ def test_a_diff_starts_one_git_per_revision_not_one_per_table(repo, monkeypatch)
 
 
 def test_a_git_that_stops_answering_is_a_git_error_not_a_hang(repo, tmp_path_factory, monkeypatch):
+    """Its child holds the pipe open too, as a partial clone's fetch does: the whole group is killed."""
     bin_dir = tmp_path_factory.mktemp("bin")
-    (bin_dir / "git").write_text("#!/bin/sh\nexec sleep 120\n")
+    (bin_dir / "git").write_text("#!/bin/sh\nsleep 120 &\nexec sleep 120\n")
     (bin_dir / "git").chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
     monkeypatch.setattr(Revision, "TIMEOUT", 0.5)
@@ -307,3 +308,14 @@ def test_a_git_that_stops_answering_is_a_git_error_not_a_hang(repo, tmp_path_fac
         with Revision(repo.root, "HEAD") as at:
             at.read("datapackage.json")
     assert time.perf_counter() - start < 30
+
+
+def test_a_git_that_ends_within_a_file_is_a_git_error_naming_that_file(repo, tmp_path_factory, monkeypatch):
+    """A corrupt object ends git after the header: the file is unreadable, not missing."""
+    bin_dir = tmp_path_factory.mktemp("bin")
+    (bin_dir / "git").write_text("#!/bin/sh\nread name\necho 0123abcd blob 100\nprintf partial\n")
+    (bin_dir / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    with pytest.raises(GitError, match="data/bases.csv"):
+        with Revision(repo.root, "HEAD") as at:
+            at.read("data/bases.csv")

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import os
+import signal
 import subprocess
 import threading
 from dataclasses import asdict, dataclass, field
@@ -116,8 +117,11 @@ class Revision:
     def __init__(self, root: Path, commit: str):
         self.root, self.commit = root, commit
         try:
+            # its own process group, killed whole: a child of git (a partial clone's fetch) can hold the pipe
+            # open; and no fetch of a missing object from a remote (git 2.44 and later honour this)
             self._proc = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"], stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+                                          env={**os.environ, "GIT_NO_LAZY_FETCH": "1"})
         except OSError as exc:
             raise GitError(f"cannot run git ({exc})") from None
 
@@ -125,7 +129,7 @@ class Revision:
         name = os.fsencode(f"{self.commit}:./{path}")
         if b"\n" in name or b"\r" in name:
             return read_at(self.root, self.commit, path)
-        timer = threading.Timer(self.TIMEOUT, self._proc.kill)  # a git that stops answering cannot hang the diff
+        timer = threading.Timer(self.TIMEOUT, self._kill)  # a git that stops answering cannot hang the diff
         timer.start()
         line, header, found = b"", [], b""
         try:
@@ -139,19 +143,26 @@ class Revision:
             line = b""
         finally:
             timer.cancel()
-        if not line.endswith(b"\n") or (found and len(found) != int(header[2]) + 1):
-            self._proc.kill()
+        sized = len(header) == 3 and header[2].isdigit()
+        if not line.endswith(b"\n") or (sized and len(found) != int(header[2]) + 1):  # a corrupt object ends git mid-file
+            self._kill()
             raise GitError(f"git cat-file stopped while reading {path} at {self.commit}")
-        if not found:
+        if not sized:
             return None
         return found[:-1] if header[1] == b"blob" else read_at(self.root, self.commit, path)
+
+    def _kill(self) -> None:
+        try:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except OSError:  # gone already
+            pass
 
     def close(self) -> None:
         try:
             self._proc.stdin.close()  # git ends at the end of its input
             self._proc.wait(timeout=self.TIMEOUT)
         except (OSError, subprocess.TimeoutExpired):
-            self._proc.kill()
+            self._kill()
             self._proc.wait()
         self._proc.stdout.close()
 
