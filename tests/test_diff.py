@@ -313,7 +313,7 @@ def test_a_git_that_stops_answering_is_a_git_error_not_a_hang(repo, tmp_path_fac
 def test_a_git_that_ends_within_a_file_is_a_git_error_naming_that_file(repo, tmp_path_factory, monkeypatch):
     """A corrupt object ends git after the header: the file is unreadable, not missing."""
     bin_dir = tmp_path_factory.mktemp("bin")
-    (bin_dir / "git").write_text("#!/bin/sh\nread name\necho 0123abcd blob 100\nprintf partial\n")
+    (bin_dir / "git").write_text("#!/bin/sh\nread name\necho 0123abcd blob 100\n")
     (bin_dir / "git").chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
     with pytest.raises(GitError, match="data/bases.csv"):
