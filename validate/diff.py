@@ -89,9 +89,12 @@ class PackageDiff:
         return max((level for level, _ in self.reasons()), default=0)
 
 
+GIT_TIMEOUT = 60  # seconds for one git call, or for one file of a Revision
+
+
 def git(root: Path, *args: str) -> bytes:
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=60)
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=GIT_TIMEOUT)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(f"cannot run git ({exc})") from None
     if done.returncode != 0:
@@ -99,10 +102,15 @@ def git(root: Path, *args: str) -> bytes:
     return done.stdout
 
 
+def object_name(rev: str, path: str) -> str:
+    """git's name of a file of the package (relative to PATH, which git runs in) at `rev`."""
+    return f"{rev}:./{path}"
+
+
 def read_at(root: Path, base: str, path: str) -> bytes | None:
     """A file of the package as it was at `base`; None when it did not exist there."""
     try:
-        return git(root, "show", f"{base}:./{path}")
+        return git(root, "show", object_name(base, path))
     except GitError:
         return None
 
@@ -112,7 +120,7 @@ class Revision:
     a `git show` per file took a third of a diff of the real package (32 processes). A file the
     batch cannot name (a line break in its path) or that is not a file there is read by read_at."""
 
-    TIMEOUT = 60  # seconds for one file, as for every git call
+    TIMEOUT = GIT_TIMEOUT
 
     def __init__(self, root: Path, commit: str):
         self.root, self.commit = root, commit
@@ -126,28 +134,28 @@ class Revision:
             raise GitError(f"cannot run git ({exc})") from None
 
     def read(self, path: str) -> bytes | None:
-        name = os.fsencode(f"{self.commit}:./{path}")
+        name = os.fsencode(object_name(self.commit, path))
         if b"\n" in name or b"\r" in name:
             return read_at(self.root, self.commit, path)
         timer = threading.Timer(self.TIMEOUT, self._kill)  # a git that stops answering cannot hang the diff
         timer.start()
-        line, header, found = b"", [], b""
+        line, header, size, found = b"", [], None, b""
         try:
             self._proc.stdin.write(name + b"\n")
             self._proc.stdin.flush()
             line = self._proc.stdout.readline()
             header = line.split()
-            if len(header) == 3 and header[2].isdigit():  # else "<name> missing"
-                found = self._proc.stdout.read(int(header[2]) + 1)  # the contents and a line break
+            if len(header) == 3 and header[2].isdigit():  # "<object> <type> <size>", else "<name> missing"
+                size = int(header[2])
+                found = self._proc.stdout.read(size + 1)  # the contents and a line break
         except OSError:  # git has gone
             line = b""
         finally:
             timer.cancel()
-        sized = len(header) == 3 and header[2].isdigit()
-        if not line.endswith(b"\n") or (sized and len(found) != int(header[2]) + 1):  # a corrupt object ends git mid-file
+        if not line.endswith(b"\n") or (size is not None and len(found) != size + 1):  # a corrupt object ends git mid-file
             self._kill()
             raise GitError(f"git cat-file stopped while reading {path} at {self.commit}")
-        if not sized:
+        if size is None:
             return None
         return found[:-1] if header[1] == b"blob" else read_at(self.root, self.commit, path)
 
@@ -268,11 +276,12 @@ def _diff(root: Path, base: str, to: str | None, at_base: Revision, at_to: Revis
     tables = []
     for res in new_desc.get("resources", []) + [r for n, r in olds.items() if n not in {x["name"] for x in new_desc.get("resources", [])}]:
         name, path = res["name"], res["path"]
-        new_raw = new_bytes(path) if res in new_desc.get("resources", []) else None
+        is_new = res in new_desc.get("resources", [])
+        new_raw = new_bytes(path) if is_new else None
         old_raw = at_base.read(olds[name]["path"]) if name in olds else None
         if new_raw is not None and new_raw == old_raw and olds[name] == res:
             continue  # the same bytes read the same way: no row can differ
-        new = frame(new_raw, path, f"at {to}" if to else "the working tree", res) if res in new_desc.get("resources", []) else None
+        new = frame(new_raw, path, f"at {to}" if to else "the working tree", res) if is_new else None
         old = frame(old_raw, olds[name]["path"], f"at {base}", olds.get(name)) if name in olds else None
         # a table without a primary key is keyed by all its fields: a changed row is one removed and one added
         td = table_diff(name, res["schema"]["primaryKey"] or [f["name"] for f in res["schema"]["fields"]], old, new)
