@@ -80,15 +80,21 @@ def aligned(res: dict, columns: list[str]) -> dict:
     return {**res, "schema": schema}
 
 
-def build_schema(res: dict, rules: list[Rule | CellRule], failed: dict | None = None) -> pa.DataFrameSchema:
+def build_schema(res: dict, rules: list[Rule | CellRule], failed: dict | None = None, columns: bool = True) -> pa.DataFrameSchema:
     """The pandera schema of a resource: its columns in descriptor order, and every rule as a named
     check (where the i-th fails, `failed[i]` is True where the row passes).
 
     Columns carry no dtype and allow nulls: the reader makes every cell a string and an empty cell
-    the empty string, so pandera's per-column dtype and null checks could never fail, and cost more
-    than all the rules together on a small package. Missing values are the rules' business."""
-    columns = {f["name"]: pa.Column(None, nullable=True) for f in res["schema"]["fields"]}
-    return pa.DataFrameSchema(columns, checks=[r.check(failed, i) for i, r in enumerate(rules)], name=res["name"], strict=True, ordered=True)
+    the empty string, so pandera's per-column dtype and null checks could never fail. Missing
+    values are the rules' business. `columns=False` leaves the columns out: the reader has checked
+    the header already, locating each missing or extra field at its line and column, and pandera's
+    components would only say it again unlocated, at 0.1 ms a column (15 ms of the 30 schemas'
+    cost of a validation of this package, more than any rule)."""
+    checks = [r.check(failed, i) for i, r in enumerate(rules)]
+    if not columns:
+        return pa.DataFrameSchema(checks=checks, name=res["name"])
+    fields = {f["name"]: pa.Column(None, nullable=True) for f in res["schema"]["fields"]}
+    return pa.DataFrameSchema(fields, checks=checks, name=res["name"], strict=True, ordered=True)
 
 
 def check_table(res: dict, frame: pd.DataFrame, lines: np.ndarray, ctx: Context) -> list[Problem]:
@@ -97,7 +103,7 @@ def check_table(res: dict, frame: pd.DataFrame, lines: np.ndarray, ctx: Context)
     rules = resource_rules(res, ctx, lines)
     verdicts: dict[int, np.ndarray] = {}  # by the rule's place: two rules may share a name (two keys on the same fields)
     try:
-        build_schema(res, rules, verdicts).validate(frame, lazy=True)
+        build_schema(res, rules, verdicts, columns=False).validate(frame, lazy=True)
         return []
     except pa.errors.SchemaErrors as exc:  # the table-wide checks are the rules, in order; a column's errors are not
         errors = [e for e in exc.schema_errors if isinstance(e.check_index, int) and 0 <= e.check_index < len(rules)
