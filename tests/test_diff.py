@@ -310,6 +310,37 @@ def test_a_git_that_stops_answering_is_a_git_error_not_a_hang(repo, tmp_path_fac
     assert time.perf_counter() - start < 30
 
 
+def test_a_git_show_that_stops_answering_is_a_git_error_not_a_hang_or_an_absent_file(repo, tmp_path_factory, monkeypatch):
+    """read_at (git show, as release reads the descriptor) bounds git and its children as Revision does,
+    and a git that does not answer is not read as a file that did not exist."""
+    import validate.diff as differ
+
+    bin_dir = tmp_path_factory.mktemp("bin")
+    (bin_dir / "git").write_text("#!/bin/sh\nsleep 120 &\nexec sleep 120\n")
+    (bin_dir / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setattr(differ, "GIT_TIMEOUT", 0.5)
+    start = time.perf_counter()
+    with pytest.raises(GitError, match="did not answer"):
+        read_at(repo.root, "HEAD", "datapackage.json")
+    assert time.perf_counter() - start < 30
+
+
+def test_a_table_whose_object_is_gone_at_base_is_a_git_error_naming_it_not_an_added_table(repo, capsys):
+    path = repo.rel("events")
+    sha = subprocess.run(["git", "-C", str(repo.root), "rev-parse", f"HEAD:{path}"], capture_output=True, text=True, check=True).stdout.strip()
+    (repo.root / ".git" / "objects" / sha[:2] / sha[2:]).unlink()
+    with pytest.raises(GitError, match=path):
+        read_at(repo.root, "HEAD", path)
+    with Revision(repo.root, "HEAD") as at:
+        with pytest.raises(GitError, match=path):
+            at.read(path)
+        assert at.read("no/such.csv") is None
+    assert main(["diff", "HEAD", str(repo.root)]) == 2
+    out, err = capsys.readouterr()
+    assert path in err and "added" not in out
+
+
 def test_a_git_that_ends_within_a_file_is_a_git_error_naming_that_file(repo, tmp_path_factory, monkeypatch):
     """A corrupt object ends git after the header: the file is unreadable, not missing."""
     bin_dir = tmp_path_factory.mktemp("bin")

@@ -90,16 +90,38 @@ class PackageDiff:
 
 
 GIT_TIMEOUT = 60  # seconds for one git call, or for one file of a Revision
+# no fetch of a missing object from a remote (a partial clone's lazy fetch; git 2.44 and later honour this)
+GIT_ENV = {"GIT_NO_LAZY_FETCH": "1"}
 
 
 def git(root: Path, *args: str) -> bytes:
+    """git's output; a GitError when it fails or does not answer within GIT_TIMEOUT. git runs in a
+    process group of its own, killed whole on a timeout: a child of git (a fetch) can hold the
+    pipes open after git itself is killed, and waiting for them would hang."""
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=GIT_TIMEOUT)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        proc = subprocess.Popen(["git", "-C", str(root), *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True, env={**os.environ, **GIT_ENV})
+    except OSError as exc:
         raise GitError(f"cannot run git ({exc})") from None
-    if done.returncode != 0:
-        raise GitError(done.stderr.decode("utf-8", "replace").strip() or f"git {' '.join(args)} failed")
-    return done.stdout
+    try:
+        out, err = proc.communicate(timeout=GIT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise GitError(f"git {args[0]} did not answer within {GIT_TIMEOUT} s") from None
+    if proc.returncode != 0:
+        raise GitError(err.decode("utf-8", "replace").strip() or f"git {' '.join(args)} failed")
+    return out
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:  # gone already
+        pass
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 def object_name(rev: str, path: str) -> str:
@@ -108,11 +130,20 @@ def object_name(rev: str, path: str) -> str:
 
 
 def read_at(root: Path, base: str, path: str) -> bytes | None:
-    """A file of the package as it was at `base`; None when it did not exist there."""
+    """A file of the package as it was at `base`; None when it did not exist there. A file that
+    existed but cannot be read (its object deleted or corrupt, or git not answering) is a
+    GitError naming it: read as absent, a corrupt table would look like one added since."""
     try:
         return git(root, "show", object_name(base, path))
-    except GitError:
+    except GitError as exc:
+        if _listed(root, base, path):
+            raise GitError(f"cannot read {path} at {base}: {exc}") from None
         return None
+
+
+def _listed(root: Path, rev: str, path: str) -> bool:
+    """Whether the tree of `rev` (a commit) names `path`: `git ls-tree` reads the tree, not the file's object."""
+    return bool(git(root, "ls-tree", "-z", "--name-only", rev, "--", path))
 
 
 class Revision:
@@ -125,11 +156,10 @@ class Revision:
     def __init__(self, root: Path, commit: str):
         self.root, self.commit = root, commit
         try:
-            # its own process group, killed whole: a child of git (a partial clone's fetch) can hold the pipe
-            # open; and no fetch of a missing object from a remote (git 2.44 and later honour this)
+            # its own process group, killed whole: a child of git (a partial clone's fetch) can hold the pipe open
             self._proc = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"], stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
-                                          env={**os.environ, "GIT_NO_LAZY_FETCH": "1"})
+                                          env={**os.environ, **GIT_ENV})
         except OSError as exc:
             raise GitError(f"cannot run git ({exc})") from None
 
@@ -155,7 +185,9 @@ class Revision:
         if not line.endswith(b"\n") or (size is not None and len(found) != size + 1):  # a corrupt object ends git mid-file
             self._kill()
             raise GitError(f"git cat-file stopped while reading {path} at {self.commit}")
-        if size is None:
+        if size is None:  # "missing": not in the tree, or in the tree with its object gone
+            if _listed(self.root, self.commit, path):
+                raise GitError(f"cannot read {path} at {self.commit}: its object is missing from the repository")
             return None
         return found[:-1] if header[1] == b"blob" else read_at(self.root, self.commit, path)
 
