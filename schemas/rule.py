@@ -124,6 +124,11 @@ def shown(value: str, limit: int = 200) -> str:
     return f"{value[: limit // 2]!r}...{value[-limit // 2:]!r} ({len(value)} characters)"
 
 
+def brief(value: str, limit: int = 40) -> str:
+    """A cell as it is when short, else as `shown` cuts it: for messages that print a value bare."""
+    return value if len(value) <= limit else shown(value, limit)
+
+
 def messages(message: Message, values: list) -> list[str]:
     """The message of each bad value, computed once per distinct value, and for all of them in
     one call where the message has a `batch` (a message that re-runs vectorised tests on one

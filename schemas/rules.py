@@ -31,7 +31,7 @@ from validate import types
 from validate.types import INTEGER
 
 from .context import Context, SourceFile
-from .rule import Rule, arrow, as_int, cells, column, int64_of, isin, keys_in, once_per_frame, present, python_engine, shown
+from .rule import Rule, arrow, brief, as_int, cells, column, int64_of, isin, keys_in, once_per_frame, present, python_engine, shown
 
 EVIDENCE = ("source_id", "quote", "char_start", "char_end")  # this package's evidence field names (publish/ reads them)
 EVIDENCE_ROLES = ("source", "quote", "start", "end")  # the keys of a resource's "evidence" declaration
@@ -484,7 +484,7 @@ def evidence_rules(ctx: Context, res: dict) -> list[Rule]:
 
     return [
         Rule("evidence-out-of-range", ce, in_range,
-             lambda df, idx: [f"span {df.at[i, cs]}..{df.at[i, ce]} is not inside the text of {df.at[i, src]}" for i in idx]),
+             lambda df, idx: [f"span {brief(df.at[i, cs])}..{brief(df.at[i, ce])} is not inside the text of {brief(df.at[i, src])}" for i in idx]),
         Rule("evidence-mismatch", quote, matches, explain),
     ]
 

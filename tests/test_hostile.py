@@ -205,6 +205,13 @@ def test_any_integer_offset_is_answered(pkg, value, capsys):
         pkg.write_raw("commitments", original)
 
 
+def test_an_offset_of_any_length_is_named_by_its_ends_not_printed_whole(pkg):
+    key, _ = _first(pkg, "commitments")
+    where = pkg.set("commitments", key, "char_end", "7" * 100_000)
+    (found,) = [p for p in validate_package(pkg.root) if p.key == (*where, "evidence-out-of-range")]
+    assert len(found.message) < 1_000 and "100000 characters" in found.message
+
+
 # -- descriptor shapes ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["[1, 2]", "null", '"x"', "3", '{"name": "x"}', '{"resorces": [{"name": "events"}]}',
