@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from validate.bench import Run, bench, ratios, report, shuffled_copy
+from validate.bench import Run, bench, ratios, report, shuffled_copy, warm
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +29,15 @@ def test_the_shuffled_copy_holds_the_same_rows_in_another_order(tmp_path):
     header, *got = (copy / "data" / "events.csv").read_bytes().split(b"\n")[:-1]
     assert header == b"event_id,title" and sorted(got) == rows and got != rows
     assert not list(tmp_path.glob(".shuffling-*"))  # the scratch copy became the result
+
+
+def test_warming_reads_every_file_of_the_package_whole(tmp_path):
+    package = tmp_path / "p"
+    (package / "data" / "sources").mkdir(parents=True)
+    (package / "datapackage.json").write_bytes(b"{}")
+    (package / "data" / "events.csv").write_bytes(b"x" * ((1 << 24) + 5))  # more than one chunk
+    (package / "data" / "sources" / "a.txt").write_bytes(b"abc")
+    assert warm(package) == sum(p.stat().st_size for p in package.rglob("*") if p.is_file())
 
 
 def runs_of(seconds: dict[tuple[str, int], float], peak: float = 500, codes=("not-canonical",)) -> list[Run]:
