@@ -170,11 +170,20 @@ def test_formats(repo, capsys):
 
 def test_unknown_revision_is_a_usage_error(repo, capsys):
     assert main(["diff", "no-such-tag", str(repo.root)]) == 2
-    assert "Traceback" not in capsys.readouterr().err
+    assert "'no-such-tag' names no commit of this repository" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("base", ["no\nsuch", "no\rsuch\x1b[2J", "no\u2028such"])
+def test_a_revision_with_a_line_break_or_a_control_character_is_answered_on_one_line(repo, base, capsys):
+    assert main(["diff", base, str(repo.root)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.endswith("\n")
+    assert err[:-1].isprintable() and "\x1b" not in err
 
 
 def test_outside_a_repository_is_a_usage_error(pkg, capsys):
     assert main(["diff", "HEAD", str(pkg.root)]) == 2
+    assert "not a git repository" in capsys.readouterr().err
 
 
 def test_primary_key_written_as_a_string_is_one_field(repo, capsys):

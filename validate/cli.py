@@ -400,6 +400,13 @@ class UsageError(Exception):
     pass
 
 
+def one_line(text: str) -> str:
+    """text with every character that is not printable (a line break, an escape sequence, a
+    separator) written as its Python escape: an argument or git's answer quoted in a message
+    must not break the message into lines a CI log reads as separate, or drive the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _path(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", default=".", type=Path, metavar="PATH", help="package directory (default: .)")
 
@@ -513,13 +520,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[command][0](**vars(args))
     except UsageError as exc:
-        print(f"python -m validate {command}: {exc}", file=sys.stderr)
+        print(f"python -m validate {command}: {one_line(str(exc))}", file=sys.stderr)
         return USAGE_ERROR
     except (KeyboardInterrupt, Terminated):  # the cleanup in every finally block has run
         print(f"python -m validate {command}: interrupted; every file is as it was or complete", file=sys.stderr)
         return USAGE_ERROR
     except Exception as exc:  # a bug in this tool must still not print a traceback at a contributor
-        print(f"python -m validate: internal error ({type(exc).__name__}: {exc}); please report it", file=sys.stderr)
+        print(f"python -m validate: internal error ({type(exc).__name__}: {one_line(str(exc))}); please report it", file=sys.stderr)
         return USAGE_ERROR
     finally:
         if previous is not None:

@@ -109,7 +109,8 @@ def git(root: Path, *args: str) -> bytes:
         _kill_group(proc)
         raise GitError(f"git {args[0]} did not answer within {GIT_TIMEOUT} s") from None
     if proc.returncode != 0:
-        raise GitError(err.decode("utf-8", "replace").strip() or f"git {' '.join(args)} failed")
+        said = "; ".join(line.strip() for line in err.decode("utf-8", "replace").splitlines() if line.strip())
+        raise GitError(said or f"git {' '.join(args)} failed")
     return out
 
 
@@ -277,9 +278,18 @@ def table_diff(name: str, key: list[str], old: pd.DataFrame | None, new: pd.Data
 
 def diff(root: Path, base: str, to: str | None = None) -> PackageDiff:
     """The package at revision `base` against the working tree (or against revision `to`)."""
-    commits = [git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip() for rev in (base, to) if rev is not None]
+    commits = [_commit(root, rev) for rev in (base, to) if rev is not None]
     with Revision(root, commits[0]) as at_base, (Revision(root, commits[1]) if to is not None else contextlib.nullcontext()) as at_to:
         return _diff(root, base, to, at_base, at_to)
+
+
+def _commit(root: Path, rev: str) -> str:
+    git(root, "rev-parse", "--git-dir")  # outside a repository, git's own words say so
+    try:
+        return git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
+    except GitError:
+        raise GitError(f"{rev!r} names no commit of this repository; BASE is a released version number, "
+                       "release (the last release), or a git revision") from None
 
 
 def _diff(root: Path, base: str, to: str | None, at_base: Revision, at_to: Revision | None) -> PackageDiff:
