@@ -24,6 +24,8 @@ from validate.paths import PathRefused, new_directory, read_bytes
 from validate.problems import Problem, problem
 from validate.reader import read_table_whole
 
+SUMS = "SHA256SUMS"  # written last into every export: a directory holding it is one
+
 ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "date": pa.date32(), "boolean": pa.bool_(), "year": pa.int64()}
 # Beside the tables and texts; the zip's README.md is written for researchers (publish/researcher.py), not the developers' one.
 ZIP_EXTRA = ["LICENSE", "CITATION.cff", "CHANGELOG.md", "docs/codebook.md", "docs/coding-decisions.md", "docs/timeline.svg"]
@@ -154,7 +156,7 @@ def write_stata(res: dict, table: pa.Table, target: Path) -> None:
 
 def sha256sums(directory: Path) -> str:
     lines = []
-    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != "SHA256SUMS"):
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != SUMS):
         lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(directory).as_posix()}")
     return "\n".join(lines) + "\n"
 
@@ -168,7 +170,7 @@ def build(root: Path, desc: Descriptor, out: Path) -> list[str]:
     from .sqlite_export import write_sqlite
 
     members = zip_members(root, desc)
-    with new_directory(out) as work:
+    with new_directory(out, SUMS, "an export") as work:
         typed = tables(root, desc)
         members["README.md"] = readme(root, desc, typed, set(members) | {"README.md"}).encode("utf-8")
         write_zip(members, work / f"{names.release(desc)}.zip", names.release(desc))
@@ -182,5 +184,5 @@ def build(root: Path, desc: Descriptor, out: Path) -> list[str]:
             pq.write_table(typed[name], work / "parquet" / f"{name}.parquet")
             write_json(typed[name], work / "json" / f"{name}.json")
             write_stata(res, typed[name], work / "stata" / f"{name}.dta")
-        (work / "SHA256SUMS").write_text(sha256sums(work), encoding="utf-8")
+        (work / SUMS).write_text(sha256sums(work), encoding="utf-8")
     return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())

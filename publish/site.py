@@ -21,7 +21,10 @@ from validate.reader import read_table_whole
 
 from . import article, citation, roles
 from .datasette import entries
+from .export import SUMS
 from .markdown import cut, slug, to_html
+
+INDEX = "index.html"  # the landing page every site has: a directory holding it is a site
 
 ASSETS = Path(__file__).parent / "assets"
 DOCS = {"codebook.md": ("codebook.html", "Codebook"), "coding-decisions.md": ("coding-decisions.html", "Coding decisions"),
@@ -84,7 +87,7 @@ def downloads(dist: Path) -> str:
     """A compact list: each top-level file with its size, each folder as one item listing its
     files; the checksums are one file (SHA256SUMS) rather than a hash per row."""
     items = []
-    for path in sorted(p for p in dist.iterdir() if p.is_file() and p.name != "SHA256SUMS"):
+    for path in sorted(p for p in dist.iterdir() if p.is_file() and p.name != SUMS):
         items.append(f'<li><a href="dist/{_e(path.name)}">{_e(path.name)}</a> <span class="size">{_size(path.stat().st_size)}</span>'
                      f' — {_e(DESCRIBE.get(path.suffix, path.suffix.lstrip(".") + " file"))}</li>')
     for folder in sorted(p for p in dist.iterdir() if p.is_dir()):
@@ -93,7 +96,7 @@ def downloads(dist: Path) -> str:
         total = sum(p.stat().st_size for p in files)
         items.append(f'<li><details><summary>{_e(GROUPS.get(folder.name, folder.name))}: {len(files)} files, '
                      f'<span class="size">{_size(total)}</span></summary><ul class="files">{links}</ul></details></li>')
-    sums = dist / "SHA256SUMS"
+    sums = dist / SUMS
     items.append(f'<li><a href="dist/SHA256SUMS">SHA256SUMS</a> <span class="size">{_size(sums.stat().st_size)}</span> — '
                  'the SHA-256 of every file above; check a download with <code>sha256sum -c SHA256SUMS</code></li>')
     return f'<ul class="downloads">{"".join(items)}</ul>'
@@ -214,9 +217,9 @@ def build(root: Path, desc: Descriptor, dist: Path, out: Path) -> Path:
     """Write out/index.html, out/article.html and a page per document of docs/, with a copy of
     dist/ beside them (the pages link to out/dist/)."""
     docs = {md: spec for md, spec in DOCS.items() if os.path.lexists(root / "docs" / md)}
-    pages = {"index.html": "Overview", "article.html": "Annotated article"} | {page: label for page, label in docs.values()}
+    pages = {INDEX: "Overview", "article.html": "Annotated article"} | {page: label for page, label in docs.values()}
     links = {md: page for md, (page, _) in docs.items()}
-    texts = {"index.html": index(root, desc, dist, pages)}
+    texts = {INDEX: index(root, desc, dist, pages)}
     title = desc.data.get("title", "")
     texts["article.html"] = shell(desc, f"Annotated article — {title}", "The archived source text with every evidence span "
                                   "highlighted and linked to the rows that cite it.",
@@ -224,8 +227,8 @@ def build(root: Path, desc: Descriptor, dist: Path, out: Path) -> Path:
     for md, (page, label) in docs.items():
         body = to_html(package_text(root, f"docs/{md}"), links)
         texts[page] = shell(desc, f"{label} — {title}", f"{label} of the data package {title}.", f"<h1>{_e(label)}</h1>{body}", pages)
-    with new_directory(out) as work:
+    with new_directory(out, INDEX, "a site") as work:
         shutil.copytree(dist, work / "dist")
         for name, text in texts.items():
             (work / name).write_text(text, encoding="utf-8")
-    return out / "index.html"
+    return out / INDEX

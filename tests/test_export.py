@@ -345,3 +345,45 @@ def test_fields_in_another_form_are_exported_to_stata_as_their_text(tmp_path):
     assert main(["export", str(tmp_path), "--out", str(tmp_path / "dist")]) == 0
     stata = pd.read_stata(tmp_path / "dist" / "stata" / "t.dta")
     assert stata.values.tolist() == [["a", "31/12/2024", "yes", "1,5"], ["b", "", "", ""]]
+
+
+def _someone_elses(tmp_path: Path, kind: str) -> Path:
+    """A path holding a user's own work, where --out might be pointed by mistake."""
+    if kind == "file":
+        (tmp_path / "notes.txt").write_text("my notes\n")
+        return tmp_path / "notes.txt"
+    if kind == "directory":
+        (tmp_path / "mine").mkdir()
+        (tmp_path / "mine" / "keep.txt").write_text("keep me\n")
+        return tmp_path / "mine"
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "mine", target_is_directory=True)
+    return tmp_path / "link"
+
+
+def _snapshot(tmp_path: Path) -> dict[str, bytes | None]:
+    return {p.relative_to(tmp_path).as_posix(): (p.read_bytes() if p.is_file() and not p.is_symlink() else None)
+            for p in sorted(tmp_path.rglob("*"))}
+
+
+@pytest.mark.parametrize("kind", ["file", "directory", "symlink"])
+def test_export_never_replaces_a_file_or_directory_it_did_not_make(pkg, tmp_path, kind, capsys):
+    target = _someone_elses(tmp_path, kind)
+    before = _snapshot(tmp_path)
+    assert main(["export", str(pkg.root), "--out", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "not an export" in err and "nothing was written" in err
+    assert _snapshot(tmp_path) == before
+
+
+def test_export_never_replaces_the_package_it_exports(pkg, capsys):
+    before = _snapshot(pkg.root)
+    for target in (pkg.root, pkg.root / "data"):
+        assert main(["export", str(pkg.root), "--out", str(target)]) == 2
+    assert _snapshot(pkg.root) == before
+
+
+def test_export_fills_an_empty_directory(pkg, tmp_path):
+    (tmp_path / "empty").mkdir()
+    assert main(["export", str(pkg.root), "--out", str(tmp_path / "empty")]) == 0
+    assert _state(tmp_path / "empty") == "new"

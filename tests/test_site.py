@@ -336,3 +336,27 @@ def test_site_refuses_docs_that_link_out_of_the_package(tmp_path, capsys):
     code = main(["site", str(root), "--dist", str(tmp_path / "dist"), "--out", str(tmp_path / "site")])
     assert code in (1, 2) and "unsafe-path" in capsys.readouterr().out + capsys.readouterr().err
     assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("kind", ["file", "directory", "downloads"])
+def test_site_never_replaces_a_file_or_directory_it_did_not_make(site, tmp_path, kind, capsys):
+    dist = tmp_path / "dist"
+    shutil.copytree(site / "dist", dist)
+    target = {"file": tmp_path / "notes.txt", "directory": tmp_path / "mine", "downloads": dist}[kind]
+    if kind == "file":
+        target.write_text("my notes\n")
+    elif kind == "directory":
+        target.mkdir()
+        (target / "keep.txt").write_text("keep me\n")
+    before = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()}
+    assert main(["site", str(ROOT), "--dist", str(dist), "--out", str(target)]) == 2
+    assert "not a site" in capsys.readouterr().err
+    assert {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()} == before
+
+
+def test_site_replaces_the_site_it_made(site, tmp_path):
+    out = tmp_path / "site"
+    shutil.copytree(site, out)
+    (out / "OLD").write_text("from the previous build\n")
+    assert main(["site", str(ROOT), "--dist", str(site / "dist"), "--out", str(out)]) == 0
+    assert (out / "index.html").is_file() and not (out / "OLD").exists()

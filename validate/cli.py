@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .paths import DEFAULT_MAX_BYTES
+from .paths import DEFAULT_MAX_BYTES, OutRefused
 from .problems import RENDERERS
 
 USAGE_ERROR = 2
@@ -188,7 +188,8 @@ def export(path: Path, out: Path | None = None) -> int:
     package as a zip (one folder, with a README for researchers), Parquet, JSON and Stata files
     per table, one SQLite database with views and its metadata.json for Datasette, and SHA256SUMS.
     If the package is invalid nothing is written; the new files replace the old directory only
-    once all of them are complete."""
+    once all of them are complete. OUT must be absent, empty, or an earlier export (holding
+    SHA256SUMS): any other file or directory is left as it is and the command exits 2."""
     from publish.export import ExportRefused, build
 
     imported()
@@ -203,6 +204,8 @@ def export(path: Path, out: Path | None = None) -> int:
         sys.stdout.write(RENDERERS["text"](exc.problems))
         print("python -m validate export: nothing was written", file=sys.stderr)
         return 1
+    except OutRefused as exc:
+        raise UsageError(f"{exc}; nothing was written") from None
     for name in written:
         print(f"{target.as_posix().rstrip('/')}/{name}")
     return 0
@@ -214,7 +217,8 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
     a browser for every row of every table, citation with BibTeX, schema.org JSON-LD), the
     annotated article article.html (every evidence span in the text, linked to its rows), and the
     codebook, coding decisions and agreement report as pages. Self-contained: no request to another
-    host, and only the site's own script runs. DIST is copied beside the pages."""
+    host, and only the site's own script runs. DIST is copied beside the pages. OUT must be
+    absent, empty, or an earlier site (holding index.html); anything else is left as it is."""
     from publish.site import build
 
     imported()
@@ -255,6 +259,8 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
     except PathRefused as exc:  # a page's input is a link out of the package, or not a regular file
         print(f"{exc.detail.split(' ')[0]}:1:1: {exc.code}: {exc.detail}; nothing was written")
         return 1
+    except OutRefused as exc:
+        raise UsageError(f"{exc}; nothing was written") from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:  # CITATION.cff or dist/ of another shape
         raise UsageError(f"cannot build the page ({type(exc).__name__}: {exc})") from None
     return 0

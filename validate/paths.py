@@ -158,14 +158,43 @@ def _recover(out: Path) -> None:
             return
 
 
+class OutRefused(Exception):
+    """`out` holds something no earlier run made: replacing it whole would delete it."""
+
+
+def replaceable(out: Path, mark: str, what: str) -> None:
+    """Refuse an `out` that is a file, a link, or a directory with entries but without `mark`, the
+    file every run writes (SHA256SUMS for an export): `--out` pointed at a user's folder, or at the
+    package itself, must not replace it."""
+    try:
+        info = os.lstat(out)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(info.st_mode):
+        kind = "a link" if stat.S_ISLNK(info.st_mode) else "a file"
+        raise OutRefused(f"{out} is {kind}, not {what}; name a new or an empty directory")
+    with os.scandir(out) as entries:
+        if next(entries, None) is None:
+            return
+    try:
+        made = stat.S_ISREG(os.lstat(out / mark).st_mode)
+    except OSError:
+        made = False
+    if not made:
+        raise OutRefused(f"{out} is not {what} (it holds no {mark}) and would be replaced whole; "
+                         "name a new or an empty directory, or remove it yourself")
+
+
 @contextmanager
-def new_directory(out: Path):
+def new_directory(out: Path, mark: str, what: str):
     """Yield an empty directory beside `out`; when the block succeeds it replaces `out` whole,
     when it fails it is removed and `out` is left as it was. The swap is one atomic exchange where
     the system has one (Linux), so a kill at any moment leaves the old or the new `out`; what a
-    killed run leaves under a hidden name is removed by the next run."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+    killed run leaves under a hidden name is removed by the next run. Only an `out` that is absent,
+    empty, or made by an earlier run (see `replaceable`) is replaced."""
     _recover(out)
+    replaceable(out, mark, what)
+    out.parent.mkdir(parents=True, exist_ok=True)
     sweep(out.parent, re.compile(rf"\.{re.escape(out.name)}-(?:old-)?(?P<pid>[0-9]+)(?:-.*)?"))
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}-{os.getpid()}-", dir=out.parent))
     try:
