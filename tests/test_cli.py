@@ -183,3 +183,12 @@ def test_an_in_process_caller_keeps_its_collector_as_it_was(pkg, capsys):
     frozen = gc.get_freeze_count()
     assert main([str(pkg.root)]) == 0 and gc.isenabled() and gc.get_freeze_count() == frozen
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("command", [["workbook", "--out", "{file}/w.xlsx"], ["export", "--out", "{file}/dist"]])
+def test_an_output_the_machine_refuses_is_a_usage_error_naming_it_not_an_internal_error(pkg, tmp_path, command, capsys):
+    (tmp_path / "file").write_text("a file, not a folder\n")
+    args = [a.format(file=tmp_path / "file") for a in command]
+    assert main([*args, str(pkg.root)]) == 2
+    err = capsys.readouterr().err
+    assert "internal error" not in err and f"cannot write or read {tmp_path / 'file'}" in err

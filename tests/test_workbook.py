@@ -97,3 +97,19 @@ def test_a_file_that_is_not_a_workbook_is_a_usage_error(pkg, capsys):
     bad.write_bytes(b"not a zip")
     assert main(["import-workbook", str(bad), str(pkg.root)]) == 2
     assert "cannot be read as an .xlsx workbook" in capsys.readouterr().err
+
+
+def test_a_workbook_is_written_only_under_an_xlsx_name_that_is_not_a_directory(pkg, capsys):
+    before = snapshot(pkg.root)
+    (pkg.root / "folder.xlsx").mkdir()
+    for out in (pkg.root / "data" / "events.csv", pkg.root / "notes", pkg.root / "folder.xlsx"):
+        assert main(["workbook", str(pkg.root), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert str(out) in err and "internal error" not in err
+    assert snapshot(pkg.root) == before and not (pkg.root / "notes").exists()
+
+
+def test_a_workbook_replaces_the_workbook_made_before(pkg):
+    first = export(pkg).read_bytes()
+    (pkg.root / "book.xlsx").write_bytes(b"an older workbook")
+    assert export(pkg).read_bytes()[:4] == first[:4] == b"PK\x03\x04"

@@ -314,15 +314,21 @@ def workbook(path: Path, out: Path | None = None) -> int:
     PATH/workbook.xlsx) for editing in a spreadsheet: one sheet per table, every cell stored as
     text (so 016 and 2024-10 stay as they are), a drop-down list of the referenced codes in every
     column with a foreign key, each field's title and description as a comment on its header,
-    and the header row frozen. Bring the edits back with import-workbook."""
+    and the header row frozen. Bring the edits back with import-workbook. OUT must end in .xlsx
+    (a spreadsheet opens a workbook by its name; a table of the package does not)."""
     from .workbook import export
 
     imported()
 
+    target = out if out is not None else path / "workbook.xlsx"
+    if target.suffix.lower() != ".xlsx":
+        raise UsageError(f"{target} does not end in .xlsx; name the workbook FILE.xlsx")
+    if target.is_dir():
+        raise UsageError(f"{target} is a directory; name the workbook file inside it")
     desc = _valid_descriptor(path, "workbook")
     if desc is None or _not_plain(desc, "workbook"):
         return 1
-    print(export(path, desc, out if out is not None else path / "workbook.xlsx").as_posix())
+    print(export(path, desc, target).as_posix())
     return 0
 
 
@@ -530,6 +536,10 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE_ERROR
     except (KeyboardInterrupt, Terminated):  # the cleanup in every finally block has run
         print(f"python -m validate {command}: interrupted; every file is as it was or complete", file=sys.stderr)
+        return USAGE_ERROR
+    except OSError as exc:  # the machine's answer (a full disk, a path through a file), not a bug of this tool
+        where = exc.filename if exc.filename is not None else ""
+        print(f"python -m validate {command}: cannot write or read {one_line(str(where))}: {one_line(exc.strerror or str(exc))}", file=sys.stderr)
         return USAGE_ERROR
     except Exception as exc:  # a bug in this tool must still not print a traceback at a contributor
         print(f"python -m validate: internal error ({type(exc).__name__}: {one_line(str(exc))}); please report it", file=sys.stderr)
