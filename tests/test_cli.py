@@ -192,3 +192,18 @@ def test_an_output_the_machine_refuses_is_a_usage_error_naming_it_not_an_interna
     assert main([*args, str(pkg.root)]) == 2
     err = capsys.readouterr().err
     assert "internal error" not in err and f"cannot write or read {tmp_path / 'file'}" in err
+
+
+def test_a_path_with_a_line_break_or_escape_is_echoed_escaped_on_one_line(tmp_path, capsys):
+    odd = tmp_path / "no\x1b[31m\nsuch"
+    assert main([str(odd)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err and "no\\x1b[31m\\nsuch is not a directory" in err
+
+
+@pytest.mark.parametrize("command", [["workbook", "--out", "{dir}/w\x1b[2J\n.xlsx"], ["export", "--out", "{dir}/d\x1b[2J\nist"]])
+def test_a_written_path_with_a_line_break_or_escape_is_printed_escaped(pkg, tmp_path, command, capsys):
+    args = [a.format(dir=tmp_path) for a in command]
+    assert main([*args, str(pkg.root)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and all("\x1b" not in line and "\\x1b[2J\\n" in line for line in lines)

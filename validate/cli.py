@@ -207,7 +207,7 @@ def export(path: Path, out: Path | None = None) -> int:
     except OutRefused as exc:
         raise UsageError(f"{exc}; nothing was written") from None
     for name in written:
-        print(f"{target.as_posix().rstrip('/')}/{name}")
+        print(one_line(f"{target.as_posix().rstrip('/')}/{name}"))
     return 0
 
 
@@ -255,7 +255,7 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
     from .paths import PathRefused
 
     try:
-        print(build(path, desc, dist, out if out is not None else path / "site"))
+        print(one_line(str(build(path, desc, dist, out if out is not None else path / "site"))))
     except PathRefused as exc:  # a page's input is a link out of the package, or not a regular file
         print(f"{exc.detail.split(' ')[0]}:1:1: {exc.code}: {exc.detail}; nothing was written")
         return 1
@@ -328,7 +328,7 @@ def workbook(path: Path, out: Path | None = None) -> int:
     desc = _valid_descriptor(path, "workbook")
     if desc is None or _not_plain(desc, "workbook"):
         return 1
-    print(export(path, desc, target).as_posix())
+    print(one_line(export(path, desc, target).as_posix()))
     return 0
 
 
@@ -526,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 after --help
         return int(exc.code or 0)
     if not args.path.is_dir():
-        print(f"python -m validate: {args.path} is not a directory", file=sys.stderr)
+        print(f"python -m validate: {one_line(str(args.path))} is not a directory", file=sys.stderr)
         return USAGE_ERROR
     previous = _on_terminate()
     try:
