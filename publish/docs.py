@@ -10,7 +10,7 @@ from pathlib import Path
 
 from validate.codes import CODES
 from validate.declarations import reference_target
-from validate.descriptor import load
+from validate.descriptor import Descriptor, load
 from validate.problems import md_cell, md_code
 from validate.reader import read_table_whole
 
@@ -45,10 +45,18 @@ def _constraints(field: dict) -> str:
     return ", ".join(parts)
 
 
-def codebook(root: Path) -> str:
-    desc, _ = load(root)
+def described(root: Path, desc: Descriptor | None = None) -> Descriptor:
+    """`desc` when the caller has parsed the descriptor already (a command parses it once, not once
+    per generated file), else the package's own."""
+    if desc is None:
+        desc, _ = load(root)
     if desc is None:
         raise ValueError("datapackage.json is invalid; run python -m validate first")
+    return desc
+
+
+def codebook(root: Path, desc: Descriptor | None = None) -> str:
+    desc = described(root, desc)
     facts = [r for r in desc.resources if not r.get("vocabulary")]
     vocab = [r for r in desc.resources if r.get("vocabulary")]
     out = [
@@ -98,8 +106,8 @@ def _table(res: dict) -> list[str]:
     return out + [""]
 
 
-def tables_table(root: Path) -> str:
-    desc, _ = load(root)
+def tables_table(root: Path, desc: Descriptor | None = None) -> str:
+    desc = described(root, desc)
     rows = ["| table | rows | one row is |", "|---|---|---|"]
     for res in desc.resources:
         table, _ = read_table_whole(root, res)
@@ -125,28 +133,28 @@ def views_list() -> str:
     return "\n".join([VIEWS_START, *markdown(), VIEWS_END])
 
 
-def loading(root: Path) -> str:
+def loading(root: Path, desc: Descriptor | None = None) -> str:
     from .snippets import section
 
-    return "\n".join([LOADING_START, *section(load(root)[0], "####"), LOADING_END])
+    return "\n".join([LOADING_START, *section(described(root, desc), "####"), LOADING_END])
 
 
-def readme(root: Path, text: str) -> str:
-    text = _replace_block(text, TABLES_START, TABLES_END, tables_table(root))
+def readme(root: Path, text: str, desc: Descriptor | None = None) -> str:
+    desc = described(root, desc)
+    text = _replace_block(text, TABLES_START, TABLES_END, tables_table(root, desc))
     text = _replace_block(text, CODES_START, CODES_END, codes_table())
-    for start, end, block in [(VIEWS_START, VIEWS_END, views_list), (LOADING_START, LOADING_END, lambda: loading(root))]:
+    for start, end, block in [(VIEWS_START, VIEWS_END, views_list), (LOADING_START, LOADING_END, lambda: loading(root, desc))]:
         if start in text and end in text:  # optional sections: a README without their markers has none
             text = _replace_block(text, start, end, block())
     return text
 
 
-def figures(root: Path) -> dict[Path, bytes]:
+def figures(root: Path, desc: Descriptor | None = None) -> dict[Path, bytes]:
     """docs/timeline.svg and .png; none for a package without the events the timeline draws (publish/roles.py)."""
     from .figures import render
     from .roles import timeline
 
-    desc, _ = load(root)
-    parts = timeline(desc)
+    parts = timeline(described(root, desc))
     if parts is None:
         return {}
     events, _ = read_table_whole(root, parts[0])
@@ -157,15 +165,14 @@ def figures(root: Path) -> dict[Path, bytes]:
 CITATION_MESSAGE = "If you use this dataset, please cite it as below, and cite the source article separately."
 
 
-def citation(root: Path) -> str:
+def citation(root: Path, desc: Descriptor | None = None) -> str:
     """CITATION.cff from the descriptor (title, version, licence, authors, keywords, abstract) and
     the date of the version's CHANGELOG section: the version is written in one place only."""
     import re
 
     import yaml
 
-    desc, _ = load(root)
-    data = desc.data
+    data = described(root, desc).data
     log = root / "CHANGELOG.md"
     dated = re.search(rf"^## \[{re.escape(str(data['version']))}\] - (\d{{4}}-\d{{2}}-\d{{2}})$",
                       log.read_text(encoding="utf-8") if log.is_file() else "", re.M)
@@ -184,36 +191,36 @@ def citation(root: Path) -> str:
     return head + yaml.safe_dump(cff, sort_keys=False, allow_unicode=True, width=100)
 
 
-def derived(root: Path) -> dict[Path, str]:
+def derived(root: Path, desc: Descriptor | None = None) -> dict[Path, str]:
     """Every table derived from an archived text (a resource's derivedFrom) and its canonical text."""
     from validate.crosswalk import derived_table
 
-    desc, _ = load(root)
-    return {root / res["path"]: derived_table(root, res) for res in desc.resources if "derivedFrom" in res}
+    return {root / res["path"]: derived_table(root, res) for res in described(root, desc).resources if "derivedFrom" in res}
 
 
-def generated(root: Path) -> dict[Path, bytes]:
+def generated(root: Path, desc: Descriptor | None = None) -> dict[Path, bytes]:
     """Every generated file and the bytes it should have."""
-    texts = derived(root) | {root / "docs" / "codebook.md": codebook(root), root / "CITATION.cff": citation(root)}
+    desc = described(root, desc)
+    texts = derived(root, desc) | {root / "docs" / "codebook.md": codebook(root, desc), root / "CITATION.cff": citation(root, desc)}
     current = (root / "README.md").read_text(encoding="utf-8") if (root / "README.md").is_file() else ""
     if TABLES_START in current and CODES_START in current:  # a package without the README's generated tables has none to refresh
-        texts[root / "README.md"] = readme(root, current)
+        texts[root / "README.md"] = readme(root, current, desc)
     from validate import agreement
 
     if (root / agreement.SECOND).is_file():  # a package without a second coding has no agreement page
-        texts[root / agreement.PAGE] = agreement.report(root)
-    return {path: text.encode("utf-8") for path, text in texts.items()} | figures(root)
+        texts[root / agreement.PAGE] = agreement.report(root, desc)
+    return {path: text.encode("utf-8") for path, text in texts.items()} | figures(root, desc)
 
 
-def stale(root: Path) -> dict[Path, bytes]:
+def stale(root: Path, desc: Descriptor | None = None) -> dict[Path, bytes]:
     """The generated files whose bytes differ from what they should be, with the right bytes."""
-    return {path: data for path, data in generated(root).items() if not path.is_file() or path.read_bytes() != data}
+    return {path: data for path, data in generated(root, desc).items() if not path.is_file() or path.read_bytes() != data}
 
 
-def write_generated(root: Path) -> list[str]:
+def write_generated(root: Path, desc: Descriptor | None = None) -> list[str]:
     """Rewrite every stale generated file; the package-relative paths written."""
     from validate.paths import write_all_atomic
 
-    todo = stale(root)
+    todo = stale(root, desc)
     write_all_atomic(todo)
     return sorted(p.relative_to(root).as_posix() for p in todo)

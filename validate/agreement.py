@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .descriptor import load
+from .descriptor import Descriptor, load
 from .paths import read_bytes
 from .reader import read_table
 
@@ -162,9 +162,11 @@ def _compared(desc) -> dict[str, dict]:
     return found
 
 
-def compare(root: Path) -> Agreement:
-    """Match the second coding to the package's events and compare every field."""
-    desc, _ = load(root)
+def compare(root: Path, desc: Descriptor | None = None) -> Agreement:
+    """Match the second coding to the package's events and compare every field (`desc`: the
+    descriptor when the caller has parsed it)."""
+    if desc is None:
+        desc, _ = load(root)
     if desc is None:
         raise ValueError("datapackage.json is invalid; run python -m validate first")
     frames = {}
@@ -267,10 +269,10 @@ def _val(v: str) -> str:
     return md_code(v) if v else "*(empty)*"
 
 
-def report(root: Path) -> str:
+def report(root: Path, desc: Descriptor | None = None) -> str:
     from .problems import md_cell, md_code
 
-    ag = compare(root)
+    ag = compare(root, desc)
     units = {u["unit"] for u in _csv(root, SECOND)}
     res = resolutions(root, units)
     open_keys = {(u, f) for u, _, f, _, _ in ag.disagreements}

@@ -58,15 +58,16 @@ def docs(path: Path, check: bool = False) -> int:
 
     imported()
 
-    if _valid_descriptor(path, "docs") is None:
+    desc = _valid_descriptor(path, "docs")
+    if desc is None:
         return 1
     try:
         if check:
-            names = sorted(p.relative_to(path).as_posix() for p in stale(path))
+            names = sorted(p.relative_to(path).as_posix() for p in stale(path, desc))
             for name in names:
                 print(f"{name}: stale; run python -m validate docs (make docs)")
             return 1 if names else 0
-        written = write_generated(path)
+        written = write_generated(path, desc)
     except CrosswalkError as exc:
         print(f"python -m validate docs: cannot derive a table from its archived text: {exc}; nothing was written", file=sys.stderr)
         return 1
@@ -238,7 +239,7 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
     from .crosswalk import CrosswalkError
 
     try:
-        old = sorted(p.relative_to(path).as_posix() for p in stale(path))
+        old = sorted(p.relative_to(path).as_posix() for p in stale(path, desc))
     except (AgreementError, CrosswalkError) as exc:  # a generated page cannot be made: docs says the same
         print(f"python -m validate site: {exc}; nothing was written", file=sys.stderr)
         return 1
