@@ -170,7 +170,7 @@ def build(root: Path, desc: Descriptor, out: Path) -> list[str]:
     from .sqlite_export import write_sqlite
 
     members = zip_members(root, desc)
-    with new_directory(out, SUMS, "an export") as work:
+    with new_directory(out, SUMS, "an export", keep={"the package": root}) as work:
         typed = tables(root, desc)
         members["README.md"] = readme(root, desc, typed, set(members) | {"README.md"}).encode("utf-8")
         write_zip(members, work / f"{names.release(desc)}.zip", names.release(desc))

@@ -227,7 +227,8 @@ def build(root: Path, desc: Descriptor, dist: Path, out: Path) -> Path:
     for md, (page, label) in docs.items():
         body = to_html(package_text(root, f"docs/{md}"), links)
         texts[page] = shell(desc, f"{label} — {title}", f"{label} of the data package {title}.", f"<h1>{_e(label)}</h1>{body}", pages)
-    with new_directory(out, INDEX, "a site") as work:
+    with new_directory(out, INDEX, "a site", keep={"the package": root, "the downloads": dist},
+                       within={"the downloads": dist}) as work:
         shutil.copytree(dist, work / "dist")
         for name, text in texts.items():
             (work / name).write_text(text, encoding="utf-8")

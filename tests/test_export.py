@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import os
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -266,9 +267,9 @@ def test_scratch_and_temporaries_of_killed_runs_are_removed(pkg, tmp_path):
     import tempfile
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
-    scratch = Path(tempfile.gettempdir()) / f"validate-fmt-{dead}-abcd"
+    scratch = Path(tempfile.gettempdir()) / f"validate-fmt-{dead}-abcd_123"  # the form tempfile gives
     scratch.mkdir()
-    temp = pkg.root / "data" / f".event_roles.csv.{dead}.abcd.tmp"
+    temp = pkg.root / "data" / f".event_roles.csv.{dead}.abcd_123.tmp"
     temp.write_text("half")
     rows = pkg.rows("event_roles")
     pkg.write_raw("event_roles", pkg.raw("event_roles").replace(b"\n", b"\r\n"))  # something for fmt to rewrite
@@ -381,6 +382,66 @@ def test_export_never_replaces_the_package_it_exports(pkg, capsys):
     for target in (pkg.root, pkg.root / "data"):
         assert main(["export", str(pkg.root), "--out", str(target)]) == 2
     assert _snapshot(pkg.root) == before
+
+
+@pytest.mark.parametrize("target", ["package", "its-parent"])
+def test_export_never_replaces_the_package_or_a_folder_holding_it_whatever_it_holds(pkg, target, capsys):
+    out = pkg.root if target == "package" else pkg.root.parent
+    (out / "SHA256SUMS").write_text("checksums of my own, which make it look like an export\n")
+    before = _snapshot(pkg.root.parent)
+    assert main(["export", str(pkg.root), "--out", str(out)]) == 2
+    assert "is or holds the package" in capsys.readouterr().err
+    assert _snapshot(pkg.root.parent) == before
+
+
+@pytest.mark.parametrize("out", [".", "..", "./"])
+def test_export_never_replaces_the_working_directory_even_an_export(pkg, tmp_path, out, monkeypatch, capsys):
+    assert main(["export", str(pkg.root), "--out", str(tmp_path / "dist")]) == 0
+    (tmp_path / "dist" / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "dist" / ("sub" if out == ".." else ""))
+    before = _snapshot(tmp_path)
+    capsys.readouterr()
+    assert main(["export", str(pkg.root), "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert "is or holds the working directory" in err and "internal error" not in err
+    assert _snapshot(tmp_path) == before
+
+
+def test_export_leaves_hidden_entries_named_like_its_own_but_not_made_by_it(pkg, tmp_path):
+    mine = {".dist-old-backup/SHA256SUMS": "a backup that looks like an export\n", ".dist-2024-notes/n.txt": "notes\n",
+            ".dist-99999999": "a file\n", ".dist-123-abc/n.txt": "notes\n"}
+    for name, text in mine.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert main(["export", str(pkg.root), "--out", str(tmp_path / "dist")]) == 0
+    assert {name: (tmp_path / name).read_text() for name in mine} == mine
+    assert _state(tmp_path / "dist") == "new"
+
+
+def test_an_out_filled_while_the_export_ran_is_left_as_it_is(tmp_path):
+    from validate.paths import OutRefused, new_directory
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(OutRefused, match="holds no MARK"):
+        with new_directory(out, "MARK", "an export") as work:
+            (work / "MARK").write_text("new\n")
+            (out / "mine.txt").write_text("written while the export ran\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["out"] and [p.name for p in out.iterdir()] == ["mine.txt"]
+
+
+@pytest.mark.parametrize("name", ["file:/d", "s3:/bucket/d", "gs:/bucket/d"])
+def test_an_out_named_like_a_uri_is_a_local_directory(pkg, tmp_path, name, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", str(pkg.root), "--out", name]) == 0
+    assert _state(tmp_path / name) == "new"
+
+
+def test_an_out_whose_name_is_not_utf8_is_a_usage_error(pkg, tmp_path, capsys):
+    out = tmp_path / os.fsdecode(b"\xffdist")
+    assert main(["export", str(pkg.root), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "not a UTF-8 name" in err and "internal error" not in err and not os.path.lexists(out)
 
 
 def test_export_fills_an_empty_directory(pkg, tmp_path):

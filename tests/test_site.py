@@ -350,8 +350,26 @@ def test_site_never_replaces_a_file_or_directory_it_did_not_make(site, tmp_path,
         (target / "keep.txt").write_text("keep me\n")
     before = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()}
     assert main(["site", str(ROOT), "--dist", str(dist), "--out", str(target)]) == 2
-    assert "not a site" in capsys.readouterr().err
+    assert ("is or holds the downloads" if kind == "downloads" else "not a site") in capsys.readouterr().err
     assert {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()} == before
+
+
+@pytest.mark.parametrize("where", ["in-the-downloads", "holding-the-downloads"])
+def test_site_never_copies_the_downloads_into_themselves_or_replaces_a_folder_holding_them(site, tmp_path, where, capsys):
+    dist = tmp_path / "dist"
+    shutil.copytree(site / "dist", dist)
+    (tmp_path / "index.html").write_text("a page of mine, beside the downloads\n")  # looks like a site
+    target = dist / "site" if where == "in-the-downloads" else tmp_path
+    before = _files(tmp_path)
+    assert main(["site", str(ROOT), "--dist", str(dist), "--out", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nothing was written" in err
+    assert ("lies in the downloads" if where == "in-the-downloads" else "is or holds the downloads") in err
+    assert _files(tmp_path) == before
+
+
+def _files(top: Path) -> dict[str, bytes]:
+    return {p.relative_to(top).as_posix(): p.read_bytes() for p in sorted(top.rglob("*")) if p.is_file()}
 
 
 def test_site_replaces_the_site_it_made(site, tmp_path):

@@ -190,7 +190,8 @@ def export(path: Path, out: Path | None = None) -> int:
     per table, one SQLite database with views and its metadata.json for Datasette, and SHA256SUMS.
     If the package is invalid nothing is written; the new files replace the old directory only
     once all of them are complete. OUT must be absent, empty, or an earlier export (holding
-    SHA256SUMS): any other file or directory is left as it is and the command exits 2."""
+    SHA256SUMS), and neither the package, the working directory, nor a folder holding either: any
+    other file or directory is left as it is and the command exits 2."""
     from publish.export import ExportRefused, build
 
     imported()
@@ -219,7 +220,8 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
     annotated article article.html (every evidence span in the text, linked to its rows), and the
     codebook, coding decisions and agreement report as pages. Self-contained: no request to another
     host, and only the site's own script runs. DIST is copied beside the pages. OUT must be
-    absent, empty, or an earlier site (holding index.html); anything else is left as it is."""
+    absent, empty, or an earlier site (holding index.html), outside DIST, and neither the package,
+    DIST, the working directory, nor a folder holding one of them; anything else is left as it is."""
     from publish.site import build
 
     imported()

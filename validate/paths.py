@@ -13,6 +13,9 @@ from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+# The random part tempfile adds to a prefix: a sweep removes only names of that exact form, never
+# a user's own '.dist-2024-notes'.
+_TEMP = "[a-z0-9_]{8}"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
 
 
@@ -114,7 +117,7 @@ def write_all_atomic(files: dict[Path, str | bytes]) -> None:
     try:
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
-            sweep(path.parent, re.compile(rf"\.{re.escape(path.name)}\.(?P<pid>[0-9]+)\.[^/]*\.tmp"))
+            sweep(path.parent, re.compile(rf"\.{re.escape(path.name)}\.(?P<pid>[0-9]+)\.{_TEMP}\.tmp"))
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
             temps[path] = tmp
             # mkstemp creates 0600; keep the target's mode, or the usual 0644 for a new file
@@ -147,19 +150,48 @@ def exchange(a: Path, b: Path) -> None:
         raise OSError(err, os.strerror(err))
 
 
-def _recover(out: Path) -> None:
+def _old(out: Path) -> re.Pattern:
+    return re.compile(rf"\.{re.escape(out.name)}-old-(?P<pid>[0-9]+)")
+
+
+def _recover(out: Path, mark: str) -> None:
     """A run killed between the two renames of the fallback left no `out`, and the old one under
-    a hidden name: put it back."""
+    a hidden name: put it back. Only that name, of a run that is over, holding `mark`: a user's
+    '.dist-old-backup' is not an earlier export."""
     if os.path.lexists(out):
         return
-    for entry in sorted(out.parent.glob(f".{out.name}-old-*")):
-        with suppress(OSError):
-            os.rename(entry, out)
-            return
+    with suppress(OSError), os.scandir(out.parent) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            m = _old(out).fullmatch(entry.name)
+            if not m or (int(m.group("pid")) != os.getpid() and _alive(int(m.group("pid")))):
+                continue
+            if entry.is_dir(follow_symlinks=False) and os.path.isfile(os.path.join(entry.path, mark)) \
+                    and not os.path.islink(os.path.join(entry.path, mark)):
+                os.rename(entry.path, out)
+                return
 
 
 class OutRefused(Exception):
     """`out` holds something no earlier run made: replacing it whole would delete it."""
+
+
+def apart(out: Path, keep: dict[str, Path], within: dict[str, Path]) -> None:
+    """Refuse an `out` that is or holds a directory of `keep` (the package, the working directory:
+    replacing `out` whole would delete it), or lies in one of `within` (a directory copied into
+    `out`, which would copy itself), or that has a name no file system here can take as given."""
+    try:
+        os.fsencode(out).decode("utf-8")
+    except UnicodeError:
+        raise OutRefused(f"{out!r} is not a UTF-8 name; name a directory in UTF-8") from None
+    real = Path(os.path.realpath(out))
+    with suppress(OSError):  # a working directory that was removed holds nothing
+        keep = keep | {"the working directory": Path.cwd()}
+    for label, path in keep.items():
+        if Path(os.path.realpath(path)).is_relative_to(real):
+            raise OutRefused(f"{out} is or holds {label} ({path}), which replacing it whole would delete; name another directory")
+    for label, path in within.items():
+        if real.is_relative_to(os.path.realpath(path)):
+            raise OutRefused(f"{out} lies in {label} ({path}), which is copied into it; name a directory outside it")
 
 
 def replaceable(out: Path, mark: str, what: str) -> None:
@@ -186,20 +218,26 @@ def replaceable(out: Path, mark: str, what: str) -> None:
 
 
 @contextmanager
-def new_directory(out: Path, mark: str, what: str):
+def new_directory(out: Path, mark: str, what: str, keep: dict[str, Path] | None = None, within: dict[str, Path] | None = None):
     """Yield an empty directory beside `out`; when the block succeeds it replaces `out` whole,
     when it fails it is removed and `out` is left as it was. The swap is one atomic exchange where
     the system has one (Linux), so a kill at any moment leaves the old or the new `out`; what a
     killed run leaves under a hidden name is removed by the next run. Only an `out` that is absent,
-    empty, or made by an earlier run (see `replaceable`) is replaced."""
-    _recover(out)
+    empty, or made by an earlier run (see `replaceable`), and apart from `keep` and `within` (see
+    `apart`), is replaced; the check is made again just before the swap, as `out` may have been
+    filled while the block ran."""
+    apart(out, keep or {}, within or {})
+    _recover(out, mark)
     replaceable(out, mark, what)
     out.parent.mkdir(parents=True, exist_ok=True)
-    sweep(out.parent, re.compile(rf"\.{re.escape(out.name)}-(?:old-)?(?P<pid>[0-9]+)(?:-.*)?"))
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-{os.getpid()}-", dir=out.parent))
+    sweep(out.parent, re.compile(rf"\.{re.escape(out.name)}-(?P<pid>[0-9]+)-{_TEMP}"))
+    sweep(out.parent, _old(out))
+    # absolute, so that a library given a path under it never reads 'file:x' or 's3:x' as a URI
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-{os.getpid()}-", dir=os.path.abspath(out.parent)))
     try:
         work.chmod(0o755)  # mkdtemp makes it private
         yield work
+        replaceable(out, mark, what)
         if not os.path.lexists(out):
             os.rename(work, out)
             return
@@ -218,6 +256,6 @@ def new_directory(out: Path, mark: str, what: str):
 def scratch_directory(kind: str):
     """A private temporary directory named with the pid, after removing those killed runs left."""
     base = Path(tempfile.gettempdir())
-    sweep(base, re.compile(rf"validate-{re.escape(kind)}-(?P<pid>[0-9]+)-.*"))
+    sweep(base, re.compile(rf"validate-{re.escape(kind)}-(?P<pid>[0-9]+)-{_TEMP}"))
     with tempfile.TemporaryDirectory(prefix=f"validate-{kind}-{os.getpid()}-", dir=base) as scratch:
         yield Path(scratch)
