@@ -181,9 +181,19 @@ def test_a_revision_with_a_line_break_or_a_control_character_is_answered_on_one_
     assert err[:-1].isprintable() and "\x1b" not in err
 
 
-def test_outside_a_repository_is_a_usage_error(pkg, capsys):
-    assert main(["diff", "HEAD", str(pkg.root)]) == 2
+@pytest.mark.parametrize("base", ["HEAD", "release", "0.1.0"])
+def test_outside_a_repository_is_a_usage_error(pkg, base, capsys):
+    assert main(["diff", base, str(pkg.root)]) == 2
     assert "not a git repository" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_a_revision_git_accepts_with_an_escape_or_line_break_is_echoed_escaped(repo, fmt, capsys):
+    base = "HEAD@{\x1b[31m1\nsecond ago}"  # git reads the date inside @{} leniently
+    assert main(["diff", base, str(repo.root), "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    header = out.splitlines()[0]
+    assert "\x1b" not in out and "x1b" in header and "second ago" in header  # the whole revision, on the header's line
 
 
 def test_primary_key_written_as_a_string_is_one_field(repo, capsys):

@@ -113,3 +113,44 @@ def test_a_workbook_replaces_the_workbook_made_before(pkg):
     first = export(pkg).read_bytes()
     (pkg.root / "book.xlsx").write_bytes(b"an older workbook")
     assert export(pkg).read_bytes()[:4] == first[:4] == b"PK\x03\x04"
+
+
+def test_a_cell_far_past_the_table_is_located_at_once_not_walked_to(pkg, capsys):
+    """openpyxl's iter_rows would create every cell of the rectangle up to XFD1000000."""
+    import subprocess
+    import sys
+
+    book = export(pkg)
+    wb = load_workbook(book)
+    wb[wb.sheetnames[0]]["XFD1000000"] = "far"
+    wb.save(book)
+    before = snapshot(pkg.root)
+    run = subprocess.run([sys.executable, "-m", "validate", "import-workbook", str(book), str(pkg.root)],
+                         capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    assert run.returncode == 1 and run.stdout.splitlines() == [f"book.xlsx:{wb.sheetnames[0]}!XFD1000000:: extra-cell: a value right of the last field"]
+    assert snapshot(pkg.root) == before
+
+
+def test_a_workbook_that_unpacks_past_the_size_limit_is_refused_before_it_is_parsed(pkg, capsys, monkeypatch):
+    import validate.workbook as workbook
+
+    book = export(pkg)
+    monkeypatch.setattr(workbook, "DEFAULT_MAX_BYTES", book.stat().st_size)  # unpacked, the XML is larger than the zip
+    capsys.readouterr()
+    assert main(["import-workbook", str(book), str(pkg.root)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "once unpacked, more than" in err
+
+
+def test_a_workbook_name_with_a_line_break_or_escape_is_quoted_escaped_in_every_line(pkg, capsys):
+    book = export(pkg)
+    odd = book.with_name("bad\x1b[31m\nname.xlsx")
+    wb = load_workbook(book)
+    ws = wb[wb.sheetnames[0]]
+    ws["A2"] = 3.5
+    wb.save(odd)
+    capsys.readouterr()
+    assert main(["import-workbook", str(odd), str(pkg.root)]) == 1
+    out, err = capsys.readouterr()
+    assert all(line.startswith("bad\\x1b[31m\\nname.xlsx:") for line in out.splitlines()) and out
+    assert err.count("\n") == 1 and "\x1b" not in out + err

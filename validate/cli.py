@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from .paths import DEFAULT_MAX_BYTES, OutRefused
-from .problems import RENDERERS
+from .problems import RENDERERS, one_line
 
 USAGE_ERROR = 2
 
@@ -356,13 +356,13 @@ def import_workbook(file: Path, path: Path) -> int:
     if _not_plain(desc, "import-workbook"):
         return 1
     try:
-        written, notes, problems = run(path, desc, file, file.name)
+        written, notes, problems = run(path, desc, file, one_line(file.name))
     except WorkbookError as exc:
         raise UsageError(str(exc)) from None
     if problems:
         for p in problems:
             print(p if isinstance(p, str) else p.format())
-        print(f"python -m validate import-workbook: nothing was written; fix the cells above in {file.name} first", file=sys.stderr)
+        print(f"python -m validate import-workbook: nothing was written; fix the cells above in {one_line(file.name)} first", file=sys.stderr)
         return 1
     for note in notes:
         print(f"{note}: repaired")
@@ -413,13 +413,6 @@ def _not_plain(desc, command: str, inline_only: bool = False) -> bool:
 
 class UsageError(Exception):
     pass
-
-
-def one_line(text: str) -> str:
-    """text with every character that is not printable (a line break, an escape sequence, a
-    separator) written as its Python escape: an argument or git's answer quoted in a message
-    must not break the message into lines a CI log reads as separate, or drive the terminal."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _path(p: argparse.ArgumentParser) -> None:

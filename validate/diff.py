@@ -24,7 +24,7 @@ import pandas as pd
 
 from . import dialect, versioning as v
 from .descriptor import DESCRIPTOR, load, parse_descriptor
-from .problems import md_cell, md_code, position, problem
+from .problems import md_cell, md_code, one_line, position, problem
 from .paths import PathRefused, read_bytes
 from .reader import TEXT, syntax_problem
 
@@ -392,15 +392,16 @@ def unrecorded_removals(d: PackageDiff, root: Path) -> list[str]:
 
 
 def render_text(d: PackageDiff) -> str:
-    lines = [f"Changes from {d.base} (version {d.base_version}) to {d.target} (version {d.version})", ""]
+    # a revision git accepts (HEAD@{<anything>}) and a key from the data may hold a line break or an escape
+    lines = [one_line(f"Changes from {d.base} (version {d.base_version}) to {d.target} (version {d.version})"), ""]
     if d.descriptor:
         lines.append("Descriptor and schemas:")
         lines += [f"  {v.LEVELS[level]:5} {text}" for level, text in d.descriptor]
         lines.append("")
     for t in d.tables:
         lines.append(f"{t.name}: {len(t.added)} added, {len(t.removed)} removed, {len(t.changed)} changed cell(s)")
-        lines += [f"  + {k}" for k in t.added] + [f"  - {k}" for k in t.removed]
-        lines += [f"  ~ {k}: {f}: {old!r} -> {new!r}" for k, f, old, new in t.changed]
+        lines += [one_line(f"  + {k}") for k in t.added] + [one_line(f"  - {k}") for k in t.removed]
+        lines += [one_line(f"  ~ {k}: {f}: {old!r} -> {new!r}") for k, f, old, new in t.changed]
     if not d.descriptor and not d.tables:
         lines.append("No changes.")
     lines += ["", f"Required version bump: {v.LEVELS[d.required]}"]
@@ -412,7 +413,7 @@ def _md(s: str) -> str:
 
 
 def render_markdown(d: PackageDiff) -> str:
-    lines = [f"### Data changes from `{d.base}` ({d.base_version} → {d.version})", "",
+    lines = [f"### Data changes from {md_code(one_line(d.base))} ({md_cell(one_line(d.base_version))} → {md_cell(one_line(d.version))})", "",
              f"**Required version bump: {v.LEVELS[d.required]}**", ""]
     if d.descriptor:
         lines += ["| level | descriptor or schema change |", "|---|---|"]

@@ -33,6 +33,13 @@ class Problem:
 _MD_ESCAPES = str.maketrans({"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|"})
 
 
+def one_line(text: object) -> str:
+    """text with every character that is not printable (a line break, an escape sequence, a
+    separator) written as its Python escape: an argument or git's answer quoted in a message
+    must not break the message into lines a CI log reads as separate, or drive the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 def md_cell(value: object, newline: str = " ") -> str:
     """A value from the data made safe for one cell of a Markdown table, shown as text by
     GitHub's renderer: '<', '>' and '&' as entities (no raw HTML), '[' and ']' escaped (no link

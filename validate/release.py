@@ -61,6 +61,7 @@ def _version_at(root: Path, commit: str) -> str | None:
 def resolve(root: Path, base: str) -> str:
     """A git revision for BASE: a released version number (`0.1.0`), `release` (the last
     release: what the working tree must be compared with), or any git revision."""
+    git(root, "rev-parse", "--git-dir")  # outside a repository (or without git), git's own words say so
     if base == LAST_RELEASE:
         return last_release(root)
     if v.parse(base) is not None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from .canonical import canonical_rows, render
 from .declarations import reference_target
 from .descriptor import DESCRIPTOR, Descriptor
-from .paths import write_all_atomic
+from .paths import DEFAULT_MAX_BYTES, write_all_atomic
 from .reader import header_columns
 from .spreadsheet import Sheet, is_date_field, plan_cells
 
@@ -109,6 +109,27 @@ class WorkbookError(Exception):
     """The file is not a workbook that can be read at all."""
 
 
+def _unpacked_size(file: Path, label: str) -> int:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(file) as z:
+            return sum(info.file_size for info in z.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError) as exc:
+        raise WorkbookError(f"{label} cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})") from None
+
+
+def _sparse_rows(ws) -> list[tuple[int, dict[int, object]]]:
+    """The sheet's rows that hold a cell, each as {column: value}, in row order. openpyxl's
+    iter_rows walks the whole rectangle up to the farthest cell and creates every cell in it: one
+    cell at XFD1000000 made 16 billion. Only the cells the file holds are visited here (openpyxl
+    keeps them in `_cells`, keyed by (row, column); it has no public sparse view)."""
+    by_row: dict[int, dict[int, object]] = {}
+    for (r, c), cell in ws._cells.items():
+        by_row.setdefault(r, {})[c] = cell.value
+    return sorted(by_row.items())
+
+
 def _text(value, fld: dict) -> tuple[str | None, str | None]:
     """(text, None) for a cell value, or (None, why) when it cannot be turned back into text losslessly."""
     if value is None:
@@ -141,6 +162,9 @@ def read(file: Path, desc: Descriptor, label: str) -> tuple[dict[str, Sheet], li
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
+    if (size := _unpacked_size(file, label)) > DEFAULT_MAX_BYTES:  # 760 KB of zip held 4 million rows
+        raise WorkbookError(f"{label} holds {size:,} bytes once unpacked, more than the {DEFAULT_MAX_BYTES:,} read of any "
+                            "file of the package; it is not a workbook of this package") from None
     try:
         wb = load_workbook(file, data_only=False)
     except Exception as exc:  # a zip that is not a workbook raises several kinds of errors
@@ -155,8 +179,9 @@ def read(file: Path, desc: Descriptor, label: str) -> tuple[dict[str, Sheet], li
             problems.append(Located(f"{label}:{name}!A1", "", "missing-file", f"the workbook has no sheet {name!r}; export it again with make workbook"))
             continue
         ws = wb[name]
-        rows = list(ws.iter_rows(values_only=True))
-        header = [("" if v is None else str(v)) for v in (rows[0] if rows else ())]
+        rows = _sparse_rows(ws)
+        first = rows[0][1] if rows and rows[0][0] == 1 else {}
+        header = [("" if first.get(c) is None else str(first[c])) for c in range(1, max(first, default=0) + 1)]
         while header and header[-1] == "":
             header.pop()
         columns, mismatch = header_columns(f"{label}:{name}", header, list(fields), res["schema"].get("fieldsMatch", "exact"))
@@ -167,13 +192,13 @@ def read(file: Path, desc: Descriptor, label: str) -> tuple[dict[str, Sheet], li
         cols = [at[c] for c in columns]  # in canonical order: the fields the sheet names, then its other columns
         letters[name] = [get_column_letter(i + 1) for i in cols]
         body, lines = [], []
-        for r, row in enumerate(rows[1:], start=2):
-            if all(v is None or v == "" for v in row):
+        for r, values in rows:
+            if r == 1 or all(v is None or v == "" for v in values.values()):
                 continue  # blank rows (the spare formatted rows) are not data
-            row = list(row) + [None] * (len(header) - len(row))
-            extra = [i for i, v in enumerate(row[len(header):], start=len(header)) if v not in (None, "")]
+            row = [values.get(c) for c in range(1, len(header) + 1)]
+            extra = sorted(c for c, v in values.items() if c > len(header) and v not in (None, ""))
             if extra:
-                problems.append(Located(f"{label}:{name}!{get_column_letter(extra[0] + 1)}{r}", "", "extra-cell", "a value right of the last field"))
+                problems.append(Located(f"{label}:{name}!{get_column_letter(extra[0])}{r}", "", "extra-cell", "a value right of the last field"))
             out = []
             for column, i in zip(columns, cols):
                 text, why = _text(row[i], fields.get(column, {"name": column}))
