@@ -437,6 +437,13 @@ def test_an_out_named_like_a_uri_is_a_local_directory(pkg, tmp_path, name, monke
     assert _state(tmp_path / name) == "new"
 
 
+def test_an_out_name_with_no_room_for_the_copy_built_beside_it_is_a_usage_error_naming_it(pkg, tmp_path, capsys):
+    out = tmp_path / ("d" * 240)
+    assert main(["export", str(pkg.root), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "too long a name" in err and ".d" not in err and not os.path.lexists(out)
+
+
 def test_an_out_whose_name_is_not_utf8_is_a_usage_error(pkg, tmp_path, capsys):
     out = tmp_path / os.fsdecode(b"\xffdist")
     assert main(["export", str(pkg.root), "--out", str(out)]) == 2

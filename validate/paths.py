@@ -16,6 +16,7 @@ DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 # The random part tempfile adds to a prefix: a sweep removes only names of that exact form, never
 # a user's own '.dist-2024-notes'.
 _TEMP = "[a-z0-9_]{8}"
+NAME_MAX = 255  # bytes of one file name on Linux's file systems
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
 
 
@@ -183,6 +184,8 @@ def apart(out: Path, keep: dict[str, Path], within: dict[str, Path]) -> None:
         os.fsencode(out).decode("utf-8")
     except UnicodeError:
         raise OutRefused(f"{out!r} is not a UTF-8 name; name a directory in UTF-8") from None
+    if len(os.fsencode(out.name)) > NAME_MAX - len(f".-{2 ** 22}-xxxxxxxx"):  # room for the hidden temporary beside it
+        raise OutRefused(f"{out.name[:40]}... is too long a name: the hidden copy built beside it must fit in {NAME_MAX} bytes")
     real = Path(os.path.realpath(out))
     with suppress(OSError):  # a working directory that was removed holds nothing
         keep = keep | {"the working directory": Path.cwd()}
