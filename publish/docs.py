@@ -11,6 +11,7 @@ from pathlib import Path
 from validate.codes import CODES
 from validate.declarations import reference_target
 from validate.descriptor import Descriptor, load
+from validate.paths import resolve
 from validate.problems import md_cell, md_code
 from validate.reader import read_table_whole
 
@@ -212,9 +213,18 @@ def generated(root: Path, desc: Descriptor | None = None) -> dict[Path, bytes]:
     return {path: text.encode("utf-8") for path, text in texts.items()} | figures(root, desc)
 
 
+def inside(root: Path, paths) -> None:
+    """Refuse (PathRefused) a generated file whose place is, or passes through, a link that leaves
+    the package: `docs/` linked to another folder would be read and written there."""
+    for path in paths:
+        resolve(root, path.relative_to(root).as_posix())
+
+
 def stale(root: Path, desc: Descriptor | None = None) -> dict[Path, bytes]:
     """The generated files whose bytes differ from what they should be, with the right bytes."""
-    return {path: data for path, data in generated(root, desc).items() if not path.is_file() or path.read_bytes() != data}
+    made = generated(root, desc)
+    inside(root, made)
+    return {path: data for path, data in made.items() if not path.is_file() or path.read_bytes() != data}
 
 
 def write_generated(root: Path, desc: Descriptor | None = None) -> list[str]:

@@ -20,11 +20,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from validate.descriptor import DESCRIPTOR, PACKAGE_NAME, SEMVER, Descriptor
-from validate.paths import PathRefused, new_directory, read_bytes
+from validate.outdir import marker, new_directory
+from validate.paths import PathRefused, read_bytes
 from validate.problems import Problem, problem
 from validate.reader import read_table_whole
 
-SUMS = "SHA256SUMS"  # written last into every export: a directory holding it is one
+SUMS = "SHA256SUMS"  # written last into every export
 
 ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "date": pa.date32(), "boolean": pa.bool_(), "year": pa.int64()}
 # Beside the tables and texts; the zip's README.md is written for researchers (publish/researcher.py), not the developers' one.
@@ -156,7 +157,8 @@ def write_stata(res: dict, table: pa.Table, target: Path) -> None:
 
 def sha256sums(directory: Path) -> str:
     lines = []
-    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != SUMS):
+    skip = {SUMS, marker("export")[0]}  # the marker says who made the directory; it is not a download
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name not in skip):
         lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(directory).as_posix()}")
     return "\n".join(lines) + "\n"
 
@@ -170,7 +172,7 @@ def build(root: Path, desc: Descriptor, out: Path) -> list[str]:
     from .sqlite_export import write_sqlite
 
     members = zip_members(root, desc)
-    with new_directory(out, SUMS, "an export", keep={"the package": root}) as work:
+    with new_directory(out, "export", "an export", keep={"the package": root}) as work:
         typed = tables(root, desc)
         members["README.md"] = readme(root, desc, typed, set(members) | {"README.md"}).encode("utf-8")
         write_zip(members, work / f"{names.release(desc)}.zip", names.release(desc))

@@ -16,7 +16,8 @@ import shutil
 from pathlib import Path
 
 from validate.descriptor import Descriptor
-from validate.paths import new_directory, read_bytes
+from validate.outdir import marker, new_directory
+from validate.paths import read_bytes
 from validate.reader import read_table_whole
 
 from . import article, citation, roles
@@ -24,7 +25,7 @@ from .datasette import entries
 from .export import SUMS
 from .markdown import cut, slug, to_html
 
-INDEX = "index.html"  # the landing page every site has: a directory holding it is a site
+INDEX = "index.html"  # the landing page every site has
 
 ASSETS = Path(__file__).parent / "assets"
 DOCS = {"codebook.md": ("codebook.html", "Codebook"), "coding-decisions.md": ("coding-decisions.html", "Coding decisions"),
@@ -87,7 +88,7 @@ def downloads(dist: Path) -> str:
     """A compact list: each top-level file with its size, each folder as one item listing its
     files; the checksums are one file (SHA256SUMS) rather than a hash per row."""
     items = []
-    for path in sorted(p for p in dist.iterdir() if p.is_file() and p.name != SUMS):
+    for path in sorted(p for p in dist.iterdir() if p.is_file() and p.name != SUMS and not p.name.startswith(".")):
         items.append(f'<li><a href="dist/{_e(path.name)}">{_e(path.name)}</a> <span class="size">{_size(path.stat().st_size)}</span>'
                      f' — {_e(DESCRIBE.get(path.suffix, path.suffix.lstrip(".") + " file"))}</li>')
     for folder in sorted(p for p in dist.iterdir() if p.is_dir()):
@@ -227,9 +228,10 @@ def build(root: Path, desc: Descriptor, dist: Path, out: Path) -> Path:
     for md, (page, label) in docs.items():
         body = to_html(package_text(root, f"docs/{md}"), links)
         texts[page] = shell(desc, f"{label} — {title}", f"{label} of the data package {title}.", f"<h1>{_e(label)}</h1>{body}", pages)
-    with new_directory(out, INDEX, "a site", keep={"the package": root, "the downloads": dist},
+    with new_directory(out, "site", "a site", keep={"the package": root, "the downloads": dist},
                        within={"the downloads": dist}) as work:
-        shutil.copytree(dist, work / "dist")
+        # the export's marker says who may replace dist/; the published copy is the downloads alone
+        shutil.copytree(dist, work / "dist", ignore=lambda at, names: [marker("export")[0]] if Path(at) == dist else [])
         for name, text in texts.items():
             (work / name).write_text(text, encoding="utf-8")
     return out / INDEX

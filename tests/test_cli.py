@@ -207,3 +207,12 @@ def test_a_written_path_with_a_line_break_or_escape_is_printed_escaped(pkg, tmp_
     assert main([*args, str(pkg.root)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines and all("\x1b" not in line and "\\x1b[2J\\n" in line for line in lines)
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_a_value_from_the_data_with_a_line_break_or_escape_cannot_forge_a_problem_line(pkg, fmt, capsys):
+    key = pkg.rows("sources")[1][0]
+    pkg.set("sources", key, "text_path", "data/sources/\x1b[31mEVIL\nforged:1:1: ok.txt")
+    assert main([str(pkg.root), "--format", fmt]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and not any(line.startswith("forged") for line in out.splitlines())

@@ -96,3 +96,18 @@ def test_the_timeline_of_unchanged_rows_is_not_drawn_again(monkeypatch):
     figures.render(events, types)
     figures.render(events.copy(), types.copy())
     assert len(drawn) == 1
+
+
+@pytest.mark.parametrize("command", [["docs"], ["docs", "--check"], ["bump"]])
+def test_generated_files_are_never_read_or_written_through_a_link_that_leaves_the_package(pkg, tmp_path_factory, command, capsys):
+    outside = tmp_path_factory.mktemp("outside") / "docs"
+    shutil.copytree(ROOT / "docs", outside)
+    (outside / "codebook.md").write_text("not the package's\n")
+    (pkg.root / "docs").symlink_to(outside, target_is_directory=True)
+    before = {p.name: p.read_bytes() for p in outside.rglob("*") if p.is_file()}
+    descriptor = (pkg.root / "datapackage.json").read_bytes()
+    assert main([command[0], *command[1:], str(pkg.root)]) == 1
+    out = capsys.readouterr().out
+    assert "unsafe-path" in out and out.count("\n") == 1
+    assert {p.name: p.read_bytes() for p in outside.rglob("*") if p.is_file()} == before
+    assert (pkg.root / "datapackage.json").read_bytes() == descriptor

@@ -21,6 +21,7 @@ from publish.export import required
 from publish.views import VIEWS
 from validate.cli import main
 from validate.descriptor import load
+from validate.outdir import marker
 
 ROOT = Path(__file__).resolve().parent.parent
 DESC, _ = load(ROOT)
@@ -118,7 +119,7 @@ def test_zip_is_a_data_package_frictionless_can_validate(dist, tmp_path):
 
 def test_sha256sums_cover_every_file(dist):
     listed = dict(line.split("  ")[::-1] for line in (dist / "SHA256SUMS").read_text().splitlines())
-    files = {p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file() and p.name != "SHA256SUMS"}
+    files = {p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file() and p.name not in ("SHA256SUMS", marker("export")[0])}
     assert set(listed) == files
     assert all(hashlib.sha256((dist / f).read_bytes()).hexdigest() == h for f, h in listed.items())
 
@@ -177,6 +178,7 @@ def test_symlink_to_outside_bytes_is_refused_not_zipped(pkg, tmp_path_factory, n
 KILL_AT = """
 import os, sys
 import publish.export as export
+import validate.outdir as outdir
 import validate.paths as paths
 from validate.cli import main
 
@@ -188,16 +190,16 @@ def die(*args, **kwargs):
 if step == "building":
     export.write_json = die
 elif step == "before-swap":
-    paths.exchange = die
+    outdir.exchange = die
 elif step == "after-swap":
-    swap = paths.exchange
-    paths.exchange = lambda a, b: (swap(a, b), die())
+    swap = outdir.exchange
+    outdir.exchange = lambda a, b: (swap(a, b), die())
 elif step == "removing-old":
     paths.shutil.rmtree = die
 elif step == "between-fallback-renames":
     def unsupported(a, b):
         raise OSError(22, "not supported here")
-    paths.exchange = unsupported
+    outdir.exchange = unsupported
     replace = os.replace
     os.replace = lambda a, b: (replace(a, b), die())
 sys.exit(main(["export", root, "--out", out]))
@@ -242,16 +244,16 @@ def test_export_killed_at_any_step_leaves_old_or_new_and_the_next_run_cleans_up(
 @pytest.mark.parametrize("step", ["building", "before-swap", "removing-old"])
 def test_export_failing_at_any_step_leaves_old_or_new_and_nothing_else(pkg, tmp_path, monkeypatch, step, capsys):
     import publish.export as export
-    import validate.paths as paths
+    import validate.outdir as outdir
 
     out = _old_dist(pkg, tmp_path)
 
     def fail(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    target = {"building": (export, "write_json"), "before-swap": (paths, "exchange"), "removing-old": (paths, "_remove")}[step]
+    target = {"building": (export, "write_json"), "before-swap": (outdir, "exchange"), "removing-old": (outdir, "_remove")}[step]
     if step == "before-swap":
-        monkeypatch.setattr(paths.os, "replace", fail)  # the fallback fails too
+        monkeypatch.setattr(outdir.os, "replace", fail)  # the fallback fails too
     monkeypatch.setattr(*target, fail)
     code = main(["export", str(pkg.root), "--out", str(out)])
     monkeypatch.undo()
@@ -350,6 +352,11 @@ def test_fields_in_another_form_are_exported_to_stata_as_their_text(tmp_path):
 
 def _someone_elses(tmp_path: Path, kind: str) -> Path:
     """A path holding a user's own work, where --out might be pointed by mistake."""
+    if kind == "checksummed":  # a user's release folder: a SHA256SUMS is no proof an export made it
+        (tmp_path / "mine").mkdir()
+        (tmp_path / "mine" / "thesis.pdf").write_text("precious\n")
+        (tmp_path / "mine" / "SHA256SUMS").write_text(f"{hashlib.sha256(b'precious').hexdigest()}  thesis.pdf\n")
+        return tmp_path / "mine"
     if kind == "file":
         (tmp_path / "notes.txt").write_text("my notes\n")
         return tmp_path / "notes.txt"
@@ -367,7 +374,7 @@ def _snapshot(tmp_path: Path) -> dict[str, bytes | None]:
             for p in sorted(tmp_path.rglob("*"))}
 
 
-@pytest.mark.parametrize("kind", ["file", "directory", "symlink"])
+@pytest.mark.parametrize("kind", ["file", "directory", "symlink", "checksummed"])
 def test_export_never_replaces_a_file_or_directory_it_did_not_make(pkg, tmp_path, kind, capsys):
     target = _someone_elses(tmp_path, kind)
     before = _snapshot(tmp_path)
@@ -408,8 +415,11 @@ def test_export_never_replaces_the_working_directory_even_an_export(pkg, tmp_pat
 
 
 def test_export_leaves_hidden_entries_named_like_its_own_but_not_made_by_it(pkg, tmp_path):
+    made = marker("export")
     mine = {".dist-old-backup/SHA256SUMS": "a backup that looks like an export\n", ".dist-2024-notes/n.txt": "notes\n",
-            ".dist-99999999": "a file\n", ".dist-123-abc/n.txt": "notes\n"}
+            ".dist-99999999": "a file\n", ".dist-123-abc/n.txt": "notes\n", ".dist-old-20240101/n.txt": "a dated backup\n",
+            f".dist-old-20240101/{made[0]}": made[1].decode(), ".dist-99999999999999999999-abcdefgh/n.txt": "notes\n",
+            ".dist-4294967296-abcdefgh/n.txt": "notes\n"}
     for name, text in mine.items():
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(text)
@@ -419,13 +429,12 @@ def test_export_leaves_hidden_entries_named_like_its_own_but_not_made_by_it(pkg,
 
 
 def test_an_out_filled_while_the_export_ran_is_left_as_it_is(tmp_path):
-    from validate.paths import OutRefused, new_directory
+    from validate.outdir import OutRefused, new_directory
 
     out = tmp_path / "out"
     out.mkdir()
-    with pytest.raises(OutRefused, match="holds no MARK"):
-        with new_directory(out, "MARK", "an export") as work:
-            (work / "MARK").write_text("new\n")
+    with pytest.raises(OutRefused, match="holds no .validate-export"):
+        with new_directory(out, "export", "an export"):
             (out / "mine.txt").write_text("written while the export ran\n")
     assert [p.name for p in tmp_path.iterdir()] == ["out"] and [p.name for p in out.iterdir()] == ["mine.txt"]
 

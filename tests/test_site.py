@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from validate.cli import main
+from validate.outdir import marker
 from validate.descriptor import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +80,8 @@ def test_every_download_is_linked_and_resolves_to_the_same_bytes(site):
     index = pages(site)["index.html"]
     linked = {href[len("dist/"):] for _, href in index.hrefs if href.startswith("dist/")}
     dist = site.parent / "dist"
-    assert linked == {p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file()}
+    assert linked == {p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file() and p.name != marker("export")[0]}
+    assert not (site / "dist" / marker("export")[0]).exists()  # the marker says who made dist/; it is not published
     for name in linked:
         assert (site / "dist" / name).read_bytes() == (dist / name).read_bytes()
     listed = {line.split("  ", 1)[1] for line in (dist / "SHA256SUMS").read_text(encoding="utf-8").splitlines()}
@@ -338,16 +340,18 @@ def test_site_refuses_docs_that_link_out_of_the_package(tmp_path, capsys):
     assert not (tmp_path / "site").exists()
 
 
-@pytest.mark.parametrize("kind", ["file", "directory", "downloads"])
+@pytest.mark.parametrize("kind", ["file", "directory", "blog", "downloads"])
 def test_site_never_replaces_a_file_or_directory_it_did_not_make(site, tmp_path, kind, capsys):
     dist = tmp_path / "dist"
     shutil.copytree(site / "dist", dist)
-    target = {"file": tmp_path / "notes.txt", "directory": tmp_path / "mine", "downloads": dist}[kind]
+    target = {"file": tmp_path / "notes.txt", "directory": tmp_path / "mine", "blog": tmp_path / "www", "downloads": dist}[kind]
     if kind == "file":
         target.write_text("my notes\n")
-    elif kind == "directory":
+    elif kind in ("directory", "blog"):  # a folder with an index.html of its own is no site this tool made
         target.mkdir()
         (target / "keep.txt").write_text("keep me\n")
+        if kind == "blog":
+            (target / "index.html").write_text("<h1>my blog</h1>\n")
     before = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()}
     assert main(["site", str(ROOT), "--dist", str(dist), "--out", str(target)]) == 2
     assert ("is or holds the downloads" if kind == "downloads" else "not a site") in capsys.readouterr().err
@@ -366,6 +370,22 @@ def test_site_never_copies_the_downloads_into_themselves_or_replaces_a_folder_ho
     assert err.count("\n") == 1 and "nothing was written" in err
     assert ("lies in the downloads" if where == "in-the-downloads" else "is or holds the downloads") in err
     assert _files(tmp_path) == before
+
+
+def test_site_never_copies_the_downloads_into_a_second_name_of_themselves(site, tmp_path, capsys):
+    import subprocess
+
+    dist = tmp_path / "dist"
+    shutil.copytree(site / "dist", dist)
+    (tmp_path / "alias").mkdir()
+    if subprocess.run(["mount", "--bind", str(dist), str(tmp_path / "alias")], capture_output=True).returncode != 0:
+        pytest.skip("a bind mount needs root and a system that allows it")
+    try:
+        before = _files(dist)
+        assert main(["site", str(ROOT), "--dist", str(dist), "--out", str(tmp_path / "alias" / "site")]) == 2
+        assert "lies in the downloads" in capsys.readouterr().err and _files(dist) == before
+    finally:
+        subprocess.run(["umount", str(tmp_path / "alias")], capture_output=True)
 
 
 def _files(top: Path) -> dict[str, bytes]:

@@ -8,7 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
-from .paths import DEFAULT_MAX_BYTES, OutRefused
+from .outdir import OutRefused
+from .paths import DEFAULT_MAX_BYTES
 from .problems import RENDERERS, one_line
 
 USAGE_ERROR = 2
@@ -54,6 +55,7 @@ def docs(path: Path, check: bool = False) -> int:
     code catalogue. With --check, change nothing and exit 1 if any generated file is stale."""
     from .agreement import AgreementError
     from .crosswalk import CrosswalkError
+    from .paths import PathRefused
     from publish.docs import stale, write_generated
 
     imported()
@@ -73,6 +75,9 @@ def docs(path: Path, check: bool = False) -> int:
         return 1
     except AgreementError as exc:  # a reviewed input (resolutions, actor map, second coding) to fix by hand
         print(f"python -m validate docs: {exc}", file=sys.stderr)
+        return 1
+    except PathRefused as exc:  # a generated file's place leaves the package
+        print(_refused(exc))
         return 1
     for name in written:
         print(f"{name}: written")
@@ -167,10 +172,15 @@ def bump(path: Path, base: str = "release") -> int:
 
     if _valid_descriptor(path, "bump") is None:
         return 1
+    from .paths import PathRefused
+
     try:
         result = release(path, base)
     except GitError as exc:
         raise UsageError(str(exc)) from None
+    except PathRefused as exc:  # a generated file's place leaves the package
+        print(_refused(exc))
+        return 1
     if result.new is None:
         print(f"No change since {base} ({result.base[:12]}, version {result.old}): nothing to release.")
         return 0
@@ -239,10 +249,11 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
 
     from .agreement import AgreementError
     from .crosswalk import CrosswalkError
+    from .paths import PathRefused
 
     try:
         old = sorted(p.relative_to(path).as_posix() for p in stale(path, desc))
-    except (AgreementError, CrosswalkError) as exc:  # a generated page cannot be made: docs says the same
+    except (AgreementError, CrosswalkError, PathRefused) as exc:  # a generated page cannot be made: docs says the same
         print(f"python -m validate site: {exc}; nothing was written", file=sys.stderr)
         return 1
     if old:  # the pages show the generated docs: stale ones would contradict the data beside them
@@ -255,12 +266,10 @@ def site(path: Path, dist: Path | None = None, out: Path | None = None) -> int:
         raise UsageError(f"{dist} holds symbolic links ({', '.join(links[:3])}); the site copies only regular files")
     import yaml
 
-    from .paths import PathRefused
-
     try:
         print(one_line(str(build(path, desc, dist, out if out is not None else path / "site"))))
     except PathRefused as exc:  # a page's input is a link out of the package, or not a regular file
-        print(f"{exc.detail.split(' ')[0]}:1:1: {exc.code}: {exc.detail}; nothing was written")
+        print(one_line(f"{exc.detail.split(' ')[0]}:1:1: {exc.code}: {exc.detail}; nothing was written"))
         return 1
     except OutRefused as exc:
         raise UsageError(f"{exc}; nothing was written") from None
@@ -361,7 +370,7 @@ def import_workbook(file: Path, path: Path) -> int:
         raise UsageError(str(exc)) from None
     if problems:
         for p in problems:
-            print(p if isinstance(p, str) else p.format())
+            print(one_line(p) if isinstance(p, str) else p.format())
         print(f"python -m validate import-workbook: nothing was written; fix the cells above in {one_line(file.name)} first", file=sys.stderr)
         return 1
     for note in notes:
@@ -371,6 +380,12 @@ def import_workbook(file: Path, path: Path) -> int:
     if not written:
         print("no change: the workbook holds the package as it is")
     return 0
+
+
+def _refused(exc) -> str:
+    """A generated file refused by publish.docs.inside, located at the file it names."""
+    named = exc.detail.split("'")[1] if exc.detail.count("'") >= 2 else "datapackage.json"
+    return one_line(f"{named}:1:1: {exc.code}: {exc.detail}; nothing was written")
 
 
 def _valid_descriptor(path: Path, command: str):

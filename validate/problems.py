@@ -27,7 +27,8 @@ class Problem:
         return (self.path, self.line, self.column, self.code)
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.code}: {self.message}"
+        # a path or a value from the data may hold a line break or an escape: one problem, one line
+        return one_line(f"{self.path}:{self.line}:{self.column}: {self.code}: {self.message}")
 
 
 _MD_ESCAPES = str.maketrans({"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|"})
@@ -93,7 +94,7 @@ def render_github(problems: list[Problem]) -> str:
     """GitHub workflow commands, so problems show as annotations on the changed lines."""
 
     def esc(s: str, prop: bool = False) -> str:
-        s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        s = one_line(s).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return s.replace(":", "%3A").replace(",", "%2C") if prop else s
 
     return "".join(

@@ -155,10 +155,11 @@ class BumpResult:
 def bump(root: Path, base: str = LAST_RELEASE, day: date | None = None) -> BumpResult:
     """Set the version the change since BASE requires, draft its CHANGELOG section, record retired
     ids, and regenerate every generated file. Running it again changes nothing."""
-    from publish.docs import write_generated
+    from publish.docs import generated, inside, write_generated
     from .retired import record_removed
     from .paths import write_atomic
 
+    inside(root, generated(root))  # before any write: a generated file that cannot be written stops the bump whole
     rev = resolve(root, base)
     d = diff(root, rev)
     old = d.base_version if isinstance(d.base_version, str) and v.parse(d.base_version) else None

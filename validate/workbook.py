@@ -24,6 +24,7 @@ from .canonical import canonical_rows, render
 from .declarations import reference_target
 from .descriptor import DESCRIPTOR, Descriptor
 from .paths import DEFAULT_MAX_BYTES, write_all_atomic
+from .problems import one_line
 from .reader import header_columns
 from .spreadsheet import Sheet, is_date_field, plan_cells
 
@@ -102,7 +103,7 @@ class Located:
     message: str
 
     def format(self) -> str:
-        return f"{self.where}:{self.field}: {self.code}: {self.message}"
+        return one_line(f"{self.where}:{self.field}: {self.code}: {self.message}")
 
 
 class WorkbookError(Exception):
