@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from validate.cli import main
@@ -109,10 +110,67 @@ def test_a_workbook_is_written_only_under_an_xlsx_name_that_is_not_a_directory(p
     assert snapshot(pkg.root) == before and not (pkg.root / "notes").exists()
 
 
-def test_a_workbook_replaces_the_workbook_made_before(pkg):
-    first = export(pkg).read_bytes()
-    (pkg.root / "book.xlsx").write_bytes(b"an older workbook")
-    assert export(pkg).read_bytes()[:4] == first[:4] == b"PK\x03\x04"
+def test_a_workbook_replaces_the_workbook_made_before_when_none_of_its_sheets_was_edited(pkg):
+    book = export(pkg)
+    key = pkg.rows("actors")[1][0]
+    pkg.set("actors", key, "description", "changed in the CSV since")
+    assert main(["workbook", str(pkg.root), "--out", str(book)]) == 0
+    assert cell_of(load_workbook(book)["actors"], key, "description").value == "changed in the CSV since"
+
+
+def test_a_workbook_with_edits_not_imported_is_never_written_over(pkg, capsys):
+    book = export(pkg)
+    wb = load_workbook(book)
+    key = pkg.rows("actors")[1][0]
+    cell_of(wb["actors"], key, "description").value = "an edit not imported yet"
+    wb.save(book)
+    edited = book.read_bytes()
+    capsys.readouterr()
+    assert main(["workbook", str(pkg.root), "--out", str(book)]) == 2
+    err = capsys.readouterr().err
+    assert "holds edits to actors that are not imported yet" in err and book.read_bytes() == edited
+
+
+@pytest.mark.parametrize("kind", ["file", "link"])
+def test_a_workbook_never_writes_over_a_file_it_did_not_make_or_a_link(pkg, tmp_path_factory, kind, capsys):
+    mine = tmp_path_factory.mktemp("mine") / "budget.xlsx"
+    mine.write_bytes(b"my budget")
+    out = mine if kind == "file" else pkg.root / "link.xlsx"
+    if kind == "link":
+        out.symlink_to(mine)
+    assert main(["workbook", str(pkg.root), "--out", str(out)]) == 2
+    assert ("is a link" if kind == "link" else "not a workbook made by this tool") in capsys.readouterr().err
+    assert mine.read_bytes() == b"my budget" and out.is_symlink() == (kind == "link")
+
+
+def test_import_keeps_a_csv_change_made_after_the_workbook_when_its_sheet_was_not_edited(pkg, capsys):
+    book = export(pkg)
+    wb = load_workbook(book)
+    event = pkg.rows("events")[1][0]
+    cell_of(wb["events"], event, "location").value = "Ottawa"  # an edit of another table in the workbook
+    wb.save(book)
+    key = pkg.rows("actors")[1][0]
+    pkg.set("actors", key, "description", "changed in the CSV since")
+    capsys.readouterr()
+    assert main(["import-workbook", str(book), str(pkg.root)]) == 0
+    out = capsys.readouterr().out
+    assert "data/actors.csv: kept as it is" in out and "data/events.csv: written" in out
+    assert pkg.get("actors", key, "description") == "changed in the CSV since" and pkg.get("events", event, "location") == "Ottawa"
+
+
+def test_import_stops_when_a_csv_and_its_sheet_were_both_changed_since_the_workbook_was_made(pkg, capsys):
+    book = export(pkg)
+    wb = load_workbook(book)
+    key = pkg.rows("actors")[1][0]
+    cell_of(wb["actors"], key, "description").value = "the workbook's edit"
+    wb.save(book)
+    pkg.set("actors", key, "description", "the CSV's edit")
+    before = snapshot(pkg.root)
+    capsys.readouterr()
+    assert main(["import-workbook", str(book), str(pkg.root)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "data/actors.csv changed since book.xlsx was made" in err and "nothing was written" in err
+    assert snapshot(pkg.root) == before
 
 
 def test_a_cell_far_past_the_table_is_located_at_once_not_walked_to(pkg, capsys):

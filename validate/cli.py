@@ -327,7 +327,8 @@ def workbook(path: Path, out: Path | None = None) -> int:
     text (so 016 and 2024-10 stay as they are), a drop-down list of the referenced codes in every
     column with a foreign key, each field's title and description as a comment on its header,
     and the header row frozen. Bring the edits back with import-workbook. OUT must end in .xlsx
-    (a spreadsheet opens a workbook by its name; a table of the package does not)."""
+    (a spreadsheet opens a workbook by its name; a table of the package does not). An existing OUT
+    is replaced only if this command made it and none of its sheets was edited since."""
     from .workbook import export
 
     imported()
@@ -340,8 +341,29 @@ def workbook(path: Path, out: Path | None = None) -> int:
     desc = _valid_descriptor(path, "workbook")
     if desc is None or _not_plain(desc, "workbook"):
         return 1
+    _replaceable_workbook(target, desc)
     print(one_line(export(path, desc, target).as_posix()))
     return 0
+
+
+def _replaceable_workbook(target: Path, desc) -> None:
+    """Refuse to write over a link, a file this tool did not make, or a workbook it made whose
+    sheets were edited since: those edits are not in the package yet."""
+    from .workbook import WorkbookError, unimported
+
+    if target.is_symlink():
+        raise UsageError(f"{target} is a link; name a file")
+    if not target.exists():
+        return
+    try:
+        edited = unimported(target, desc)
+    except WorkbookError:
+        edited = None
+    if edited is None:
+        raise UsageError(f"{target} exists and is not a workbook made by this tool; name a new file, or remove it yourself")
+    if edited:
+        raise UsageError(f"{target} holds edits to {', '.join(edited)} that are not imported yet: import them first "
+                         f"(python -m validate import-workbook {target}), or remove the file to discard them")
 
 
 def import_workbook(file: Path, path: Path) -> int:
@@ -350,7 +372,8 @@ def import_workbook(file: Path, path: Path) -> int:
     spreadsheet is turned back into text where exactly one value fits (016 from 16, as fmt does)
     and listed; anything else is reported at its sheet and cell as FILE:SHEET!CELL:field: code:
     message. All or nothing: the package with the workbook's tables is validated first, and
-    nothing is written unless it is valid. Then run validate and diff."""
+    nothing is written unless it is valid. A CSV changed since the workbook was made keeps its
+    change when its sheet was not edited, and stops the import when it was. Then run validate and diff."""
     from .descriptor import load
     from .workbook import WorkbookError, import_workbook as run
 
@@ -365,7 +388,7 @@ def import_workbook(file: Path, path: Path) -> int:
     if _not_plain(desc, "import-workbook"):
         return 1
     try:
-        written, notes, problems = run(path, desc, file, one_line(file.name))
+        written, notes, problems, kept = run(path, desc, file, one_line(file.name))
     except WorkbookError as exc:
         raise UsageError(str(exc)) from None
     if problems:
@@ -377,6 +400,8 @@ def import_workbook(file: Path, path: Path) -> int:
         print(f"{note}: repaired")
     for name in written:
         print(f"{name}: written")
+    for name in kept:
+        print(f"{name}: kept as it is (changed since the workbook was made; its sheet was not edited)")
     if not written:
         print("no change: the workbook holds the package as it is")
     return 0

@@ -28,6 +28,10 @@ from .problems import one_line
 from .reader import header_columns
 from .spreadsheet import Sheet, is_date_field, plan_cells
 
+# A custom document property per table (spreadsheets keep them on save; LibreOffice's were checked):
+# the SHA-256 of its CSV and of its sheet as written. Import then tells a CSV changed since the
+# workbook was made from a sheet that was edited, and `workbook` an edited workbook from its own.
+STATE = "validate-workbook:"
 SPARE_ROWS = 200  # rows below the data that keep the text format and the drop-down lists, for new rows
 TEXT = "@"
 
@@ -86,11 +90,34 @@ def export(root: Path, desc: Descriptor, out: Path) -> Path:
                 dv.add(f"{letter}2:{letter}{last}")
                 ws.add_data_validation(dv)
         ws.freeze_panes = "A2"
+    from openpyxl.packaging.custom import StringProperty
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    # what import makes of each sheet as written, read back through the same path an edited one takes
+    sheets = read(io.BytesIO(buf.getvalue()), desc, out.name)[0]
+    for res in desc.resources:
+        csv_digest = _digest((root / res["path"]).read_bytes())
+        wb.custom_doc_props.append(StringProperty(name=STATE + res["name"], value=f"{csv_digest} {_digest(rendered(res, sheets[res['name']]).encode())}"))
     out.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     wb.save(buf)
     write_all_atomic({out: buf.getvalue()})
     return out
+
+
+def unimported(file: Path, desc: Descriptor) -> list[str] | None:
+    """The sheets of a workbook this tool made that were edited since (their edits not yet
+    imported); None for a file this tool did not make."""
+    sheets, problems, _, state = read(file, desc, file.name)
+    if not state:
+        return None
+    edited = {p.where.split(":")[-1].split("!")[0] for p in problems}
+    for res in desc.resources:
+        name = res["name"]
+        if name in sheets and (name not in state or _digest(rendered(res, sheets[name]).encode()) != state[name][1]):
+            edited.add(name)
+    return sorted(edited)
 
 
 @dataclass
@@ -157,9 +184,21 @@ def _text(value, fld: dict) -> tuple[str | None, str | None]:
     return None, f"holds a {type(value).__name__}; type the text that was meant"
 
 
-def read(file: Path, desc: Descriptor, label: str) -> tuple[dict[str, Sheet], list[Located], dict[str, list[str]]]:
+def _digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def rendered(res: dict, sheet: Sheet) -> str:
+    """The CSV text a sheet becomes: its rows in canonical form."""
+    return render(canonical_rows(sheet.fields, sheet.rows, sheet.fields, res["schema"]["primaryKey"]))
+
+
+def read(file, desc: Descriptor, label: str) -> tuple[dict[str, Sheet], list[Located], dict[str, list[str]], dict[str, tuple[str, str]]]:
     """The workbook's sheets as tables (rows in schema order, each row's line is its sheet row),
-    the cells that could not be read back, and per resource the column letter of each field."""
+    the cells that could not be read back, per resource the column letter of each field, and per
+    table the (CSV, sheet) digests recorded when the workbook was made (none for another file)."""
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
@@ -170,6 +209,11 @@ def read(file: Path, desc: Descriptor, label: str) -> tuple[dict[str, Sheet], li
         wb = load_workbook(file, data_only=False)
     except Exception as exc:  # a zip that is not a workbook raises several kinds of errors
         raise WorkbookError(f"{label} cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    state = {}
+    for prop in wb.custom_doc_props.props:
+        value = getattr(prop, "value", None)
+        if prop.name.startswith(STATE) and isinstance(value, str) and len(value.split()) == 2:
+            state[prop.name[len(STATE):]] = tuple(value.split())
     sheets: dict[str, Sheet] = {}
     problems: list[Located] = []
     letters: dict[str, list[str]] = {}
@@ -211,7 +255,7 @@ def read(file: Path, desc: Descriptor, label: str) -> tuple[dict[str, Sheet], li
             body.append(out)
             lines.append(r)
         sheets[name] = Sheet(res, body, lines, columns)
-    return sheets, problems, letters
+    return sheets, problems, letters, state
 
 
 def import_workbook(root: Path, desc: Descriptor, file: Path, label: str) -> tuple[list[str], list[str], list[Located | str]]:
@@ -222,9 +266,9 @@ def import_workbook(root: Path, desc: Descriptor, file: Path, label: str) -> tup
 
     from .core import validate_package
 
-    sheets, problems, letters = read(file, desc, label)
+    sheets, problems, letters, state = read(file, desc, label)
     if problems:
-        return [], [], problems
+        return [], [], problems, []
     cells = plan_cells([aligned(r, sheets[r["name"]].fields) for r in desc.resources], sheets)
     by_path = {res["path"]: res["name"] for res in desc.resources}
 
@@ -234,7 +278,7 @@ def import_workbook(root: Path, desc: Descriptor, file: Path, label: str) -> tup
 
     problems += [Located(where(c.path, c.line, c.field), c.field, c.code, c.detail) for c in cells if c.new is None]
     if problems:
-        return [], [], problems
+        return [], [], problems, []
     notes = [f"{where(c.path, c.line, c.field)}:{c.field}: {c.old!r} -> {c.new!r}" for c in cells]
     fixes = {(c.path, c.line, c.field): c.new for c in cells}
     texts: dict[str, str] = {}
@@ -247,12 +291,19 @@ def import_workbook(root: Path, desc: Descriptor, file: Path, label: str) -> tup
                 row[i] = fixes.get((res["path"], line, f), row[i])
         pk = [fields.index(k) for k in res["schema"]["primaryKey"] if k in fields]  # as canonical_rows: a part the sheet lacks orders nothing
         order = sorted(range(len(sheet.rows)), key=lambda i: tuple(sheet.rows[i][k] for k in pk))  # stable, as canonical_rows
-        texts[res["path"]] = render(canonical_rows(fields, sheet.rows, fields, res["schema"]["primaryKey"]))
+        texts[res["path"]] = rendered(res, sheet)
         lines, line = {}, 2
         for i in order:
             lines[line] = sheet.lines[i]
             line += 1 + sum(c.count("\n") for c in sheet.rows[i])
         origin[res["path"]] = lines
+    kept, both = _changed_since(root, desc, state, texts)
+    if both:
+        raise WorkbookError(f"{', '.join(both)} changed since {label} was made, and {'its sheet was' if len(both) == 1 else 'their sheets were'} "
+                            "edited too: importing would undo that change. Make a new workbook (make workbook) and redo the edit "
+                            "there, or undo the change to the CSV; nothing was written")
+    for path in kept:
+        del texts[path]
     with tempfile.TemporaryDirectory(prefix="import-workbook-") as scratch:
         scratch = Path(scratch)
         shutil.copy2(root / DESCRIPTOR, scratch / DESCRIPTOR)
@@ -273,7 +324,19 @@ def import_workbook(root: Path, desc: Descriptor, file: Path, label: str) -> tup
                 out.append(Located(f"{label}:{name}!A{row}", p.column, p.code, p.message))
             else:
                 out.append(p.format())
-        return [], [], out
+        return [], [], out, []
     changed = {root / path: text for path, text in texts.items() if (root / path).read_bytes() != text.encode("utf-8")}
     write_all_atomic(changed)
-    return sorted(p.relative_to(root).as_posix() for p in changed), notes, []
+    return sorted(p.relative_to(root).as_posix() for p in changed), notes, [], kept
+
+
+def _changed_since(root: Path, desc: Descriptor, state: dict[str, tuple[str, str]], texts: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The CSVs changed since the workbook was made: (those whose sheet was not edited, which
+    keep their change; those whose sheet was edited too, which cannot be imported)."""
+    kept, both = [], []
+    for res in desc.resources:
+        recorded = state.get(res["name"])
+        if recorded is None or res["path"] not in texts or _digest((root / res["path"]).read_bytes()) == recorded[0]:
+            continue
+        (kept if _digest(texts[res["path"]].encode()) == recorded[1] else both).append(res["path"])
+    return kept, both
