@@ -128,6 +128,18 @@ def test_check_version_fails_before_the_bump_and_passes_after(repo, capsys):
     assert main(["diff", "release", str(repo.root), "--check-version"]) == 0
 
 
+def test_check_version_fails_while_the_drafts_why_is_left_and_names_its_line(repo, capsys):
+    repo.set("events", repo.key("events", 2), "summary", "India rejected the allegation as absurd.")
+    version = set_version(repo, PATCH, entry="### Fixed\n- `events`: `summary`. WHY: say what was wrong.\n")
+    assert main(["diff", "release", str(repo.root), "--check-version"]) == 1
+    lines = (repo.root / "CHANGELOG.md").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, start=1) if "WHY:" in text)
+    assert f"CHANGELOG.md line {line}: the section '## [{version}]' still holds the draft's 'WHY:'" in capsys.readouterr().err
+    log = repo.root / "CHANGELOG.md"
+    log.write_text(log.read_text(encoding="utf-8").replace("WHY: say what was wrong.", "The source gives it as absurd."), encoding="utf-8")
+    assert main(["diff", "release", str(repo.root), "--check-version"]) == 0
+
+
 def test_a_bump_too_small_for_the_change_fails(repo, capsys):
     repo.append("event_roles", ["witness", "Saw the event without taking part."])
     released = repo.descriptor()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -45,8 +46,16 @@ def git_out(root: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout.strip()
 
 
+def explain(repo: Pkg) -> None:
+    """The contributor's step after `make bump`: each WHY: of the draft replaced by the reason."""
+    log = repo.root / "CHANGELOG.md"
+    log.write_text(re.sub(r"WHY:.*$", "The source says so (paragraph 2).", log.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
+
+
 def release_checks(repo: Pkg, base: str = "release") -> None:
-    """What a release must pass after `make bump`: valid, docs fresh, version fits, CITATION agrees."""
+    """What a release must pass after `make bump` and the CHANGELOG prose: valid, docs fresh,
+    version fits, CITATION agrees."""
+    explain(repo)
     assert main([str(repo.root)]) == 0
     assert main(["docs", str(repo.root), "--check"]) == 0
     assert main(["diff", base, str(repo.root), "--check-version"]) == 0

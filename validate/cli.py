@@ -190,7 +190,11 @@ def bump(path: Path, base: str = "release") -> int:
     for name in result.written:
         print(f"{name}: written")
     if "CHANGELOG.md" in result.written:
-        print(f"Now edit the draft section '## [{result.new}]' in CHANGELOG.md: say why each change was made.")
+        from .versioning import draft_left
+
+        at = draft_left(path, result.new)
+        where = f"CHANGELOG.md line {at}" if at is not None else "CHANGELOG.md"
+        print(f"Now edit the draft section '## [{result.new}]' at {where}: replace each 'WHY:' with why the change was made.")
     return 0
 
 

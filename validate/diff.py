@@ -353,9 +353,13 @@ def version_problems(d: PackageDiff, root: Path) -> list[str]:
     out = []
     if have < need:
         reasons = "; ".join(r for level, r in d.reasons() if level == need)
-        out.append(f"the change requires a {v.LEVELS[need]} bump from {d.base_version}, but the version is {d.version} ({reasons})")
+        out.append(f"the change requires a {v.LEVELS[need]} bump from {d.base_version}, but the version is {d.version} ({reasons}); "
+                   "run make bump")
     if new != old and not v.changelog_has(root, d.version):
-        out.append(f"CHANGELOG.md has no section '## [{d.version}]'")
+        out.append(f"CHANGELOG.md has no section '## [{d.version}]'; run make bump")
+    elif new != old and (line := v.draft_left(root, d.version)) is not None:
+        out.append(f"CHANGELOG.md line {line}: the section '## [{d.version}]' still holds the draft's '{v.DRAFT_MARK}'; "
+                   "replace it with why the change was made")
     return out + unrecorded_removals(d, root)
 
 

@@ -118,15 +118,15 @@ def changelog_draft(d: PackageDiff, version: str, day: date) -> str:
         groups[group].append(f"{text} ({v.LEVELS[level]}).")
     for t in d.tables:
         if t.added:
-            groups["Added"].append(f"`{t.name}`: {', '.join(t.added)}. WHY: say what the source says that these rows hold.")
+            groups["Added"].append(f"`{t.name}`: {', '.join(t.added)}. {v.DRAFT_MARK} say what the source says that these rows hold.")
         if t.removed:
             retired = " (ids retired, never reused)" if len(t.key) == 1 else ""
-            groups["Removed"].append(f"`{t.name}`: {', '.join(t.removed)}{retired}. WHY: say why the source does not support them "
+            groups["Removed"].append(f"`{t.name}`: {', '.join(t.removed)}{retired}. {v.DRAFT_MARK} say why the source does not support them "
                                      "(and give the reason in data/retired_ids.csv).")
         cells: dict[str, list[str]] = {}
         for key, fld, _, _ in t.changed:
             cells.setdefault(key, []).append(f"`{fld}`")
-        groups["Fixed"] += [f"`{t.name}` {key}: {', '.join(fields)}. WHY: say what was wrong and what the source says." for key, fields in cells.items()]
+        groups["Fixed"] += [f"`{t.name}` {key}: {', '.join(fields)}. {v.DRAFT_MARK} say what was wrong and what the source says." for key, fields in cells.items()]
     lines = [f"## [{version}] - {day.isoformat()}"]
     for title, items in groups.items():
         if items:

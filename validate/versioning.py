@@ -166,6 +166,23 @@ def bump_level(old: tuple[int, int, int], new: tuple[int, int, int]) -> int:
     return PATCH if new[2] > old[2] else 0
 
 
+DRAFT_MARK = "WHY:"  # what bump's draft asks the contributor to replace with the reason
+
+
+def draft_left(root: Path, version: str) -> int | None:
+    """The line of the first DRAFT_MARK left in the CHANGELOG section of `version`, if any."""
+    path = root / "CHANGELOG.md"
+    if not path.is_file():
+        return None
+    inside = False
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith("## "):
+            inside = re.match(rf"## \[{re.escape(version)}\]", line) is not None
+        elif inside and DRAFT_MARK in line:
+            return number
+    return None
+
+
 def changelog_has(root: Path, version: str) -> bool:
     path = root / "CHANGELOG.md"
     if not path.is_file():
