@@ -56,7 +56,8 @@ site: dist
 bench: $(STAMP)
 	$(BIN)/python -m validate bench .
 
-# Regenerate docs/codebook.md and the README's generated tables.
+# Regenerate every generated file: the codebook, the agreement page, the timeline, CITATION.cff,
+# the README's generated tables and the tables derived from archived texts.
 docs: $(STAMP)
 	$(BIN)/python -m validate docs .
 
@@ -74,8 +75,13 @@ $(AXE): tests/browser/package-lock.json
 		|| echo "npm ci failed: the accessibility check of the site will be skipped"; \
 	else echo "npm not found: the accessibility check of the site will be skipped"; fi
 
+# Before anything is installed, say what a bare machine lacks: an old Python, or Debian's and
+# Ubuntu's python3-venv (their python3 has no venv without it).
 $(STAMP): requirements.lock
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
+	  { echo "make: $(PYTHON) is not Python 3.11 or newer; install one and run make PYTHON=python3.11 (or newer)" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "make: $(PYTHON) -m venv failed; on Debian or Ubuntu install python3-venv (sudo apt-get install python3-venv), then run make again" >&2; exit 2; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-input -r requirements.lock
 	rm -f $(VENV)/.installed-*
 	touch $@

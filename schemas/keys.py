@@ -170,7 +170,7 @@ def foreign_key_rules(fks: list[dict], own_name: str, frames: dict, typed: dict 
         free = next((c for c in columns if field not in c), None)
         if free is None:
             columns.append(free := {})
-        free[field] = (test, lambda v, f=field, t=theirs, r=resource, why=why: f"{f} {shown(v)} is not a {t} in {r}" + (f": {why}" if why else ""))
+        free[field] = (test, lambda v, f=field, t=theirs, r=resource, why=why: f"{f} {shown(v)} is not {'an' if t[:1] in 'aeiou' else 'a'} {t} in {r}" + (f": {why}" if why else ""))
     return [CellRule("dangling-foreign-key", c) for c in columns] + rules
 
 

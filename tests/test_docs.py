@@ -13,8 +13,9 @@ from publish.docs import codebook
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_generated_docs_are_up_to_date(capsys):
+def test_generated_docs_are_up_to_date_and_the_check_says_so(capsys):
     assert main(["docs", str(ROOT), "--check"]) == 0, capsys.readouterr().out
+    assert capsys.readouterr().out == "generated files are up to date\n"
 
 
 def test_a_changed_description_makes_the_docs_stale_and_docs_rewrites_them(pkg, capsys):

@@ -2,8 +2,10 @@
 
 import json
 import re
+import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,3 +47,18 @@ def test_make_targets_and_ci_entry_point():
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert readme.index("make validate") < readme.index("make test") < readme.index("## ")
+
+
+@pytest.mark.parametrize("lacks", ["old-python", "no-venv"])
+def test_make_says_what_a_bare_machine_lacks_before_installing_anything(tmp_path, lacks):
+    import subprocess
+
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    shutil.copy(ROOT / "requirements.lock", tmp_path / "requirements.lock")
+    fake = tmp_path / "python"  # answers as a Python 3.10, or as a 3.11 whose venv module is missing
+    fake.write_text("#!/bin/sh\n" + ("exit 1\n" if lacks == "old-python" else
+                    'case "$1" in -c) exit 0;; -m) echo "ensurepip is not available" >&2; exit 1;; esac\n'))
+    fake.chmod(0o755)
+    done = subprocess.run(["make", "validate", f"PYTHON={fake}"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and not (tmp_path / ".venv").exists()
+    assert ("is not Python 3.11 or newer" if lacks == "old-python" else "install python3-venv") in done.stderr

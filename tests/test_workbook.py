@@ -110,6 +110,12 @@ def test_a_workbook_is_written_only_under_an_xlsx_name_that_is_not_a_directory(p
     assert snapshot(pkg.root) == before and not (pkg.root / "notes").exists()
 
 
+def test_a_workbook_is_written_with_the_next_step_named(pkg, capsys):
+    book = export(pkg)
+    out, err = capsys.readouterr()
+    assert out == f"{book.as_posix()}\n" and f"import-workbook {book.as_posix()} {pkg.root.as_posix()}" in err
+
+
 def test_a_workbook_replaces_the_workbook_made_before_when_none_of_its_sheets_was_edited(pkg):
     book = export(pkg)
     key = pkg.rows("actors")[1][0]

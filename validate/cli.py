@@ -68,6 +68,8 @@ def docs(path: Path, check: bool = False) -> int:
             names = sorted(p.relative_to(path).as_posix() for p in stale(path, desc))
             for name in names:
                 print(f"{name}: stale; run python -m validate docs (make docs)")
+            if not names:
+                print("generated files are up to date")
             return 1 if names else 0
         written = write_generated(path, desc)
     except CrosswalkError as exc:
@@ -163,7 +165,8 @@ def bump(path: Path, base: str = "release") -> int:
     """Release the change in the working tree at PATH: set the version its row-level diff against
     BASE (default: the last release) requires, draft the CHANGELOG.md section naming every added,
     removed and corrected id for you to edit, record removed ids as retired, and regenerate the
-    generated files (codebook, README tables, CITATION.cff). Running it again changes nothing.
+    generated files (codebook, agreement page, timeline, README tables, CITATION.cff). Running it
+    again changes nothing.
     Afterwards: edit the CHANGELOG prose, run make test, commit everything in one commit."""
     from .diff import GitError
     from .release import bump as release
@@ -346,7 +349,10 @@ def workbook(path: Path, out: Path | None = None) -> int:
     if desc is None or _not_plain(desc, "workbook"):
         return 1
     _replaceable_workbook(target, desc)
-    print(one_line(export(path, desc, target).as_posix()))
+    written = one_line(export(path, desc, target).as_posix())
+    print(written)
+    print(f"Edit it in a spreadsheet, save it as .xlsx, then run python -m validate import-workbook {written} "
+          f"{one_line(path.as_posix())} (make import-workbook)", file=sys.stderr)
     return 0
 
 
@@ -373,8 +379,9 @@ def _replaceable_workbook(target: Path, desc) -> None:
 def import_workbook(file: Path, path: Path) -> int:
     """Write the sheets of the workbook FILE (made by the workbook command, then edited) back
     into the canonical CSVs of the package at PATH. A cell that became a number or a date in the
-    spreadsheet is turned back into text where exactly one value fits (016 from 16, as fmt does)
-    and listed; anything else is reported at its sheet and cell as FILE:SHEET!CELL:field: code:
+    spreadsheet is turned back into text: in a date or number field as the value it holds; in a
+    code that lost its leading zeros where exactly one value fits (016 from 16, as fmt does), and
+    then listed; anything else is reported at its sheet and cell as FILE:SHEET!CELL:field: code:
     message. All or nothing: the package with the workbook's tables is validated first, and
     nothing is written unless it is valid. A CSV changed since the workbook was made keeps its
     change when its sheet was not edited, and stops the import when it was. Then run validate and diff."""
