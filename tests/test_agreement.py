@@ -127,9 +127,14 @@ def test_a_changed_event_type_in_the_second_coding_lowers_agreement_and_makes_th
     assert (unit, event_id, "event_type", value, other) in after.disagreements
     assert main(["docs", str(coded.root), "--check"]) == 1
     assert "docs/agreement.md: stale" in capsys.readouterr().out
+    capsys.readouterr()
     assert main(["docs", str(coded.root)]) == 0
+    said = f"resolutions.csv: no reviewed row for ({unit}, event_type), where the package now differs from the second coding"
+    assert said in capsys.readouterr().err  # said where it is written, not only on the page
     page = (coded.root / agreement.PAGE).read_text(encoding="utf-8")
     assert f"*unresolved: add ({unit}, event_type) to resolutions.csv*" in page
+    assert main(["docs", str(coded.root), "--check"]) == 1  # fresh, but the page holds an unresolved disagreement
+    assert said in capsys.readouterr().err
 
 
 def test_resolutions_are_joined_in_and_survive_regeneration(coded):

@@ -269,6 +269,16 @@ def _val(v: str) -> str:
     return md_code(v) if v else "*(empty)*"
 
 
+def unresolved(root: Path, desc: Descriptor | None = None) -> list[tuple[str, str]]:
+    """The (unit, field) disagreements with no reviewed row in the resolutions: a correction that
+    makes the package differ from the second coding in a new way leaves one."""
+    if not (root / SECOND).is_file():
+        return []
+    ag = compare(root, desc)
+    res = resolutions(root, {u["unit"] for u in _csv(root, SECOND)})
+    return [(u, f) for u, _, f, _, _ in ag.disagreements if (u, f) not in res]
+
+
 def report(root: Path, desc: Descriptor | None = None) -> str:
     from .problems import md_cell, md_code
 

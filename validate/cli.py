@@ -70,8 +70,9 @@ def docs(path: Path, check: bool = False) -> int:
                 print(f"{name}: stale; run python -m validate docs (make docs)")
             if not names:
                 print("generated files are up to date")
-            return 1 if names else 0
+            return 1 if _unresolved(path, desc) or names else 0
         written = write_generated(path, desc)
+        _unresolved(path, desc)
     except CrosswalkError as exc:
         print(f"python -m validate docs: cannot derive a table from its archived text: {exc}; nothing was written", file=sys.stderr)
         return 1
@@ -192,6 +193,7 @@ def bump(path: Path, base: str = "release") -> int:
     print(f"{LEVELS[result.level]} change since {base} ({result.base[:12]}): version {result.old} -> {result.new}")
     for name in result.written:
         print(f"{name}: written")
+    _unresolved(path, None)
     if "CHANGELOG.md" in result.written:
         from .versioning import draft_left
 
@@ -416,6 +418,18 @@ def import_workbook(file: Path, path: Path) -> int:
     if not written:
         print("no change: the workbook holds the package as it is")
     return 0
+
+
+def _unresolved(path: Path, desc) -> bool:
+    """Say which disagreements with the second coding have no reviewed resolution (the agreement
+    page shows them as unresolved); whether there are any."""
+    from .agreement import RESOLUTIONS, unresolved
+
+    left = unresolved(path, desc)
+    for unit, field in left:
+        print(one_line(f"{RESOLUTIONS.as_posix()}: no reviewed row for ({unit}, {field}), where the package now differs "
+                       "from the second coding; add one (make test fails until then)"), file=sys.stderr)
+    return bool(left)
 
 
 def _refused(exc) -> str:
