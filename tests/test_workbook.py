@@ -43,6 +43,10 @@ def test_every_cell_is_text_with_comments_drop_downs_and_a_frozen_header(pkg):
         single = [fk["fields"][0] for fk in res["schema"].get("foreignKeys", []) if len(fk["fields"]) == 1]
         letters = {f: ws.cell(1, [x["name"] for x in fields].index(f) + 1).column_letter for f in single}
         assert set(letters.values()) <= lists
+        for dv in ws.data_validations.dataValidation:  # a code added below a code table's rows is offered too
+            if "!$" in (dv.formula1 or ""):
+                sheet, end = dv.formula1.split("!")[0].strip("'"), int(dv.formula1.rsplit("$", 1)[1])
+                assert end > len(pkg.rows(sheet)), dv.formula1
 
 
 def test_import_of_an_unedited_workbook_changes_nothing(pkg, capsys):

@@ -77,7 +77,8 @@ def export(root: Path, desc: Descriptor, out: Path) -> Path:
                 continue  # a drop-down list needs both columns in the files
             own = get_column_letter(header.index(fk["fields"][0]) + 1)
             tl = get_column_letter(headers[target].index(fk["reference"]["fields"][0]) + 1)
-            source = f"{quote_sheetname(target)}!${tl}$2:${tl}${max(2, len(tables[target]))}"
+            # through the target's spare rows too: a code added there in the same session can be picked
+            source = f"{quote_sheetname(target)}!${tl}$2:${tl}${len(tables[target]) + SPARE_ROWS}"
             dv = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=True,
                                 errorTitle="Not a code", error=f"Use a {fk['reference']['fields'][0]} from the sheet {target}")
             dv.add(f"{own}2:{own}{last}")
