@@ -80,7 +80,7 @@ $(AXE): tests/browser/package-lock.json
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
 	  { echo "make: $(PYTHON) is not Python 3.11 or newer; install one and run make PYTHON=python3.11 (or newer)" >&2; exit 2; }
-	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	@echo "$(PYTHON) -m venv $(VENV)"; $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
 	  echo "make: $(PYTHON) -m venv failed; on Debian or Ubuntu install python3-venv (sudo apt-get install python3-venv), then run make again" >&2; exit 2; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-input -r requirements.lock
 	rm -f $(VENV)/.installed-*
