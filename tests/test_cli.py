@@ -216,3 +216,15 @@ def test_a_value_from_the_data_with_a_line_break_or_escape_cannot_forge_a_proble
     assert main([str(pkg.root), "--format", fmt]) == 1
     out = capsys.readouterr().out
     assert "\x1b" not in out and not any(line.startswith("forged") for line in out.splitlines())
+
+
+def test_a_usage_error_quoting_a_huge_text_is_cut_to_a_readable_line(tmp_path, capsys, monkeypatch):
+    import validate.cli as cli
+
+    def huge(**kwargs):
+        raise cli.UsageError("x" * 1_000_000)
+
+    monkeypatch.setitem(cli.COMMANDS, "docs", (huge, *cli.COMMANDS["docs"][1:]))
+    assert main(["docs", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and len(err) < 2200 and "(1,000,000 characters in all)" in err

@@ -432,6 +432,11 @@ def _unresolved(path: Path, desc) -> bool:
     return bool(left)
 
 
+def _cut(text: str, limit: int = 2000) -> str:
+    """A message a reader can take in: an error quoting every path of a tree ran to 778,128 characters."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters in all)"
+
+
 def _refused(exc) -> str:
     """A generated file refused by publish.docs.inside, located at the file it names."""
     named = exc.detail.split("'")[1] if exc.detail.count("'") >= 2 else "datapackage.json"
@@ -593,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[command][0](**vars(args))
     except UsageError as exc:
-        print(f"python -m validate {command}: {one_line(str(exc))}", file=sys.stderr)
+        print(f"python -m validate {command}: {_cut(one_line(str(exc)))}", file=sys.stderr)
         return USAGE_ERROR
     except (KeyboardInterrupt, Terminated):  # the cleanup in every finally block has run
         print(f"python -m validate {command}: interrupted; every file is as it was or complete", file=sys.stderr)
@@ -603,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python -m validate {command}: cannot write or read {one_line(str(where))}: {one_line(exc.strerror or str(exc))}", file=sys.stderr)
         return USAGE_ERROR
     except Exception as exc:  # a bug in this tool must still not print a traceback at a contributor
-        print(f"python -m validate: internal error ({type(exc).__name__}: {one_line(str(exc))}); please report it", file=sys.stderr)
+        print(f"python -m validate: internal error ({type(exc).__name__}: {_cut(one_line(str(exc)))}); please report it", file=sys.stderr)
         return USAGE_ERROR
     finally:
         if previous is not None:
