@@ -187,4 +187,4 @@ def build(root: Path, desc: Descriptor, out: Path) -> list[str]:
             write_json(typed[name], work / "json" / f"{name}.json")
             write_stata(res, typed[name], work / "stata" / f"{name}.dta")
         (work / SUMS).write_text(sha256sums(work), encoding="utf-8")
-    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != marker("export")[0])

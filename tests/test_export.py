@@ -210,14 +210,16 @@ KILL_STEPS = ["building", "before-swap", "after-swap", "removing-old", "between-
 def _old_dist(pkg, tmp_path) -> Path:
     out = tmp_path / "dist"
     assert main(["export", str(pkg.root), "--out", str(out)]) == 0
-    (out / "OLD").write_text("the previous export\n")
+    (out / "metadata.json").write_text("the previous export\n")  # a file the export made: no one else's is replaced
     return out
 
 
 def _state(out: Path) -> str:
     if not out.is_dir():
         return "missing"
-    return "old" if (out / "OLD").exists() else ("new" if (out / "SHA256SUMS").is_file() else "partial")
+    if (out / "metadata.json").is_file() and (out / "metadata.json").read_text() == "the previous export\n":
+        return "old"
+    return "new" if (out / "SHA256SUMS").is_file() else "partial"
 
 
 def _leftovers(out: Path) -> list[str]:
@@ -458,6 +460,24 @@ def test_an_out_whose_name_is_not_utf8_is_a_usage_error(pkg, tmp_path, capsys):
     assert main(["export", str(pkg.root), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "not a UTF-8 name" in err and "internal error" not in err and not os.path.lexists(out)
+
+
+@pytest.mark.parametrize("added", ["NOTES.txt", "mine/notes.txt"])
+def test_export_never_replaces_its_own_directory_once_something_was_added_to_it(pkg, tmp_path, added, capsys):
+    out = tmp_path / "dist"
+    assert main(["export", str(pkg.root), "--out", str(out)]) == 0
+    (out / added).parent.mkdir(exist_ok=True)
+    (out / added).write_text("put there by hand\n")
+    before = _snapshot(tmp_path)
+    capsys.readouterr()
+    assert main(["export", str(pkg.root), "--out", str(out)]) == 2
+    assert f"holds what no earlier run made ({added.split('/')[0]}" in capsys.readouterr().err and _snapshot(tmp_path) == before
+
+
+def test_export_lists_what_it_wrote_without_its_marker(pkg, tmp_path, capsys):
+    assert main(["export", str(pkg.root), "--out", str(tmp_path / "dist")]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed and not any(marker("export")[0] in line for line in listed)
 
 
 def test_export_fills_an_empty_directory(pkg, tmp_path):

@@ -395,6 +395,16 @@ def _files(top: Path) -> dict[str, bytes]:
 def test_site_replaces_the_site_it_made(site, tmp_path):
     out = tmp_path / "site"
     shutil.copytree(site, out)
-    (out / "OLD").write_text("from the previous build\n")
+    (out / "article.html").write_text("from the previous build\n")
     assert main(["site", str(ROOT), "--dist", str(site / "dist"), "--out", str(out)]) == 0
-    assert (out / "index.html").is_file() and not (out / "OLD").exists()
+    assert (out / "index.html").is_file() and (out / "article.html").read_text(encoding="utf-8") != "from the previous build\n"
+
+
+def test_site_never_replaces_its_own_directory_once_a_file_was_added_to_it(site, tmp_path, capsys):
+    out = tmp_path / "site"
+    assert main(["site", str(ROOT), "--dist", str(site / "dist"), "--out", str(out)]) == 0
+    (out / "CNAME").write_text("example.org\n")  # GitHub Pages' custom domain, added by hand
+    capsys.readouterr()
+    assert main(["site", str(ROOT), "--dist", str(site / "dist"), "--out", str(out)]) == 2
+    assert "holds what no earlier run made (CNAME)" in capsys.readouterr().err
+    assert (out / "CNAME").read_text() == "example.org\n"

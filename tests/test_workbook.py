@@ -222,3 +222,107 @@ def test_a_workbook_name_with_a_line_break_or_escape_is_quoted_escaped_in_every_
     out, err = capsys.readouterr()
     assert all(line.startswith("bad\\x1b[31m\\nname.xlsx:") for line in out.splitlines()) and out
     assert err.count("\n") == 1 and "\x1b" not in out + err
+
+
+def _edit(book: Path, sheet: str, key: str, field: str, value) -> None:
+    wb = load_workbook(book)
+    cell_of(wb[sheet], key, field).value = value
+    wb.save(book)
+
+
+def test_after_an_import_the_workbook_is_made_again_and_a_further_edit_needs_replace(pkg, capsys):
+    book = export(pkg)
+    key = pkg.rows("actors")[1][0]
+    _edit(book, "actors", key, "description", "first edit")
+    assert main(["import-workbook", str(book), str(pkg.root)]) == 0
+    assert main(["import-workbook", str(book), str(pkg.root)]) == 0  # imported: the sheet holds the CSV
+    _edit(book, "actors", key, "description", "second edit")
+    capsys.readouterr()
+    assert main(["import-workbook", str(book), str(pkg.root)]) == 2  # the CSV changed since the workbook was made
+    assert "--replace" in capsys.readouterr().err and pkg.get("actors", key, "description") == "first edit"
+    assert main(["import-workbook", str(book), str(pkg.root), "--replace"]) == 0
+    assert pkg.get("actors", key, "description") == "second edit"
+    assert main(["workbook", str(pkg.root), "--out", str(book)]) == 0  # everything imported: made again
+
+
+def test_the_same_edit_in_the_sheet_and_in_the_csv_is_no_conflict(pkg, capsys):
+    book = export(pkg)
+    key = pkg.rows("actors")[1][0]
+    _edit(book, "actors", key, "description", "the same edit")
+    pkg.set("actors", key, "description", "the same edit")
+    assert main(["import-workbook", str(book), str(pkg.root)]) == 0
+    assert "no change" in capsys.readouterr().out
+
+
+def test_a_table_added_since_the_workbook_was_made_does_not_count_as_an_edit(pkg):
+    book = export(pkg)
+    d = pkg.descriptor()
+    res = dict(pkg.resource(d, "bases"), name="more_bases", path="data/more_bases.csv")
+    d["resources"].append(res)
+    pkg.write_descriptor(d)
+    (pkg.root / "data" / "more_bases.csv").write_bytes((pkg.root / "data" / "bases.csv").read_bytes())
+    assert main([str(pkg.root)]) == 0
+    assert main(["workbook", str(pkg.root), "--out", str(book)]) == 0
+
+
+def test_a_problem_of_a_kept_csv_is_located_in_the_csv_not_in_the_sheet(pkg, capsys):
+    book = export(pkg)
+    key = pkg.rows("actors")[1][0]
+    _, line, _ = pkg.set("actors", key, "actor_type", "no-such-type")
+    capsys.readouterr()
+    assert main(["import-workbook", str(book), str(pkg.root)]) == 1
+    out = capsys.readouterr().out
+    assert f"data/actors.csv:{line}:actor_type: dangling-foreign-key" in out and "book.xlsx:actors" not in out
+
+
+def test_a_workbook_that_records_no_state_is_imported_only_with_replace(pkg, capsys):
+    from openpyxl.packaging.custom import CustomPropertyList
+
+    book = export(pkg)
+    wb = load_workbook(book)
+    wb.custom_doc_props = CustomPropertyList()
+    key = pkg.rows("actors")[1][0]
+    cell_of(wb["actors"], key, "description").value = "an edit"
+    wb.save(book)
+    before = snapshot(pkg.root)
+    capsys.readouterr()
+    assert main(["import-workbook", str(book), str(pkg.root)]) == 2
+    assert "does not record the tables it was made from" in capsys.readouterr().err and snapshot(pkg.root) == before
+    assert main(["import-workbook", str(book), str(pkg.root), "--replace"]) == 0
+    assert pkg.get("actors", key, "description") == "an edit"
+
+
+def test_a_workbook_is_never_written_over_a_fifo_or_a_workbook_with_sheets_of_its_own(pkg, capsys):
+    import os
+
+    fifo = pkg.root / "f.xlsx"
+    os.mkfifo(fifo)
+    assert main(["workbook", str(pkg.root), "--out", str(fifo)]) == 2  # not opened: a FIFO would block
+    assert "not a regular file" in capsys.readouterr().err
+    book = export(pkg)
+    wb = load_workbook(book)
+    wb.create_sheet("my notes")["A1"] = "important"
+    wb.save(book)
+    assert main(["workbook", str(pkg.root), "--out", str(book)]) == 2
+    assert "my notes" in capsys.readouterr().err and "my notes" in load_workbook(book).sheetnames
+
+
+def test_a_save_that_lands_while_the_workbook_is_built_is_not_written_over(pkg, monkeypatch, capsys):
+    from openpyxl import Workbook
+
+    book = export(pkg)
+    key = pkg.rows("actors")[1][0]
+    saves, save = [], Workbook.save
+
+    def save_then_user_saves(self, filename):
+        save(self, filename)
+        saves.append(1)
+        if len(saves) == 2:  # the build's last save: the user's spreadsheet saves an edit now
+            _edit(book, "actors", key, "description", "the user's newest edit")
+
+    monkeypatch.setattr(Workbook, "save", save_then_user_saves)
+    capsys.readouterr()
+    assert main(["workbook", str(pkg.root), "--out", str(book)]) == 2
+    monkeypatch.undo()
+    assert "not imported yet" in capsys.readouterr().err
+    assert cell_of(load_workbook(book)["actors"], key, "description").value == "the user's newest edit"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import signal
 import sys
 from pathlib import Path
@@ -350,25 +351,31 @@ def workbook(path: Path, out: Path | None = None) -> int:
     desc = _valid_descriptor(path, "workbook")
     if desc is None or _not_plain(desc, "workbook"):
         return 1
-    _replaceable_workbook(target, desc)
-    written = one_line(export(path, desc, target).as_posix())
+    _replaceable_workbook(path, target, desc)
+    written = one_line(export(path, desc, target, lambda: _replaceable_workbook(path, target, desc)).as_posix())
     print(written)
     print(f"Edit it in a spreadsheet, save it as .xlsx, then run python -m validate import-workbook {written} "
           f"{one_line(path.as_posix())} (make import-workbook)", file=sys.stderr)
     return 0
 
 
-def _replaceable_workbook(target: Path, desc) -> None:
-    """Refuse to write over a link, a file this tool did not make, or a workbook it made whose
-    sheets were edited since: those edits are not in the package yet."""
+def _replaceable_workbook(path: Path, target: Path, desc) -> None:
+    """Refuse to write over a link or anything but a regular file, a file this tool did not make,
+    or a workbook it made whose sheets hold edits not imported yet."""
+    import stat
+
     from .workbook import WorkbookError, unimported
 
-    if target.is_symlink():
-        raise UsageError(f"{target} is a link; name a file")
-    if not target.exists():
-        return
     try:
-        edited = unimported(target, desc)
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise UsageError(f"{target} is a link; name a file")
+    if not stat.S_ISREG(info.st_mode):  # a FIFO would block the read below
+        raise UsageError(f"{target} is not a regular file; name a file")
+    try:
+        edited = unimported(path, target, desc)
     except WorkbookError:
         edited = None
     if edited is None:
@@ -378,7 +385,7 @@ def _replaceable_workbook(target: Path, desc) -> None:
                          f"(python -m validate import-workbook {target}), or remove the file to discard them")
 
 
-def import_workbook(file: Path, path: Path) -> int:
+def import_workbook(file: Path, path: Path, replace: bool = False) -> int:
     """Write the sheets of the workbook FILE (made by the workbook command, then edited) back
     into the canonical CSVs of the package at PATH. A cell that became a number or a date in the
     spreadsheet is turned back into text: in a date or number field as the value it holds; in a
@@ -386,7 +393,9 @@ def import_workbook(file: Path, path: Path) -> int:
     then listed; anything else is reported at its sheet and cell as FILE:SHEET!CELL:field: code:
     message. All or nothing: the package with the workbook's tables is validated first, and
     nothing is written unless it is valid. A CSV changed since the workbook was made keeps its
-    change when its sheet was not edited, and stops the import when it was. Then run validate and diff."""
+    change when its sheet was not edited, and stops the import when it was; --replace writes
+    the sheets over the CSVs regardless (and imports a workbook that records no state). Then
+    run validate and diff."""
     from .descriptor import load
     from .workbook import WorkbookError, import_workbook as run
 
@@ -401,7 +410,7 @@ def import_workbook(file: Path, path: Path) -> int:
     if _not_plain(desc, "import-workbook"):
         return 1
     try:
-        written, notes, problems, kept = run(path, desc, file, one_line(file.name))
+        written, notes, problems, kept = run(path, desc, file, one_line(file.name), replace)
     except WorkbookError as exc:
         raise UsageError(str(exc)) from None
     if problems:
@@ -553,6 +562,8 @@ def _workbook_args(p: argparse.ArgumentParser) -> None:
 def _import_workbook_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, metavar="FILE", help="the edited .xlsx workbook")
     _path(p)
+    p.add_argument("--replace", action="store_true",
+                   help="write the sheets over CSVs changed since the workbook was made (their change is undone)")
 
 
 COMMANDS = {"check": (check, _check_args), "fmt": (fmt, _fmt_args), "diff": (diff, _diff_args), "bump": (bump, _bump_args), "export": (export, _export_args), "site": (site, _site_args), "synth": (synth, _synth_args), "bench": (bench, _bench_args), "docs": (docs, _docs_args),

@@ -22,21 +22,38 @@ class OutRefused(Exception):
     """`out` holds something no earlier run made, or what replacing it would delete."""
 
 
+MANIFEST_MAX = 4 * 1024 * 1024
+
+
 def marker(kind: str) -> tuple[str, bytes]:
-    """The name and the exact bytes of the file that says a directory is an earlier `kind` run's."""
+    """The name of the file that says a directory is an earlier `kind` run's, and its first line;
+    the lines after it name every file and folder that run made."""
     return f".validate-{kind}", f"made by python -m validate {kind}: the next run replaces this directory whole\n".encode()
 
 
-def made_by(directory: Path, kind: str) -> bool:
-    name, text = marker(kind)
+def made(directory: Path, kind: str) -> set[str] | None:
+    """What an earlier `kind` run made in `directory` (its paths, relative), or None when no run
+    of this tool made it."""
+    name, head = marker(kind)
     path = os.path.join(directory, name)
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
-            return False
+            return None
         with open(path, "rb") as fh:
-            return fh.read(len(text) + 1) == text
+            data = fh.read(MANIFEST_MAX + 1)
     except OSError:
-        return False
+        return None
+    if not data.startswith(head) or len(data) > MANIFEST_MAX:
+        return None
+    return {line for line in data[len(head):].decode("utf-8", "replace").split("\n") if line} | {name}
+
+
+def made_by(directory: Path, kind: str) -> bool:
+    return made(directory, kind) is not None
+
+
+def _entries(directory: Path) -> set[str]:
+    return {p.relative_to(directory).as_posix() for p in directory.rglob("*")}
 
 
 def _identities(path: Path) -> set[tuple[int, int]]:
@@ -93,10 +110,16 @@ def replaceable(out: Path, kind: str, what: str) -> None:
     with os.scandir(out) as entries:
         if next(entries, None) is None:
             return
-    if not made_by(out, kind):
+    ours = made(out, kind)
+    if ours is None:
         raise OutRefused(f"{out} is not {what} made by this tool (it holds no {marker(kind)[0]}; one made by an "
                          "older version of this tool holds none) and would be replaced whole; name a new or an empty "
                          "directory, or remove it yourself")
+    added = sorted(_entries(out) - ours)
+    if added:  # a GitHub Pages CNAME, notes: put there by hand, they would go with the rest
+        shown = ", ".join(added[:3]) + (f" and {len(added) - 3} more" if len(added) > 3 else "")
+        raise OutRefused(f"{out} holds what no earlier run made ({shown}), which replacing it would delete; "
+                         "move it out, or remove it yourself")
 
 
 def _old(out: Path) -> re.Pattern:
@@ -135,8 +158,8 @@ def exchange(a: Path, b: Path) -> None:
 
 @contextmanager
 def new_directory(out: Path, kind: str, what: str, keep: dict[str, Path] | None = None, within: dict[str, Path] | None = None):
-    """Yield an empty directory beside `out`, holding only the marker of a `kind` run; when the
-    block succeeds it replaces `out` whole, when it fails it is removed and `out` is left as it
+    """Yield an empty directory beside `out`; when the block succeeds, the marker of a `kind` run
+    is written in it (naming all it holds) and it replaces `out` whole, when it fails it is removed and `out` is left as it
     was. The swap is one atomic exchange where the system has one (Linux), so a kill at any moment
     leaves the old or the new `out`; what a killed run leaves under a hidden name is removed by the
     next run. Only an `out` that is absent, empty, or made by an earlier run (see `replaceable`),
@@ -151,9 +174,9 @@ def new_directory(out: Path, kind: str, what: str, keep: dict[str, Path] | None 
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}-{os.getpid()}-", dir=os.path.abspath(out.parent)))
     try:
         work.chmod(0o755)  # mkdtemp makes it private
-        name, text = marker(kind)
-        (work / name).write_bytes(text)
         yield work
+        name, head = marker(kind)
+        (work / name).write_bytes(head + "".join(f"{entry}\n" for entry in sorted(_entries(work))).encode())
         replaceable(out, kind, what)
         if not os.path.lexists(out):
             os.rename(work, out)

@@ -40,8 +40,9 @@ def _rows(root: Path, res: dict) -> list[list[str]]:
     return list(csv.reader(io.StringIO((root / res["path"]).read_text(encoding="utf-8"), newline=""), strict=True))
 
 
-def export(root: Path, desc: Descriptor, out: Path) -> Path:
-    """Write the (valid) package's tables to `out` as one workbook, one sheet per resource."""
+def export(root: Path, desc: Descriptor, out: Path, replaceable=lambda: None) -> Path:
+    """Write the (valid) package's tables to `out` as one workbook, one sheet per resource;
+    `replaceable` is asked again just before the write (a save may land while this runs)."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.utils import get_column_letter, quote_sheetname
@@ -103,22 +104,27 @@ def export(root: Path, desc: Descriptor, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     wb.save(buf)
+    replaceable()
     write_all_atomic({out: buf.getvalue()})
     return out
 
 
-def unimported(file: Path, desc: Descriptor) -> list[str] | None:
-    """The sheets of a workbook this tool made that were edited since (their edits not yet
-    imported); None for a file this tool did not make."""
-    sheets, problems, _, state = read(file, desc, file.name)
-    if not state:
+def unimported(root: Path, file: Path, desc: Descriptor) -> list[str] | None:
+    """The sheets of a workbook this tool made that hold what neither the workbook was made with
+    nor the package holds now (edits not yet imported), and sheets of no table of the package;
+    None for a file this tool did not make. A sheet whose edits were imported matches its CSV."""
+    sheets, problems, _, record = read(file, desc, file.name)
+    if not record.tables:
         return None
-    edited = {p.where.split(":")[-1].split("!")[0] for p in problems}
+    names = {res["name"] for res in desc.resources}
+    edited = {p.where.split(":")[-1].split("!")[0] for p in problems} & set(record.tables)  # a sheet it had, now unreadable or gone
     for res in desc.resources:
-        name = res["name"]
-        if name in sheets and (name not in state or _digest(rendered(res, sheets[name]).encode()) != state[name][1]):
-            edited.add(name)
-    return sorted(edited)
+        name, recorded = res["name"], record.tables.get(res["name"])
+        if name in sheets and recorded is not None:
+            text = rendered(res, sheets[name]).encode()
+            if _digest(text) != recorded[1] and text != (root / res["path"]).read_bytes():
+                edited.add(name)
+    return sorted(edited | {name for name in record.sheets if name not in names})
 
 
 @dataclass
@@ -196,7 +202,16 @@ def rendered(res: dict, sheet: Sheet) -> str:
     return render(canonical_rows(sheet.fields, sheet.rows, sheet.fields, res["schema"]["primaryKey"]))
 
 
-def read(file, desc: Descriptor, label: str) -> tuple[dict[str, Sheet], list[Located], dict[str, list[str]], dict[str, tuple[str, str]]]:
+@dataclass
+class Record:
+    """What a workbook says of itself: per table the (CSV, sheet) digests recorded when it was
+    made (none for a file this tool did not make), and its sheet names."""
+
+    tables: dict[str, tuple[str, str]]
+    sheets: list[str]
+
+
+def read(file, desc: Descriptor, label: str) -> tuple[dict[str, Sheet], list[Located], dict[str, list[str]], Record]:
     """The workbook's sheets as tables (rows in schema order, each row's line is its sheet row),
     the cells that could not be read back, per resource the column letter of each field, and per
     table the (CSV, sheet) digests recorded when the workbook was made (none for another file)."""
@@ -256,10 +271,10 @@ def read(file, desc: Descriptor, label: str) -> tuple[dict[str, Sheet], list[Loc
             body.append(out)
             lines.append(r)
         sheets[name] = Sheet(res, body, lines, columns)
-    return sheets, problems, letters, state
+    return sheets, problems, letters, Record(state, list(wb.sheetnames))
 
 
-def import_workbook(root: Path, desc: Descriptor, file: Path, label: str) -> tuple[list[str], list[str], list[Located | str]]:
+def import_workbook(root: Path, desc: Descriptor, file: Path, label: str, replace: bool = False) -> tuple[list[str], list[str], list[Located | str], list[str]]:
     """(CSV paths written, repair notes, problems). All or nothing: the workbook's tables are
     repaired, put in canonical form and validated with the rest of the package in a scratch copy;
     only if that copy is valid are the CSVs replaced, each by an atomic rename."""
@@ -267,7 +282,11 @@ def import_workbook(root: Path, desc: Descriptor, file: Path, label: str) -> tup
 
     from .core import validate_package
 
-    sheets, problems, letters, state = read(file, desc, label)
+    sheets, problems, letters, record = read(file, desc, label)
+    if not record.tables and not replace:
+        raise WorkbookError(f"{label} does not record the tables it was made from (made by an older version, or its document "
+                            "properties removed), so importing could undo a change made to the CSVs since; make a new workbook "
+                            "(make workbook), or import with --replace to write its sheets over the CSVs")
     if problems:
         return [], [], problems, []
     cells = plan_cells([aligned(r, sheets[r["name"]].fields) for r in desc.resources], sheets)
@@ -298,13 +317,15 @@ def import_workbook(root: Path, desc: Descriptor, file: Path, label: str) -> tup
             lines[line] = sheet.lines[i]
             line += 1 + sum(c.count("\n") for c in sheet.rows[i])
         origin[res["path"]] = lines
-    kept, both = _changed_since(root, desc, state, texts)
+    kept, both = _changed_since(root, desc, {} if replace else record.tables, texts)
     if both:
-        raise WorkbookError(f"{', '.join(both)} changed since {label} was made, and {'its sheet was' if len(both) == 1 else 'their sheets were'} "
-                            "edited too: importing would undo that change. Make a new workbook (make workbook) and redo the edit "
-                            "there, or undo the change to the CSV; nothing was written")
+        raise WorkbookError(f"{', '.join(both)} changed since {label} was made (by an earlier import of it, or another edit), and "
+                            f"{'its sheet holds' if len(both) == 1 else 'their sheets hold'} other edits: importing would undo that "
+                            "change. Import with --replace if the sheets hold everything you want, or make a new workbook "
+                            "(make workbook) once the edits are elsewhere; nothing was written")
     for path in kept:
         del texts[path]
+        del origin[path]  # a problem of a kept CSV is in the CSV, not in the sheet
     with tempfile.TemporaryDirectory(prefix="import-workbook-") as scratch:
         scratch = Path(scratch)
         shutil.copy2(root / DESCRIPTOR, scratch / DESCRIPTOR)
@@ -336,8 +357,8 @@ def _changed_since(root: Path, desc: Descriptor, state: dict[str, tuple[str, str
     keep their change; those whose sheet was edited too, which cannot be imported)."""
     kept, both = [], []
     for res in desc.resources:
-        recorded = state.get(res["name"])
-        if recorded is None or res["path"] not in texts or _digest((root / res["path"]).read_bytes()) == recorded[0]:
-            continue
+        recorded, now = state.get(res["name"]), (root / res["path"]).read_bytes()
+        if recorded is None or res["path"] not in texts or _digest(now) == recorded[0] or texts[res["path"]].encode() == now:
+            continue  # the CSV is as the workbook found it, or already holds the sheet
         (kept if _digest(texts[res["path"]].encode()) == recorded[1] else both).append(res["path"])
     return kept, both
