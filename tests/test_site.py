@@ -352,10 +352,10 @@ def test_site_never_replaces_a_file_or_directory_it_did_not_make(site, tmp_path,
         (target / "keep.txt").write_text("keep me\n")
         if kind == "blog":
             (target / "index.html").write_text("<h1>my blog</h1>\n")
-    before = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()}
+    before = _files(tmp_path)
     assert main(["site", str(ROOT), "--dist", str(dist), "--out", str(target)]) == 2
     assert ("is or holds the downloads" if kind == "downloads" else "not a site") in capsys.readouterr().err
-    assert {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()} == before
+    assert _files(tmp_path) == before
 
 
 @pytest.mark.parametrize("where", ["in-the-downloads", "holding-the-downloads"])

@@ -27,6 +27,12 @@ def cell_of(ws, key: str, field: str):
     return row[header.index(field)]
 
 
+def _edit(book: Path, sheet: str, key: str, field: str, value) -> None:
+    wb = load_workbook(book)
+    cell_of(wb[sheet], key, field).value = value
+    wb.save(book)
+
+
 def test_every_cell_is_text_with_comments_drop_downs_and_a_frozen_header(pkg):
     wb = load_workbook(export(pkg))
     d = pkg.descriptor()
@@ -130,10 +136,8 @@ def test_a_workbook_replaces_the_workbook_made_before_when_none_of_its_sheets_wa
 
 def test_a_workbook_with_edits_not_imported_is_never_written_over(pkg, capsys):
     book = export(pkg)
-    wb = load_workbook(book)
     key = pkg.rows("actors")[1][0]
-    cell_of(wb["actors"], key, "description").value = "an edit not imported yet"
-    wb.save(book)
+    _edit(book, "actors", key, "description", "an edit not imported yet")
     edited = book.read_bytes()
     capsys.readouterr()
     assert main(["workbook", str(pkg.root), "--out", str(book)]) == 2
@@ -155,10 +159,8 @@ def test_a_workbook_never_writes_over_a_file_it_did_not_make_or_a_link(pkg, tmp_
 
 def test_import_keeps_a_csv_change_made_after_the_workbook_when_its_sheet_was_not_edited(pkg, capsys):
     book = export(pkg)
-    wb = load_workbook(book)
     event = pkg.rows("events")[1][0]
-    cell_of(wb["events"], event, "location").value = "Ottawa"  # an edit of another table in the workbook
-    wb.save(book)
+    _edit(book, "events", event, "location", "Ottawa")  # an edit of another table in the workbook
     key = pkg.rows("actors")[1][0]
     pkg.set("actors", key, "description", "changed in the CSV since")
     capsys.readouterr()
@@ -170,10 +172,8 @@ def test_import_keeps_a_csv_change_made_after_the_workbook_when_its_sheet_was_no
 
 def test_import_stops_when_a_csv_and_its_sheet_were_both_changed_since_the_workbook_was_made(pkg, capsys):
     book = export(pkg)
-    wb = load_workbook(book)
     key = pkg.rows("actors")[1][0]
-    cell_of(wb["actors"], key, "description").value = "the workbook's edit"
-    wb.save(book)
+    _edit(book, "actors", key, "description", "the workbook's edit")
     pkg.set("actors", key, "description", "the CSV's edit")
     before = snapshot(pkg.root)
     capsys.readouterr()
@@ -222,12 +222,6 @@ def test_a_workbook_name_with_a_line_break_or_escape_is_quoted_escaped_in_every_
     out, err = capsys.readouterr()
     assert all(line.startswith("bad\\x1b[31m\\nname.xlsx:") for line in out.splitlines()) and out
     assert err.count("\n") == 1 and "\x1b" not in out + err
-
-
-def _edit(book: Path, sheet: str, key: str, field: str, value) -> None:
-    wb = load_workbook(book)
-    cell_of(wb[sheet], key, field).value = value
-    wb.save(book)
 
 
 def test_after_an_import_the_workbook_is_made_again_and_a_further_edit_needs_replace(pkg, capsys):
